@@ -1,0 +1,202 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vbdt/vbdt/internal/fsutil"
+	"github.com/vbdt/vbdt/internal/keys"
+	"github.com/vbdt/vbdt/internal/testpki"
+	"github.com/vbdt/vbdt/internal/ui"
+)
+
+// demoMarker marks a folder as made by `vbdt demo`, so a rerun may replace it.
+const demoMarker = ".vbdt-demo"
+
+// demoToken is the label of the demo's SoftHSM2 token.
+const demoToken = "vbdt-demo"
+
+func (a *app) newDemoCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo DIR",
+		Short: "Walk through the document lifecycle with throwaway test keys",
+		Long: `Make a throwaway test PKI and (when SoftHSM2 is installed) a test token in DIR, then show
+each step of an electronic document's life with them, leaving every artifact in DIR to open.
+The keys are TEST keys, labelled as such: never use them for a real document.
+
+DIR must be empty, missing, or a folder made by an earlier 'vbdt demo'.` +
+			exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitKey, ui.ExitUsage),
+		Example: `  $ vbdt demo ./demo-out
+  $ vbdt demo ./demo-out --json`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, argv []string) error { return a.runDemo(argv[0]) },
+	}
+}
+
+type demoStep struct {
+	title     string
+	artifacts []string
+	note      string
+}
+
+func (a *app) runDemo(dir string) error {
+	if err := prepareDemoDir(dir); err != nil {
+		return err
+	}
+	steps := 0
+	step := func(s demoStep) {
+		steps++
+		if a.ui.JSON {
+			a.ui.Emit("item", ui.Record{"step": steps, "title": s.title, "artifacts": s.artifacts, "note": s.note})
+			return
+		}
+		a.ui.Printf("\n%s\n", a.ui.Heading(fmt.Sprintf("Step %d. %s", steps, s.title)))
+		for _, f := range s.artifacts {
+			a.ui.Printf("  %s\n", f)
+		}
+		if s.note != "" {
+			a.ui.Printf("  %s\n", s.note)
+		}
+	}
+	if !a.ui.JSON {
+		a.ui.Printf("%s\n", a.ui.Heading("vbdt demo: TEST KEYS ONLY. Nothing made here may sign a real document."))
+	}
+
+	pkiDir := filepath.Join(dir, "pki")
+	if _, err := testpki.WriteAll(pkiDir, time.Now()); err != nil {
+		return fmt.Errorf("demo: test PKI: %w", err)
+	}
+	step(demoStep{
+		title: "A test PKI shaped like the Vietnamese one (RSA-2048 and ECDSA P-256)",
+		artifacts: []string{
+			filepath.Join(pkiDir, "root-rsa.crt.pem") + "            root CA (KHÔNG DÙNG THẬT)",
+			filepath.Join(pkiDir, "approver-rsa.p12") + "            approver Nguyễn Văn Ấn, UID=CCCD:… (password " + testpki.Password + ")",
+			filepath.Join(pkiDir, "organization-rsa.p12") + "        organization Ủy ban nhân dân tỉnh Thử Nghiệm (seal key)",
+			filepath.Join(pkiDir, "tsa-rsa.crt.pem") + "             time-stamping authority (critical timeStamping EKU)",
+			filepath.Join(pkiDir, "ocsp-rsa.crt.pem") + "            OCSP responder",
+		},
+		note: "Every role also comes as -ecdsa, and as .key.pem + .crt.pem.",
+	})
+
+	listing, err := a.demoToken(dir, pkiDir, step)
+	if err != nil {
+		return err
+	}
+	step(demoStep{title: "The signing keys vbdt sees (vbdt keys list)"})
+	a.renderTokens(listing)
+
+	cfgPath := filepath.Join(dir, "vbdt.yaml")
+	if err := fsutil.WriteFileAtomic(cfgPath, []byte(demoConfig(pkiDir)), 0o644); err != nil {
+		return err
+	}
+	step(demoStep{
+		title:     "A configuration for the test agency",
+		artifacts: []string{cfgPath},
+		note:      "Check it with: vbdt config check " + cfgPath,
+	})
+	if a.ui.JSON {
+		a.ui.Emit("summary", ui.Record{"dir": dir, "steps": steps})
+		return nil
+	}
+	a.ui.Printf("\n%s\n  vbdt keys show file:%s\n  vbdt --config %s keys show approver\n",
+		a.ui.Heading("Try next"), filepath.Join(pkiDir, "approver-rsa.p12"), cfgPath)
+	if a.getenv("SOFTHSM2_CONF") != "" {
+		a.ui.Printf("  SOFTHSM2_CONF=%s VBDT_PIN=%s vbdt keys list\n", os.Getenv("SOFTHSM2_CONF"), testpki.Password)
+	}
+	return nil
+}
+
+// demoToken loads the signers into a SoftHSM2 token when SoftHSM2 is installed and lists it;
+// otherwise it lists the PKCS#12 files.
+func (a *app) demoToken(dir, pkiDir string, step func(demoStep)) ([]keys.Token, error) {
+	pinEnv := func(k string) string {
+		if k == "VBDT_PIN" {
+			return testpki.Password
+		}
+		return a.getenv(k)
+	}
+	if missing := testpki.SoftHSMMissing(); missing != "" || !keys.PKCS11Supported {
+		why := "SoftHSM2 is not installed: missing " + missing
+		if !keys.PKCS11Supported {
+			why = "this vbdt was built without cgo, so it cannot use PKCS#11 tokens"
+		}
+		step(demoStep{title: "Test token skipped", note: why + "; the demo goes on with the .p12 files."})
+		var toks []keys.Token
+		for _, role := range testpki.Signers {
+			t, err := a.fileToken(&keysListOptions{}, testpki.FilesFor(pkiDir, role, testpki.RSA).P12)
+			if err != nil {
+				return nil, err
+			}
+			toks = append(toks, t)
+		}
+		return toks, nil
+	}
+	hsm, err := testpki.LoadSoftHSM(filepath.Join(dir, "softhsm"), pkiDir, demoToken)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	// The module reads SOFTHSM2_CONF when it is loaded: point this process at the demo token.
+	if err := os.Setenv("SOFTHSM2_CONF", hsm.Conf); err != nil {
+		return nil, err
+	}
+	a.getenv = func(k string) string {
+		if k == "SOFTHSM2_CONF" {
+			return hsm.Conf
+		}
+		return pinEnv(k)
+	}
+	step(demoStep{
+		title:     fmt.Sprintf("A SoftHSM2 test token %q holding the approver's and the organization's keys", demoToken),
+		artifacts: []string{hsm.Conf},
+		note:      fmt.Sprintf("User PIN %s. Use it with: export SOFTHSM2_CONF=%s", testpki.Password, hsm.Conf),
+	})
+	return keys.ListTokens(hsm.Module, keys.Options{Getenv: pinEnv}, true)
+}
+
+func prepareDemoDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case os.IsNotExist(err):
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	case len(entries) > 0:
+		if _, err := os.Stat(filepath.Join(dir, demoMarker)); err != nil {
+			return usageErrorf("%s is not empty and was not made by vbdt demo: choose a new folder", dir)
+		}
+		for _, sub := range []string{"pki", "softhsm"} {
+			if err := os.RemoveAll(filepath.Join(dir, sub)); err != nil {
+				return err
+			}
+		}
+	}
+	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("made by vbdt demo: test keys only\n"), 0o644)
+}
+
+func demoConfig(pkiDir string) string {
+	abs, _ := filepath.Abs(pkiDir)
+	return fmt.Sprintf(`# Made by vbdt demo: a TEST agency with TEST keys. Never use it for real documents.
+agency:
+  name: "Ủy ban nhân dân tỉnh Thử Nghiệm (TEST)"
+  organ_id: "000.00.00.H99"
+  abbreviation: "UBND"
+  place: "Hà Nội"
+  time_zone: "Asia/Ho_Chi_Minh"
+keys:
+  approver:
+    uri: "file:%[1]s/approver-rsa.p12"
+    pin_source: "env:VBDT_DEMO_PIN"
+  organization:
+    uri: "file:%[1]s/organization-rsa.p12"
+    pin_source: "env:VBDT_DEMO_PIN"
+trust:
+  anchors: ["%[1]s/root-rsa.crt.pem"]
+register: "vbdt-register.db"
+`, abs)
+}

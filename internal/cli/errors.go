@@ -1,0 +1,33 @@
+package cli
+
+import (
+	"context"
+	"errors"
+
+	"github.com/vbdt/vbdt/internal/config"
+	"github.com/vbdt/vbdt/internal/keys"
+	"github.com/vbdt/vbdt/internal/ui"
+)
+
+// classify maps an error to its exit code and the hints that help a person past it.
+func (a *app) classify(ctx context.Context, err error) (int, []string) {
+	var usage usageError
+	var probs *config.Problems
+	switch {
+	case !a.ran, errors.As(err, &usage):
+		return ui.ExitUsage, []string{"run 'vbdt help' or add --help to the command for its usage"}
+	case errors.As(err, &probs):
+		return ui.ExitUsage, []string{"'vbdt config check' lists every problem of the configuration with its line"}
+	case isInterrupt(ctx, err):
+		return ui.ExitInterrupted, nil
+	case errors.Is(err, keys.ErrNoCgo):
+		return ui.ExitKey, []string{"use a release built with cgo (linux/amd64), or a file: key"}
+	case errors.Is(err, keys.ErrPINIncorrect):
+		return ui.ExitKey, []string{"vbdt tries a PIN only once; check it before running again: tokens lock after a few wrong PINs"}
+	case errors.Is(err, keys.ErrNoTerminal):
+		return ui.ExitKey, []string{"set VBDT_PIN, or add pin-source=file:PATH to the key URI, or pin_source to the key profile"}
+	case errors.Is(err, keys.ErrUnavailable):
+		return ui.ExitKey, []string{"'vbdt keys list' shows the tokens and keys vbdt can see"}
+	}
+	return ui.ExitFailure, nil
+}

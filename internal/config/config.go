@@ -1,0 +1,199 @@
+// Package config reads vbdt.yaml: the agency profile, key profiles, appearance assets, trust
+// anchors, the TSA and the register. Values are layered: flag > VBDT_* environment > file >
+// default; this package does the last three, commands apply their flags on top.
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// DefaultTimeZone is the agency time zone when none is configured (UTC+7, no DST).
+const DefaultTimeZone = "Asia/Ho_Chi_Minh"
+
+// DefaultFile is the name looked for in the working directory.
+const DefaultFile = "vbdt.yaml"
+
+// Config is the whole vbdt.yaml.
+type Config struct {
+	Agency     Agency                `yaml:"agency"`
+	Keys       map[string]KeyProfile `yaml:"keys"`
+	Appearance Appearance            `yaml:"appearance"`
+	Trust      Trust                 `yaml:"trust"`
+	TSA        TSA                   `yaml:"tsa"`
+	Register   string                `yaml:"register"`
+
+	// Path is the file the configuration came from, "" when none was found.
+	Path string `yaml:"-"`
+}
+
+// Agency is the issuing organization's profile.
+type Agency struct {
+	Name         string `yaml:"name"`
+	OrganID      string `yaml:"organ_id"`
+	Abbreviation string `yaml:"abbreviation"`
+	Place        string `yaml:"place"`
+	TimeZone     string `yaml:"time_zone"`
+}
+
+// KeyProfile names a key URI and where its PIN comes from.
+type KeyProfile struct {
+	URI       string `yaml:"uri"`
+	PINSource string `yaml:"pin_source"`
+}
+
+// Appearance lists the image and font files used in visible signatures.
+type Appearance struct {
+	SignatureImage string `yaml:"signature_image"`
+	SealImage      string `yaml:"seal_image"`
+	Font           string `yaml:"font"`
+}
+
+// Trust lists trust anchor files (PEM certificates).
+type Trust struct {
+	Anchors []string `yaml:"anchors"`
+}
+
+// TSA is the RFC 3161 time-stamping authority.
+type TSA struct {
+	URL string `yaml:"url"`
+}
+
+// Location loads the agency time zone.
+func (a Agency) Location() (*time.Location, error) {
+	return time.LoadLocation(a.TimeZone)
+}
+
+// Env is a lookup of environment variables (os.Getenv in production).
+type Env func(string) string
+
+// Load finds and reads the configuration: path if given, else $VBDT_CONFIG, else ./vbdt.yaml,
+// else $XDG_CONFIG_HOME/vbdt/vbdt.yaml (or ~/.config/vbdt/vbdt.yaml). No file at all is not an
+// error (defaults apply) unless the path was named explicitly. VBDT_* variables then override.
+// A file that does not pass Check is an error of type *Problems.
+func Load(path string, env Env) (*Config, error) {
+	explicit := path != "" || env("VBDT_CONFIG") != ""
+	if path == "" {
+		path = env("VBDT_CONFIG")
+	}
+	if path == "" {
+		path = findDefault(env)
+	}
+	cfg := &Config{}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			var probs Problems
+			cfg, probs = Parse(path, data)
+			if probs.HasErrors() {
+				return nil, &probs
+			}
+		case errors.Is(err, os.ErrNotExist) && !explicit:
+		default:
+			return nil, fmt.Errorf("reading configuration: %w", err)
+		}
+	}
+	cfg.applyEnv(env)
+	cfg.applyDefaults()
+	return cfg, nil
+}
+
+func findDefault(env Env) string {
+	if _, err := os.Stat(DefaultFile); err == nil {
+		return DefaultFile
+	}
+	dir := env("XDG_CONFIG_HOME")
+	if dir == "" {
+		if home := env("HOME"); home != "" {
+			dir = filepath.Join(home, ".config")
+		}
+	}
+	if dir != "" {
+		p := filepath.Join(dir, "vbdt", DefaultFile)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// envVars lists the VBDT_* variables that override file values.
+func (c *Config) envVars() []struct {
+	name string
+	dst  *string
+} {
+	return []struct {
+		name string
+		dst  *string
+	}{
+		{"VBDT_AGENCY_NAME", &c.Agency.Name},
+		{"VBDT_ORGAN_ID", &c.Agency.OrganID},
+		{"VBDT_AGENCY_ABBREVIATION", &c.Agency.Abbreviation},
+		{"VBDT_PLACE", &c.Agency.Place},
+		{"VBDT_TIME_ZONE", &c.Agency.TimeZone},
+		{"VBDT_SIGNATURE_IMAGE", &c.Appearance.SignatureImage},
+		{"VBDT_SEAL_IMAGE", &c.Appearance.SealImage},
+		{"VBDT_FONT", &c.Appearance.Font},
+		{"VBDT_TSA_URL", &c.TSA.URL},
+		{"VBDT_REGISTER", &c.Register},
+	}
+}
+
+// EnvNames lists the environment variables that override configuration values.
+func EnvNames() []string {
+	var c Config
+	var names []string
+	for _, v := range c.envVars() {
+		names = append(names, v.name)
+	}
+	return names
+}
+
+func (c *Config) applyEnv(env Env) {
+	for _, v := range c.envVars() {
+		if s := env(v.name); s != "" {
+			*v.dst = s
+		}
+	}
+}
+
+func (c *Config) applyDefaults() {
+	if c.Agency.TimeZone == "" {
+		c.Agency.TimeZone = DefaultTimeZone
+	}
+	if c.Register == "" {
+		c.Register = "vbdt-register.db"
+	}
+}
+
+// Parse decodes and checks data read from path. Problems carry file:line positions.
+func Parse(path string, data []byte) (*Config, Problems) {
+	p := Problems{}
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
+		p.addSyntax(path, err)
+		return &Config{Path: path}, p
+	}
+	cfg := &Config{Path: path}
+	if root.Kind == 0 { // empty file
+		return cfg, p
+	}
+	check(&p, path, &root, cfg)
+	return cfg, p
+}
+
+//go:embed template.yaml
+var template []byte
+
+// Template returns the commented vbdt.yaml written by `vbdt config init`.
+func Template() []byte { return bytes.Clone(template) }
