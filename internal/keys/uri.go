@@ -104,6 +104,9 @@ func (u *URI) String() string {
 	var b strings.Builder
 	b.WriteString(u.Scheme + ":")
 	if u.Scheme == "file" {
+		if strings.HasPrefix(u.Path, "/") {
+			b.WriteString("//") // file:///abs keeps a path starting with // from reading as a host
+		}
 		b.WriteString(escape(u.Path, true))
 	} else {
 		writeAttrs(&b, u.Attrs, pkcs11PathAttrs, ";")
