@@ -74,7 +74,8 @@ func check(ps *Problems, file string, root *yaml.Node, cfg *Config) {
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		doc = doc.Content[0]
 	}
-	if !walk(ps, file, doc, reflect.TypeOf(*cfg), "") {
+	budget := maxNodes
+	if !walk(ps, file, doc, reflect.TypeOf(*cfg), "", &budget) {
 		return
 	}
 	if err := doc.Decode(cfg); err != nil {
@@ -85,9 +86,19 @@ func check(ps *Problems, file string, root *yaml.Node, cfg *Config) {
 	validate(ps, file, doc, cfg)
 }
 
+// maxNodes bounds the nodes walk visits, aliases expanded: a hostile file of nested aliases
+// ("billion laughs") would otherwise take exponential time.
+const maxNodes = 100_000
+
 // walk reports unknown keys and values of the wrong kind, with their lines. It returns false
 // when decoding would fail.
-func walk(ps *Problems, file string, n *yaml.Node, t reflect.Type, path string) bool {
+func walk(ps *Problems, file string, n *yaml.Node, t reflect.Type, path string, budget *int) bool {
+	if *budget--; *budget < 0 {
+		if *budget == -1 {
+			ps.add(file, n, Error, "the configuration is too large or too deeply aliased")
+		}
+		return false
+	}
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
@@ -127,7 +138,7 @@ func walk(ps *Problems, file string, n *yaml.Node, t reflect.Type, path string) 
 				ok = false
 				continue
 			}
-			ok = walk(ps, file, v, f.Type, join(path, k.Value)) && ok
+			ok = walk(ps, file, v, f.Type, join(path, k.Value), budget) && ok
 		}
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
@@ -135,7 +146,7 @@ func walk(ps *Problems, file string, n *yaml.Node, t reflect.Type, path string) 
 			return false
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			ok = walk(ps, file, n.Content[i+1], t.Elem(), join(path, n.Content[i].Value)) && ok
+			ok = walk(ps, file, n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), budget) && ok
 		}
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
@@ -143,7 +154,7 @@ func walk(ps *Problems, file string, n *yaml.Node, t reflect.Type, path string) 
 			return false
 		}
 		for i, c := range n.Content {
-			ok = walk(ps, file, c, t.Elem(), fmt.Sprintf("%s[%d]", path, i)) && ok
+			ok = walk(ps, file, c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), budget) && ok
 		}
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {

@@ -175,9 +175,16 @@ func (c *Config) applyDefaults() {
 	}
 }
 
+// maxSize bounds a configuration file.
+const maxSize = 1 << 20
+
 // Parse decodes and checks data read from path. Problems carry file:line positions.
 func Parse(path string, data []byte) (*Config, Problems) {
 	p := Problems{}
+	if len(data) > maxSize {
+		p.add(path, nil, Error, "%d bytes is too large for a configuration file", len(data))
+		return &Config{Path: path}, p
+	}
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {

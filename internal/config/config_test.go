@@ -1,0 +1,145 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestTemplateIsValid(t *testing.T) {
+	cfg, probs := Parse("vbdt.yaml", Template())
+	if len(probs) > 0 {
+		t.Fatalf("the template has problems: %v", probs)
+	}
+	if cfg.Agency.Abbreviation != "UBND" || cfg.Agency.TimeZone != DefaultTimeZone || len(cfg.Keys) != 2 {
+		t.Errorf("template decoded to %+v", cfg)
+	}
+}
+
+func TestParseProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		line int
+		sev  Severity
+		want string
+	}{
+		{"unknown top key", "agency:\n  name: A\nregistr: x.db\n", 3, Error, `unknown key "registr" in the top level`},
+		{"unknown nested key", "agency:\n  name: A\n  abbrev: UBND\n", 3, Error, `unknown key "abbrev" in agency (known keys: abbreviation,`},
+		{"unknown key in profile", "keys:\n  a:\n    uri: file:a.p12\n    pin: 1234\n", 4, Error, `unknown key "pin" in keys.a`},
+		{"wrong type mapping", "agency: UBND\n", 1, Error, "agency must be a mapping"},
+		{"wrong type list", "trust:\n  anchors: root.pem\n", 2, Error, "trust.anchors must be a list"},
+		{"wrong type scalar", "agency:\n  name:\n    - a\n", 3, Error, "agency.name must be a text value"},
+		{"duplicate key", "agency:\n  name: A\n  name: B\n", 3, Error, "duplicate key"},
+		{"syntax", "agency:\n\tname: x\n", 2, Error, "cannot start any token"},
+		{"bad time zone", "agency:\n  time_zone: Asia/Hanoi_City\n", 2, Error, "not a known time zone"},
+		{"bad organ id", "agency:\n  organ_id: abc def\n", 2, Error, "must be up to 35 characters"},
+		{"odd organ id", "agency:\n  organ_id: H49.01\n", 2, Warning, "unusual shape"},
+		{"bad abbreviation", "agency:\n  abbreviation: UB-ND\n", 2, Error, "letters and digits only"},
+		{"key without uri", "keys:\n  a:\n    pin_source: env:X\n", 3, Error, "needs a uri"},
+		{"bad key scheme", "keys:\n  a:\n    uri: http://x\n", 3, Error, "must start with file: or pkcs11:"},
+		{"pin in uri", "keys:\n  a:\n    uri: pkcs11:token=a?pin-value=1\n", 3, Warning, "clear text"},
+		{"bad tsa", "tsa:\n  url: ftp://tsa\n", 2, Error, "http or https"},
+		{"bad register", "register: mysql://x\n", 1, Error, "postgres:// DSN"},
+		{"long name", "agency:\n  name: " + strings.Repeat("ư", 201) + "\n", 2, Error, "longer than 200"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, probs := Parse("x.yaml", []byte(tt.yaml))
+			if len(probs) == 0 {
+				t.Fatal("no problem found")
+			}
+			p := probs[0]
+			if p.Line != tt.line || p.Severity != tt.sev || !strings.Contains(p.Message, tt.want) {
+				t.Fatalf("got %s (%s), want line %d %s %q", p, p.Severity, tt.line, tt.sev, tt.want)
+			}
+			if !strings.HasPrefix(p.String(), "x.yaml:") {
+				t.Errorf("problem does not name the file: %s", p)
+			}
+		})
+	}
+}
+
+func TestParseEmptyAndComments(t *testing.T) {
+	for _, s := range []string{"", "# only a comment\n", "---\n"} {
+		if _, probs := Parse("e.yaml", []byte(s)); len(probs) > 0 {
+			t.Errorf("%q: %v", s, probs)
+		}
+	}
+}
+
+func TestLoadPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "vbdt.yaml")
+	os.WriteFile(path, []byte("agency:\n  abbreviation: UBND\n  place: Huế\ntsa:\n  url: http://file-tsa\n"), 0o644)
+	env := func(kv map[string]string) Env { return func(k string) string { return kv[k] } }
+
+	cfg, err := Load(path, env(map[string]string{"VBDT_TSA_URL": "http://env-tsa"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.TSA.URL != "http://env-tsa" {
+		t.Errorf("env must override the file: %q", cfg.TSA.URL)
+	}
+	if cfg.Agency.Place != "Huế" || cfg.Agency.TimeZone != DefaultTimeZone || cfg.Register != "vbdt-register.db" {
+		t.Errorf("file and defaults: %+v", cfg)
+	}
+	// VBDT_CONFIG names the file when --config does not.
+	cfg, err = Load("", env(map[string]string{"VBDT_CONFIG": path, "HOME": dir}))
+	if err != nil || cfg.Path != path {
+		t.Fatalf("VBDT_CONFIG: %v %+v", err, cfg)
+	}
+	// A named file that is missing is an error; no file at all is not.
+	if _, err := Load(filepath.Join(dir, "missing.yaml"), env(nil)); err == nil {
+		t.Error("missing --config file accepted")
+	}
+	t.Chdir(t.TempDir())
+	cfg, err = Load("", env(map[string]string{"HOME": t.TempDir()}))
+	if err != nil || cfg.Path != "" || cfg.Agency.TimeZone != DefaultTimeZone {
+		t.Fatalf("no file: %v %+v", err, cfg)
+	}
+	// ~/.config/vbdt/vbdt.yaml is found last.
+	home := t.TempDir()
+	os.MkdirAll(filepath.Join(home, ".config", "vbdt"), 0o755)
+	os.WriteFile(filepath.Join(home, ".config", "vbdt", "vbdt.yaml"), []byte("register: home.db\n"), 0o644)
+	if cfg, err = Load("", env(map[string]string{"HOME": home})); err != nil || cfg.Register != "home.db" {
+		t.Fatalf("home config: %v %+v", err, cfg)
+	}
+	// An invalid file fails Load with its problems.
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("agency:\n  nme: x\n"), 0o644)
+	if _, err := Load(bad, env(nil)); err == nil || !strings.Contains(err.Error(), "bad.yaml:2:3: unknown key") {
+		t.Fatalf("bad file: %v", err)
+	}
+}
+
+// FuzzParse: any bytes give a config or problems, never a panic, and problems carry a file.
+func FuzzParse(f *testing.F) {
+	f.Add(Template())
+	f.Add([]byte("agency: [1, 2]\nkeys: {a: {uri: 1}}\n"))
+	f.Add([]byte("&a [*a]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, probs := Parse("f.yaml", data)
+		for _, p := range probs {
+			if p.File != "f.yaml" || p.Message == "" {
+				t.Fatalf("bad problem %+v", p)
+			}
+		}
+	})
+}
+
+func TestParseAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n")
+	for i := 1; i < 10; i++ {
+		fmt.Fprintf(&b, "x%d: &a%d [*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	b.WriteString("trust:\n  anchors: *a9\n")
+	// Without a bound this takes exponential time; go test's -timeout catches a regression.
+	if _, probs := Parse("bomb.yaml", []byte(b.String())); !probs.HasErrors() {
+		t.Fatal("an alias bomb must be rejected")
+	}
+}
+}
