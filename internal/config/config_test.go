@@ -142,4 +142,3 @@ func TestParseAliasBomb(t *testing.T) {
 		t.Fatal("an alias bomb must be rejected")
 	}
 }
-}
