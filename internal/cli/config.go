@@ -111,6 +111,7 @@ func (a *app) reportProblems(path string, probs config.Problems) error {
 		}
 	}
 	if a.ui.JSON {
+		a.ui.Emit("summary", ui.Record{"path": path, "errors": errs, "warnings": len(probs) - errs, "valid": errs == 0})
 	}
 	if errs > 0 {
 		return usageError{fmt.Errorf("%s: %d error(s) in the configuration", path, errs)}

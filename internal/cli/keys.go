@@ -128,6 +128,10 @@ func (a *app) fileToken(o *keysListOptions, file string) (keys.Token, error) {
 	if !strings.HasPrefix(uri, "file:") {
 		uri = "file:" + file
 	}
+	u, err := keys.ParseURI(uri)
+	if err != nil {
+		return keys.Token{}, usageErrorf("%s: %v", keys.Redact(file), err)
+	}
 	k, err := keys.Open(uri, a.keyOptions(o.keyAccessOptions, ""))
 	if err != nil {
 		return keys.Token{}, err
@@ -135,8 +139,9 @@ func (a *app) fileToken(o *keysListOptions, file string) (keys.Token, error) {
 	defer k.Close()
 	sum := pki.Summarize(k.Certificate())
 	kt, bits := pki.KeyTypeOf(k.Public())
-	return keys.Token{Module: "file", Label: filepath.Base(file), PINStatus: "-", LoggedIn: true,
-		Keys: []keys.TokenKey{{Label: filepath.Base(file), KeyType: kt, KeyBits: bits, PrivateKey: true,
+	name := filepath.Base(u.Path)
+	return keys.Token{Module: "file", Label: name, PINStatus: "-", LoggedIn: true,
+		Keys: []keys.TokenKey{{Label: name, KeyType: kt, KeyBits: bits, PrivateKey: true,
 			Certificate: &sum, Match: "yes", URI: k.URI}}}, nil
 }
 

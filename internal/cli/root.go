@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -60,6 +61,10 @@ func Run(ctx context.Context, args []string, streams ui.Streams, getenv func(str
 		return ui.ExitOK
 	}
 	code, hints := a.classify(ctx, err)
+	if !a.ran && slices.Contains(args, "--json") {
+		// cobra failed before the flags were applied: still answer a script in JSON
+		a.ui = ui.New(streams, ui.Options{JSON: true})
+	}
 	a.ui.Error(err, code, hints...)
 	return code
 }
@@ -94,7 +99,6 @@ Start with 'vbdt demo DIR': it walks through the whole document lifecycle with t
 	f.StringVar(&a.global.color, "color", "auto", "colour output: auto, always or never (NO_COLOR also disables it)")
 	f.BoolVarP(&a.global.quiet, "quiet", "q", false, "print only results and errors")
 	f.BoolVarP(&a.global.verbose, "verbose", "v", false, "print details of what is done")
-	root.MarkFlagsMutuallyExclusive("quiet", "verbose")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErrorf("%v", err) })
 
 	root.AddCommand(
@@ -110,6 +114,9 @@ Start with 'vbdt demo DIR': it walks through the whole document lifecycle with t
 
 // setup applies the global flags once cobra has parsed them.
 func (a *app) setup() error {
+	if a.global.quiet && a.global.verbose {
+		return usageErrorf("--quiet and --verbose cannot be used together")
+	}
 	mode, err := ui.ParseColorMode(a.global.color)
 	if err != nil {
 		return usageErrorf("%v", err)

@@ -75,11 +75,13 @@ func check(ps *Problems, file string, root *yaml.Node, cfg *Config) {
 		doc = doc.Content[0]
 	}
 	budget := maxNodes
-	if !walk(ps, file, doc, reflect.TypeOf(*cfg), "", &budget) {
+	shapeOK := walk(ps, file, doc, reflect.TypeOf(*cfg), "", &budget)
+	if budget < 0 {
 		return
 	}
-	if err := doc.Decode(cfg); err != nil {
-		// shape errors were reported by walk; this is a safety net for anything it missed
+	// Decode what has the right shape (yaml.v3 goes on past type errors, which walk has
+	// reported with their lines) so that values elsewhere are still checked.
+	if err := doc.Decode(cfg); err != nil && shapeOK {
 		ps.addSyntax(file, err)
 		return
 	}

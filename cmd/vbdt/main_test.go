@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/vbdt/vbdt/internal/cli"
+	"github.com/vbdt/vbdt/internal/testpki"
+)
+
+// exitFileVar names a file where the test build of vbdt records its exit code, so that scripts
+// can assert the exact code with `exitcode N`.
+const exitFileVar = "VBDT_TEST_EXIT_FILE"
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"vbdt": func() {
+			code := cli.Main(cli.BuildInfo{Version: "v0.0.0-test"})
+			if f := os.Getenv(exitFileVar); f != "" {
+				os.WriteFile(f, []byte(strconv.Itoa(code)), 0o644)
+			}
+			os.Exit(code)
+		},
+	})
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("NO_COLOR", "1")
+			e.Setenv("HOME", filepath.Join(e.WorkDir, "home"))
+			e.Setenv(exitFileVar, filepath.Join(e.WorkDir, ".exitcode"))
+			e.Setenv("SOFTHSM_MODULE", testpki.SoftHSMModule())
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "softhsm" {
+				m := testpki.SoftHSMMissing()
+				if m != "" && os.Getenv("CI") != "" {
+					return false, fmt.Errorf("CI must have SoftHSM2: missing %s", m)
+				}
+				return m == "", nil
+			}
+			return false, nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode":  cmdExitCode,
+			"testpki":   cmdTestPKI,
+			"softhsm":   cmdSoftHSM,
+			"jsonlines": cmdJSONLines,
+		},
+	})
+}
+
+// exitcode N: the last vbdt run exited with N.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: exitcode N")
+	}
+	got := strings.TrimSpace(ts.ReadFile(ts.Getenv(exitFileVar)))
+	if (got == args[0]) == neg {
+		ts.Fatalf("vbdt exited with %s, want %s%s", got, map[bool]string{true: "not ", false: ""}[neg], args[0])
+	}
+}
+
+// testpki DIR: write the test PKI.
+func cmdTestPKI(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: testpki DIR")
+	}
+	if _, err := testpki.WriteAll(ts.MkAbs(args[0]), time.Now()); err != nil {
+		ts.Fatalf("%v", err)
+	}
+}
+
+// softhsm TOKENDIR PKIDIR LABEL: load the test signers into a SoftHSM2 token and point
+// SOFTHSM2_CONF at it. Scripts guard it with [!softhsm] skip.
+func cmdSoftHSM(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: softhsm TOKENDIR PKIDIR LABEL")
+	}
+	hsm, err := testpki.LoadSoftHSM(ts.MkAbs(args[0]), ts.MkAbs(args[1]), args[2])
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	ts.Setenv("SOFTHSM2_CONF", hsm.Conf)
+}
+
+// jsonlines stdout|stderr|FILE: every line is a JSON object with a message_type.
+func cmdJSONLines(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: jsonlines stdout|stderr|FILE")
+	}
+	text := ts.ReadFile(args[0])
+	if strings.TrimSpace(text) == "" {
+		ts.Fatalf("%s is empty", args[0])
+	}
+	sc := bufio.NewScanner(strings.NewReader(text))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			ts.Fatalf("%s: not JSON: %q: %v", args[0], sc.Text(), err)
+		}
+		if mt, _ := m["message_type"].(string); mt == "" {
+			ts.Fatalf("%s: no message_type in %q", args[0], sc.Text())
+		}
+	}
+}
