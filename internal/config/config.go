@@ -24,47 +24,47 @@ const DefaultFile = "vbdt.yaml"
 
 // Config is the whole vbdt.yaml.
 type Config struct {
-	Agency     Agency                `yaml:"agency"`
-	Keys       map[string]KeyProfile `yaml:"keys"`
-	Appearance Appearance            `yaml:"appearance"`
-	Trust      Trust                 `yaml:"trust"`
-	TSA        TSA                   `yaml:"tsa"`
-	Register   string                `yaml:"register"`
+	Agency     Agency                `yaml:"agency" json:"agency"`
+	Keys       map[string]KeyProfile `yaml:"keys" json:"keys"`
+	Appearance Appearance            `yaml:"appearance" json:"appearance"`
+	Trust      Trust                 `yaml:"trust" json:"trust"`
+	TSA        TSA                   `yaml:"tsa" json:"tsa"`
+	Register   string                `yaml:"register" json:"register"`
 
 	// Path is the file the configuration came from, "" when none was found.
-	Path string `yaml:"-"`
+	Path string `yaml:"-" json:"-"`
 }
 
 // Agency is the issuing organization's profile.
 type Agency struct {
-	Name         string `yaml:"name"`
-	OrganID      string `yaml:"organ_id"`
-	Abbreviation string `yaml:"abbreviation"`
-	Place        string `yaml:"place"`
-	TimeZone     string `yaml:"time_zone"`
+	Name         string `yaml:"name" json:"name"`
+	OrganID      string `yaml:"organ_id" json:"organ_id"`
+	Abbreviation string `yaml:"abbreviation" json:"abbreviation"`
+	Place        string `yaml:"place" json:"place"`
+	TimeZone     string `yaml:"time_zone" json:"time_zone"`
 }
 
 // KeyProfile names a key URI and where its PIN comes from.
 type KeyProfile struct {
-	URI       string `yaml:"uri"`
-	PINSource string `yaml:"pin_source"`
+	URI       string `yaml:"uri" json:"uri"`
+	PINSource string `yaml:"pin_source" json:"pin_source"`
 }
 
 // Appearance lists the image and font files used in visible signatures.
 type Appearance struct {
-	SignatureImage string `yaml:"signature_image"`
-	SealImage      string `yaml:"seal_image"`
-	Font           string `yaml:"font"`
+	SignatureImage string `yaml:"signature_image" json:"signature_image"`
+	SealImage      string `yaml:"seal_image" json:"seal_image"`
+	Font           string `yaml:"font" json:"font"`
 }
 
 // Trust lists trust anchor files (PEM certificates).
 type Trust struct {
-	Anchors []string `yaml:"anchors"`
+	Anchors []string `yaml:"anchors" json:"anchors"`
 }
 
 // TSA is the RFC 3161 time-stamping authority.
 type TSA struct {
-	URL string `yaml:"url"`
+	URL string `yaml:"url" json:"url"`
 }
 
 // Location loads the agency time zone.
