@@ -14,12 +14,12 @@ func (a *app) classify(ctx context.Context, err error) (int, []string) {
 	var usage usageError
 	var probs *config.Problems
 	switch {
+	case isInterrupt(ctx, err):
+		return ui.ExitInterrupted, nil
 	case !a.ran, errors.As(err, &usage):
 		return ui.ExitUsage, []string{"run 'vbdt help' or add --help to the command for its usage"}
 	case errors.As(err, &probs):
 		return ui.ExitUsage, []string{"'vbdt config check' lists every problem of the configuration with its line"}
-	case isInterrupt(ctx, err):
-		return ui.ExitInterrupted, nil
 	case errors.Is(err, keys.ErrNoCgo):
 		return ui.ExitKey, []string{"use a release built with cgo (linux/amd64), or a file: key"}
 	case errors.Is(err, keys.ErrPINIncorrect):
