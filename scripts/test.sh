@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The one command that runs every check of vbdt, locally and in CI (.ci/run calls it).
+# On a fresh Debian/Ubuntu machine, run as root, it installs what the tests need first;
+# otherwise it prints the exact install line. In CI (CI set) nothing may be skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=$PATH:/usr/local/go/bin:$HOME/go/bin
+
+# Debian packages the tests use: SoftHSM2 (the PKCS#11 token), OpenSC's pkcs11-tool (loads
+# certificates onto it), openssl (OpenSSL 3 PKCS#12 files), gcc (cgo for PKCS#11).
+pkgs=()
+command -v softhsm2-util >/dev/null || pkgs+=(softhsm2)
+command -v pkcs11-tool >/dev/null || pkgs+=(opensc)
+command -v openssl >/dev/null || pkgs+=(openssl)
+command -v gcc >/dev/null || pkgs+=(gcc libc6-dev)
+command -v git >/dev/null || pkgs+=(git)
+command -v go >/dev/null || pkgs+=(golang-go ca-certificates) # an older Go fetches go.mod's toolchain itself
+if ((${#pkgs[@]})); then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing ${pkgs[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+  else
+    echo "test.sh: missing test parts; install them with:" >&2
+    echo "  sudo apt-get install -y ${pkgs[*]}" >&2
+    if [ -n "${CI:-}" ]; then exit 1; fi
+  fi
+fi
+export GOTOOLCHAIN=${GOTOOLCHAIN:-auto}
+go version
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))
+if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
+
+echo "== go mod tidy"
+go mod tidy -diff
+
+echo "== go vet (cgo and no cgo)"
+go vet ./...
+CGO_ENABLED=0 go vet ./...
+
+echo "== build and key tests without cgo"
+CGO_ENABLED=0 go build -o /dev/null ./cmd/vbdt
+CGO_ENABLED=0 go test -count=1 ./internal/keys
+
+echo "== fuzz smoke (${FUZZTIME:=10s} each)"
+grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r file; do
+  for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | cut -d' ' -f2); do
+    echo "-- $target ($(dirname "$file"))"
+    go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" "./$(dirname "$file")" >/tmp/vbdt-fuzz.log 2>&1 ||
+      { cat /tmp/vbdt-fuzz.log; exit 1; }
+  done
+done
+
+echo "== tests"
+log=$(mktemp)
+if ! go test -count=1 -v ./... >"$log" 2>&1; then
+  grep -E -B2 -A40 -- '--- FAIL|^FAIL|panic:' "$log" | head -400
+  grep -E '^(ok|FAIL|\?)\s' "$log"
+  exit 1
+fi
+skipped=$(grep -E -- '--- SKIP' "$log" || true)
+if [ -n "$skipped" ]; then
+  echo "skipped tests:"; grep -E -A2 -- '--- SKIP' "$log"
+  if [ -n "${CI:-}" ]; then echo "CI must skip nothing"; exit 1; fi
+fi
+grep -E '^(ok|FAIL|\?)\s' "$log"
+passed=$(grep -cE -- '^\s*--- PASS' "$log" || true)
+echo "$passed passed, 0 failed"
