@@ -68,6 +68,12 @@ func lookup(table []DocType, abbr string) (DocType, bool) {
 
 // suggest finds the abbreviation a mistyped one was probably meant to be (case, D for Đ).
 func suggest(table []DocType, abbr string) string {
+	for _, t := range table {
+		if strings.EqualFold(t.Abbr, abbr) {
+			return t.Abbr
+		}
+	}
+	// typed without the Vietnamese letter: QD for QĐ
 	norm := func(s string) string {
 		return strings.ToUpper(strings.ReplaceAll(strings.ReplaceAll(s, "Đ", "D"), "đ", "d"))
 	}
