@@ -54,6 +54,21 @@ func LookupType(abbr string) (DocType, bool) {
 	return lookup(appendixIII, abbr)
 }
 
+// ResolveType finds an administrative (or, with legal, a legal-normative) type by its exact
+// abbreviation, or says which abbreviation was probably meant.
+func ResolveType(abbr string, legal bool) (DocType, error) {
+	if legal {
+		if t, ok := LookupLegalType(abbr); ok {
+			return t, nil
+		}
+		return DocType{}, unknownType(legalTypes, abbr)
+	}
+	if t, ok := LookupType(abbr); ok {
+		return t, nil
+	}
+	return DocType{}, unknownType(appendixIII, abbr)
+}
+
 // LookupLegalType finds a legal-normative type by its abbreviation.
 func LookupLegalType(abbr string) (DocType, bool) { return lookup(legalTypes, abbr) }
 

@@ -7,8 +7,16 @@ cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin:$HOME/go/bin
 
 # Debian packages the tests use: SoftHSM2 (the PKCS#11 token), OpenSC's pkcs11-tool (loads
-# certificates onto it), openssl (OpenSSL 3 PKCS#12 files), gcc (cgo for PKCS#11).
+# certificates onto it), openssl (OpenSSL 3 PKCS#12 files), gcc (cgo for PKCS#11), PostgreSQL
+# (the shared register: tests start their own server), poppler-utils and qpdf (independent PDF
+# checks), Liberation fonts (Vietnamese glyphs, Times New Roman metrics), e2fsprogs (chattr,
+# for the read-only register test as root).
 pkgs=()
+command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql)
+command -v pdftotext >/dev/null || pkgs+=(poppler-utils)
+command -v qpdf >/dev/null || pkgs+=(qpdf)
+[ -e /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf ] || pkgs+=(fonts-liberation2)
+command -v chattr >/dev/null || pkgs+=(e2fsprogs)
 command -v softhsm2-util >/dev/null || pkgs+=(softhsm2)
 command -v pkcs11-tool >/dev/null || pkgs+=(opensc)
 command -v openssl >/dev/null || pkgs+=(openssl)

@@ -43,9 +43,18 @@ func TestScripts(t *testing.T) {
 			e.Setenv("HOME", filepath.Join(e.WorkDir, "home"))
 			e.Setenv(exitFileVar, filepath.Join(e.WorkDir, ".exitcode"))
 			e.Setenv("SOFTHSM_MODULE", testpki.SoftHSMModule())
+			shared, _ := filepath.Abs(filepath.Join("..", "..", "..", "shared"))
+			e.Setenv("SHARED", shared) // interop samples beside the repository, never copied into it
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
+			if cond == "interop" { // ../shared/interop beside the repository
+				_, err := os.Stat(filepath.Join("..", "..", "..", "shared", "interop", "edxml"))
+				if err != nil && os.Getenv("CI") != "" {
+					return false, fmt.Errorf("CI must have ../shared/interop: %v", err)
+				}
+				return err == nil, nil
+			}
 			if cond == "softhsm" {
 				m := testpki.SoftHSMMissing()
 				if m != "" && os.Getenv("CI") != "" {

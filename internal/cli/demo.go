@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -82,7 +83,7 @@ func (a *app) runDemo(dir string) error {
 		note: "Every role also comes as -ecdsa, and as .key.pem + .crt.pem.",
 	})
 
-	listing, err := a.demoToken(dir, pkiDir, step)
+	listing, softhsmConf, err := a.demoToken(dir, pkiDir, step)
 	if err != nil {
 		return err
 	}
@@ -90,7 +91,7 @@ func (a *app) runDemo(dir string) error {
 	a.renderTokens(listing)
 
 	cfgPath := filepath.Join(dir, "vbdt.yaml")
-	if err := fsutil.WriteFileAtomic(cfgPath, []byte(demoConfig(pkiDir)), 0o644); err != nil {
+	if err := fsutil.WriteFileAtomic(cfgPath, []byte(demoConfig(dir, pkiDir)), 0o644); err != nil {
 		return err
 	}
 	step(demoStep{
@@ -98,21 +99,35 @@ func (a *app) runDemo(dir string) error {
 		artifacts: []string{cfgPath},
 		note:      "Check it with: vbdt config check " + cfgPath,
 	})
+
+	// The clerk numbers the approved document (Decree 30 Art. 15) and registers it.
+	a.global.configPath, a.cfg = cfgPath, nil
+	step(demoStep{
+		title:     "The clerk gives the approved decision its number and registers it (vbdt number issue)",
+		artifacts: []string{filepath.Join(dir, "register.db")},
+	})
+	if err := a.runIssue(context.Background(), &issueOptions{docType: "QĐ", signer: "Nguyễn Văn Ấn (TEST)",
+		subject:         "Về việc ban hành Quy chế làm việc của Ủy ban nhân dân tỉnh Thử Nghiệm (TEST)",
+		recipients:      []string{"Như Điều 3;", "Lưu: VT."},
+		registerOptions: registerOptions{user: "văn thư (demo)"}}); err != nil {
+		return fmt.Errorf("demo: numbering: %w", err)
+	}
 	if a.ui.JSON {
 		a.ui.Emit("summary", ui.Record{"dir": dir, "steps": steps})
 		return nil
 	}
-	a.ui.Printf("\n%s\n  vbdt keys show file:%s\n  vbdt --config %s keys show approver\n",
-		a.ui.Heading("Try next"), filepath.Join(pkiDir, "approver-rsa.p12"), cfgPath)
-	if a.getenv("SOFTHSM2_CONF") != "" {
-		a.ui.Printf("  SOFTHSM2_CONF=%s VBDT_PIN=%s vbdt keys list\n", os.Getenv("SOFTHSM2_CONF"), testpki.Password)
+	a.ui.Printf("\n%s\n  vbdt keys show file:%s\n  vbdt --config %s keys show approver\n"+
+		"  vbdt --config %[3]s number list\n  vbdt --config %[3]s number book --format pdf -o %s\n",
+		a.ui.Heading("Try next"), filepath.Join(pkiDir, "approver-rsa.p12"), cfgPath, filepath.Join(dir, "so-van-ban-di.pdf"))
+	if softhsmConf != "" {
+		a.ui.Printf("  SOFTHSM2_CONF=%s VBDT_PIN=%s vbdt keys list\n", softhsmConf, testpki.Password)
 	}
 	return nil
 }
 
 // demoToken loads the signers into a SoftHSM2 token when SoftHSM2 is installed and lists it;
-// otherwise it lists the PKCS#12 files.
-func (a *app) demoToken(dir, pkiDir string, step func(demoStep)) ([]keys.Token, error) {
+// otherwise it lists the PKCS#12 files. It returns the token's SOFTHSM2_CONF ("" without one).
+func (a *app) demoToken(dir, pkiDir string, step func(demoStep)) ([]keys.Token, string, error) {
 	pinEnv := func(k string) string {
 		if k == "VBDT_PIN" {
 			return testpki.Password
@@ -129,32 +144,27 @@ func (a *app) demoToken(dir, pkiDir string, step func(demoStep)) ([]keys.Token, 
 		for _, role := range testpki.Signers {
 			t, err := a.fileToken(&keysListOptions{}, testpki.FilesFor(pkiDir, role, testpki.RSA).P12)
 			if err != nil {
-				return nil, err
+				return nil, "", err
 			}
 			toks = append(toks, t)
 		}
-		return toks, nil
+		return toks, "", nil
 	}
 	hsm, err := testpki.LoadSoftHSM(filepath.Join(dir, "softhsm"), pkiDir, demoToken)
 	if err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
+		return nil, "", fmt.Errorf("demo: %w", err)
 	}
 	// The module reads SOFTHSM2_CONF when it is loaded: point this process at the demo token.
 	if err := os.Setenv("SOFTHSM2_CONF", hsm.Conf); err != nil {
-		return nil, err
-	}
-	a.getenv = func(k string) string {
-		if k == "SOFTHSM2_CONF" {
-			return hsm.Conf
-		}
-		return pinEnv(k)
+		return nil, "", err
 	}
 	step(demoStep{
 		title:     fmt.Sprintf("A SoftHSM2 test token %q holding the approver's and the organization's keys", demoToken),
 		artifacts: []string{hsm.Conf},
 		note:      fmt.Sprintf("User PIN %s. Use it with: export SOFTHSM2_CONF=%s", testpki.Password, hsm.Conf),
 	})
-	return keys.ListTokens(hsm.Module, keys.Options{Getenv: pinEnv}, true)
+	toks, err := keys.ListTokens(hsm.Module, keys.Options{Getenv: pinEnv}, true)
+	return toks, hsm.Conf, err
 }
 
 func prepareDemoDir(dir string) error {
@@ -179,8 +189,9 @@ func prepareDemoDir(dir string) error {
 	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("made by vbdt demo: test keys only\n"), 0o644)
 }
 
-func demoConfig(pkiDir string) string {
+func demoConfig(dir, pkiDir string) string {
 	abs, _ := filepath.Abs(pkiDir)
+	reg, _ := filepath.Abs(filepath.Join(dir, "register.db"))
 	return fmt.Sprintf(`# Made by vbdt demo: a TEST agency with TEST keys. Never use it for real documents.
 agency:
   name: "Ủy ban nhân dân tỉnh Thử Nghiệm (TEST)"
@@ -197,6 +208,8 @@ keys:
     pin_source: "env:VBDT_DEMO_PIN"
 trust:
   anchors: ["%[1]s/root-rsa.crt.pem"]
-register: "vbdt-register.db"
-`, abs)
+register: "%[2]s"
+numbering:
+  unit: "VP"
+`, abs, reg)
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/vbdt/vbdt/internal/config"
 	"github.com/vbdt/vbdt/internal/keys"
 	"github.com/vbdt/vbdt/internal/ui"
+	"github.com/vbdt/vbdt/number"
+	"github.com/vbdt/vbdt/number/register"
 )
 
 // classify maps an error to its exit code and the hints that help a person past it.
@@ -20,6 +22,10 @@ func (a *app) classify(ctx context.Context, err error) (int, []string) {
 		return ui.ExitUsage, []string{"run 'vbdt help' or add --help to the command for its usage"}
 	case errors.As(err, &probs):
 		return ui.ExitUsage, []string{"'vbdt config check' lists every problem of the configuration with its line"}
+	case errors.Is(err, register.ErrInvalid), errors.Is(err, number.ErrMalformed):
+		return ui.ExitUsage, nil
+	case errors.Is(err, register.ErrUnavailable):
+		return ui.ExitRegister, []string{"the register is set by register: in vbdt.yaml, $VBDT_REGISTER or --register"}
 	case errors.Is(err, keys.ErrNoCgo):
 		return ui.ExitKey, []string{"use a release built with cgo (linux/amd64), or a file: key"}
 	case errors.Is(err, keys.ErrPINIncorrect):

@@ -32,7 +32,7 @@ type app struct {
 	global  globalOptions
 	ui      *ui.UI
 	cfg     *config.Config
-	ran     bool // a command's RunE was reached: cobra's own errors come before it
+	ran     bool // a command's RunE was reached: cobra's own errors (and setup's) come before it
 }
 
 type globalOptions struct {
@@ -85,10 +85,7 @@ Start with 'vbdt demo DIR': it walks through the whole document lifecycle with t
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		DisableAutoGenTag: true,
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			a.ran = true
-			return a.setup()
-		},
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return a.setup() },
 	}
 	root.SetIn(a.streams.In)
 	root.SetOut(a.streams.Out)
@@ -102,6 +99,7 @@ Start with 'vbdt demo DIR': it walks through the whole document lifecycle with t
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErrorf("%v", err) })
 
 	root.AddCommand(
+		a.newNumberCmd(),
 		a.newKeysCmd(),
 		a.newConfigCmd(),
 		a.newVersionCmd(),
@@ -109,6 +107,15 @@ Start with 'vbdt demo DIR': it walks through the whole document lifecycle with t
 		newExitCodesTopic(),
 	)
 	a.setupCompletion(root)
+	// Errors before a command's own RunE (flags, arguments, required flags) are cobra's: usage errors.
+	walkCommands(root, func(c *cobra.Command) {
+		if run := c.RunE; run != nil {
+			c.RunE = func(cmd *cobra.Command, argv []string) error {
+				a.ran = true
+				return run(cmd, argv)
+			}
+		}
+	})
 	return root
 }
 

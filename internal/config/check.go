@@ -248,6 +248,14 @@ func validate(ps *Problems, file string, doc *yaml.Node, c *Config) {
 			ps.add(file, nodeAt(doc, "keys", profile, "uri"), Warning, "keys.%s.uri holds a PIN in clear text: prefer pin_source", profile)
 		}
 	}
+	if len(c.Numbering.Series) > 0 {
+		if err := c.NumberSeries().Validate(); err != nil {
+			ps.add(file, nodeAt(doc, "numbering", "series"), Error, "numbering.series: %v", err)
+		}
+	}
+	if u := c.Numbering.Unit; u != "" && !abbrev.MatchString(u) {
+		ps.add(file, nodeAt(doc, "numbering", "unit"), Error, "numbering.unit %q must be letters and digits only", u)
+	}
 	if u := c.TSA.URL; u != "" {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 			ps.add(file, nodeAt(doc, "tsa", "url"), Error, "tsa.url %q must be an http or https URL", u)

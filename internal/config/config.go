@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/vbdt/vbdt/number"
 )
 
 // DefaultTimeZone is the agency time zone when none is configured (UTC+7, no DST).
@@ -30,9 +32,34 @@ type Config struct {
 	Trust      Trust                 `yaml:"trust" json:"trust"`
 	TSA        TSA                   `yaml:"tsa" json:"tsa"`
 	Register   string                `yaml:"register" json:"register"`
+	Numbering  Numbering             `yaml:"numbering" json:"numbering"`
 
 	// Path is the file the configuration came from, "" when none was found.
 	Path string `yaml:"-" json:"-"`
+}
+
+// Numbering configures the number series (DOMAIN.md §2). Without series, every administrative
+// type and công văn share one series ("chung"), copies have "sao", incoming documents "den".
+type Numbering struct {
+	Series []number.Series `yaml:"series" json:"series"`
+	// Unit is the drafting unit's abbreviation in công văn notations (UBND-VP) when --unit is not given.
+	Unit string `yaml:"unit" json:"unit"`
+}
+
+// NumberSeries returns the configured series, or the default ones.
+func (c *Config) NumberSeries() number.Numbering {
+	if len(c.Numbering.Series) == 0 {
+		return number.Numbering{Series: number.DefaultSeries()}
+	}
+	return number.Numbering{Series: c.Numbering.Series}
+}
+
+// Key is what numbers are counted per: the OrganId, else the abbreviation.
+func (a Agency) Key() string {
+	if a.OrganID != "" {
+		return a.OrganID
+	}
+	return a.Abbreviation
 }
 
 // Agency is the issuing organization's profile.

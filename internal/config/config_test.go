@@ -142,3 +142,28 @@ func TestParseAliasBomb(t *testing.T) {
 		t.Fatal("an alias bomb must be rejected")
 	}
 }
+
+func TestNumberingChecks(t *testing.T) {
+	for _, tc := range []struct {
+		yaml string
+		line int
+		want string
+	}{
+		{"numbering:\n  series:\n    - {name: a, kind: outgoing, types: [Qd]}\n", 3, `did you mean "QĐ"`},
+		{"numbering:\n  series:\n    - {name: a, kind: nope}\n", 3, "unknown kind"},
+		{"numbering:\n  series:\n    - {name: a, kind: outgoing, colour: red}\n", 3, `unknown key "colour"`},
+		{"numbering:\n  unit: V-P\n", 2, "letters and digits"},
+	} {
+		_, probs := Parse("n.yaml", []byte(tc.yaml))
+		if len(probs) == 0 || probs[0].Line != tc.line || !strings.Contains(probs[0].Message, tc.want) {
+			t.Errorf("%q: %v, want line %d %q", tc.yaml, probs, tc.line, tc.want)
+		}
+	}
+	cfg, probs := Parse("n.yaml", []byte("numbering:\n  series:\n    - {name: x, kind: outgoing}\n    - {name: d, kind: incoming}\n"))
+	if len(probs) > 0 || len(cfg.NumberSeries().Series) != 2 {
+		t.Fatalf("%v %+v", probs, cfg.NumberSeries())
+	}
+	if def := (&Config{}).NumberSeries(); len(def.Series) != 3 {
+		t.Errorf("default series %+v", def)
+	}
+}

@@ -97,7 +97,7 @@ func openDB(ctx context.Context, location string) (*sql.DB, dialect, error) {
 		defer cancel()
 		if err := db.PingContext(pctx); err != nil {
 			db.Close()
-			return nil, dialect{}, fmt.Errorf("%w: %s does not answer: %v", ErrUnavailable, Redact(location), err)
+			return nil, dialect{}, fmt.Errorf("%w: %s does not answer: %s", ErrUnavailable, Redact(location), strings.Join(strings.Fields(err.Error()), " "))
 		}
 		return db, postgresDialect, nil
 	}

@@ -69,6 +69,7 @@ type Amendment struct {
 	Action string    `json:"action"` // void, correct
 	Field  string    `json:"field,omitempty"`
 	Value  string    `json:"value,omitempty"`
+	Old    string    `json:"old,omitempty"` // the value before this correction (derived, not stored)
 	Reason string    `json:"reason"`
 	By     string    `json:"by"`
 	At     time.Time `json:"at"`

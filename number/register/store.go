@@ -383,38 +383,48 @@ func (s *Store) applyAmendments(ctx context.Context, es []Entry, byID map[int64]
 			continue
 		}
 		e := &es[i]
-		e.History = append(e.History, a)
 		if a.Action == "void" {
 			e.Void, e.VoidReason = true, a.Reason
-			continue
+		} else {
+			a.Old = e.field(a.Field)
+			e.set(a.Field, a.Value)
 		}
-		e.set(a.Field, a.Value)
+		e.History = append(e.History, a)
 	}
 	return s.fail("reading", rows.Err())
 }
 
+// fields maps the correctable fields to the entry's values.
+func (e *Entry) fields() map[string]*string {
+	return map[string]*string{"subject": &e.Subject, "signer": &e.Signer, "date": &e.Date,
+		"archive_unit": &e.ArchiveUnit, "handler": &e.Handler, "note": &e.Note, "doc_hash": &e.DocHash}
+}
+
+func (e *Entry) field(name string) string {
+	switch name {
+	case "recipients":
+		return strings.Join(e.Recipients, "\n")
+	case "copies":
+		return strconv.Itoa(e.Copies)
+	}
+	if p, ok := e.fields()[name]; ok {
+		return *p
+	}
+	return ""
+}
+
 func (e *Entry) set(field, value string) {
 	switch field {
-	case "subject":
-		e.Subject = value
-	case "signer":
-		e.Signer = value
 	case "recipients":
 		e.Recipients = nil
 		if value != "" {
 			e.Recipients = strings.Split(value, "\n")
 		}
-	case "date":
-		e.Date = value
 	case "copies":
 		e.Copies, _ = strconv.Atoi(value)
-	case "archive_unit":
-		e.ArchiveUnit = value
-	case "handler":
-		e.Handler = value
-	case "note":
-		e.Note = value
-	case "doc_hash":
-		e.DocHash = value
+	default:
+		if p, ok := e.fields()[field]; ok {
+			*p = value
+		}
 	}
 }
