@@ -143,6 +143,9 @@ func ParseCode(s string) (Code, error) {
 	c := Code{Number: n, Notation: m[3]}
 	if m[2] != "" {
 		c.Year, _ = strconv.Atoi(m[2])
+		if c.Year < 1945 { // legal documents of the Democratic Republic of Vietnam and later
+			return Code{}, malformed("%q: %s is not a year of a legal document", s, m[2])
+		}
 	}
 	if utf8.RuneCountInString(c.Notation) > MaxCodeNotation {
 		return Code{}, malformed("%q: notation longer than %d characters", s, MaxCodeNotation)
@@ -211,6 +214,8 @@ func civilDate(year, month, day int, loc *time.Location) (time.Time, error) {
 // EdXML date format.
 const edxmlDate = "2006/01/02"
 
+var edxmlDateRE = regexp.MustCompile(`^\d{4}/\d{2}/\d{2}$`)
+
 // DocumentID is the edXML DocumentId: <OrganId>,<yyyy/MM/dd>,<number>/<notation>.
 func DocumentID(organID string, promulgated time.Time, c Code) string {
 	return organID + "," + promulgated.Format(edxmlDate) + "," + c.String()
@@ -223,10 +228,12 @@ func ParseDocumentID(s string, loc *time.Location) (organID string, promulgated 
 	if len(parts) != 3 || parts[0] == "" {
 		return "", time.Time{}, Code{}, malformed("DocumentId %q is not <OrganId>,<yyyy/MM/dd>,<number>/<notation>", s)
 	}
-	var y, mo, d int
-	if _, err := fmt.Sscanf(parts[1], "%4d/%2d/%2d", &y, &mo, &d); err != nil || len(parts[1]) != 10 {
+	if !edxmlDateRE.MatchString(parts[1]) {
 		return "", time.Time{}, Code{}, malformed("DocumentId %q: date %q is not yyyy/MM/dd", s, parts[1])
 	}
+	y, _ := strconv.Atoi(parts[1][:4])
+	mo, _ := strconv.Atoi(parts[1][5:7])
+	d, _ := strconv.Atoi(parts[1][8:])
 	if promulgated, err = civilDate(y, mo, d, loc); err != nil {
 		return "", time.Time{}, Code{}, malformed("DocumentId %q: %v", s, err)
 	}

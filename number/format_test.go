@@ -128,7 +128,7 @@ func TestCodeRoundTrip(t *testing.T) {
 
 func TestParseCodeErrors(t *testing.T) {
 	for _, s := range []string{"", "15", "15/", "/QĐ-UBND", "15/QĐ", "15 /QĐ-UBND", "0/QĐ-UBND", "15/QĐ-UB ND", "abc/QĐ-UBND",
-		"123456789012/QĐ-UBND", "15/" + strings.Repeat("A-", 16) + "A"} {
+		"123456789012/QĐ-UBND", "15/" + strings.Repeat("A-", 16) + "A", "10/0010/QĐ-TTg"} {
 		if _, err := ParseCode(s); !errors.Is(err, ErrMalformed) {
 			t.Errorf("ParseCode(%q) = %v, want malformed", s, err)
 		}
@@ -179,7 +179,7 @@ func TestDocumentID(t *testing.T) {
 	if err != nil || organ != "000.00.00.G22" || !back.Equal(d) || code != c || DocumentID(organ, back, code) != id {
 		t.Fatalf("round trip: %q %v %+v %v", organ, back, code, err)
 	}
-	for _, bad := range []string{"8b1f6c3a-7f1e-4a53-9a52-2f6d9c1e0a11", "X,2015/9/30,1/QĐ-UBND", "X,2015/02/30,1/QĐ-UBND", ",2015/09/30,1/QĐ-UBND", "X,2015/09/30,QĐ"} {
+	for _, bad := range []string{"8b1f6c3a-7f1e-4a53-9a52-2f6d9c1e0a11", "X,2015/9/30,1/QĐ-UBND", "X,2015/02/30,1/QĐ-UBND", ",2015/09/30,1/QĐ-UBND", "X,2015/09/30,QĐ", "X,-001/01/10,1/QĐ-X", "X,2015/9/300,1/QĐ-X"} {
 		if _, _, _, err := ParseDocumentID(bad, hanoi); !errors.Is(err, ErrMalformed) {
 			t.Errorf("ParseDocumentID(%q) = %v", bad, err)
 		}
@@ -199,7 +199,7 @@ func TestYearBoundary(t *testing.T) {
 }
 
 func FuzzParseCode(f *testing.F) {
-	for _, s := range []string{"15/QĐ-UBND", "Số: 05/BNV-VP", "09/2025/QĐ-TTg", "1/a-b-c", "0/x-y"} {
+	for _, s := range []string{"15/QĐ-UBND", "Số: 05/BNV-VP", "09/2025/QĐ-TTg", "1/a-b-c", "0/x-y", "10/0010/Đ-0"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -220,6 +220,7 @@ func FuzzParseCode(f *testing.F) {
 func FuzzParseDocumentID(f *testing.F) {
 	f.Add("000.00.00.G22,2015/09/30,7816/VPCP-TTĐT")
 	f.Add("a,2000/02/29,1/QĐ-X")
+	f.Add("0,-001/01/10,1/0-0")
 	f.Fuzz(func(t *testing.T, s string) {
 		organ, d, c, err := ParseDocumentID(s, hanoi)
 		if err != nil {
