@@ -215,18 +215,11 @@ func (a *app) runIssue(ctx context.Context, o *issueOptions) error {
 	return a.renderIssued(n, e)
 }
 
-// issuedCode is the entry's Code as number.Code (legal series carry the year in the number).
-func issuedCode(e register.Entry, s number.Series) number.Code {
-	c := number.Code{Number: e.Number, Notation: e.Notation}
-	if s.Kind == number.SeriesLegal {
-		c.Year = e.Year
-	}
-	return c
-}
-
 func (a *app) renderIssued(n *numbering, e register.Entry) error {
-	series, _ := n.cfg.NumberSeries().Find(e.Series)
-	code := issuedCode(e, series)
+	code, err := number.ParseCode(e.Code)
+	if err != nil {
+		return fmt.Errorf("register entry %d has the code %q: %w", e.ID, e.Code, err)
+	}
 	day, _ := time.ParseInLocation("2006-01-02", e.Date, n.loc)
 	place := n.cfg.Agency.Place
 	dateLine := number.DateLine(place, day)
@@ -325,10 +318,10 @@ func (a *app) runReceive(ctx context.Context, o *receiveOptions) error {
 		return err
 	}
 	defer n.store.Close()
-	numbering := n.cfg.NumberSeries()
-	series, err := numbering.Incoming()
+	all := n.cfg.NumberSeries()
+	series, err := all.Incoming()
 	if o.series != "" {
-		series, err = numbering.Find(o.series)
+		series, err = all.Find(o.series)
 	}
 	if err != nil {
 		return usageErrorf("%v", err)
@@ -368,7 +361,7 @@ func (o *refOptions) addFlags(cmd *cobra.Command) {
 
 // ref resolves "15", "15/QĐ-UBND" or "09/2025/QĐ-TTg" with the flags.
 func (o *refOptions) ref(n *numbering, arg string) (register.Ref, error) {
-	numbering := n.cfg.NumberSeries()
+	all := n.cfg.NumberSeries()
 	ref := register.Ref{Series: o.series, Year: o.year}
 	if ref.Year == 0 {
 		ref.Year = number.YearOf(n.store.Now(), n.loc)
@@ -388,7 +381,7 @@ func (o *refOptions) ref(n *numbering, arg string) (register.Ref, error) {
 			if parts.Kind == number.KindLetter {
 				t = number.LetterAbbr
 			}
-			if s, err := numbering.ForType(t, ""); err == nil {
+			if s, err := all.ForType(t, ""); err == nil {
 				ref.Series = s.Name
 			}
 		}
@@ -397,9 +390,9 @@ func (o *refOptions) ref(n *numbering, arg string) (register.Ref, error) {
 	if ref.Series == "" {
 		var s number.Series
 		if o.incoming {
-			s, err = numbering.Incoming()
+			s, err = all.Incoming()
 		} else {
-			s, err = numbering.ForType(number.LetterAbbr, "")
+			s, err = all.ForType(number.LetterAbbr, "")
 		}
 		if err != nil {
 			return ref, usageErrorf("%v: name the series with --series", err)

@@ -30,7 +30,7 @@ type Entry struct {
 	Year      int       `json:"year"`
 	Number    int       `json:"number"`
 	Notation  string    `json:"notation,omitempty"` // outgoing only
-	Code      string    `json:"code"`               // 15/QĐ-UBND; for incoming the số đến, e.g. 07
+	Code      string    `json:"code"`               // as handed out: 15/QĐ-UBND, 09/2026/QĐ-TTg; for incoming the số đến, 07
 	Type      string    `json:"type,omitempty"`     // abbreviation (CV for công văn)
 	TypeName  string    `json:"type_name,omitempty"`
 	Subject   string    `json:"subject"`

@@ -196,6 +196,25 @@ func TestAppendOnly(t *testing.T) {
 	}
 }
 
+// Legal-normative series carry the year in the code they hand out.
+func TestLegalSeriesCode(t *testing.T) {
+	s := open(t, backends()[0].new(t))
+	r := request("Ban hành Quy định", time.Now())
+	r.Series = number.Series{Name: "qppl-qd", Kind: number.SeriesLegal, Types: []string{"QĐ"}}
+	e, err := s.Allocate(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("01/%d/QĐ-UBND", number.YearOf(time.Now(), hanoi))
+	if e.Code != want {
+		t.Fatalf("code %q, want %q", e.Code, want)
+	}
+	got, _ := s.Get(context.Background(), r.Agency, Ref{"qppl-qd", e.Year, 1})
+	if got.Code != want {
+		t.Fatalf("stored code %q", got.Code)
+	}
+}
+
 func TestRequestRules(t *testing.T) {
 	s := open(t, backends()[0].new(t))
 	ctx := context.Background()

@@ -20,7 +20,7 @@ var migrations = []func(d dialect) []string{
 				id ` + d.autoID + `,
 				agency TEXT NOT NULL, series TEXT NOT NULL, direction TEXT NOT NULL CHECK (direction IN ('outgoing','incoming')),
 				year INTEGER NOT NULL, number INTEGER NOT NULL CHECK (number > 0),
-				notation TEXT NOT NULL, type TEXT NOT NULL, type_name TEXT NOT NULL,
+				code TEXT NOT NULL, notation TEXT NOT NULL, type TEXT NOT NULL, type_name TEXT NOT NULL,
 				subject TEXT NOT NULL, signer TEXT NOT NULL, recipients TEXT NOT NULL,
 				doc_date TEXT NOT NULL, copies INTEGER NOT NULL, archive_unit TEXT NOT NULL,
 				handler TEXT NOT NULL, note TEXT NOT NULL, doc_hash TEXT NOT NULL,

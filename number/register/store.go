@@ -147,17 +147,25 @@ func (s *Store) Allocate(ctx context.Context, r Request) (Entry, error) {
 		r.Agency, r.Series.Name, year).Scan(&n); err != nil {
 		return Entry{}, s.fail("allocating", err)
 	}
+	code := number.Code{Number: n, Notation: r.Notation}
+	if r.Series.Kind == number.SeriesLegal {
+		code.Year = year // 09/2026/QĐ-TTg
+	}
+	codeText := code.String()
+	if r.Direction == Incoming {
+		codeText = number.FormatNumber(n) // the số đến
+	}
 	sender := r.Sender
 	if sender == nil {
 		sender = &Sender{}
 	}
 	created := now.UTC().Truncate(time.Microsecond)
 	var id int64
-	if err := tx.QueryRowContext(ctx, s.d.rebind(`INSERT INTO entries (agency, series, direction, year, number, notation, type, type_name,
+	if err := tx.QueryRowContext(ctx, s.d.rebind(`INSERT INTO entries (agency, series, direction, year, number, code, notation, type, type_name,
 		subject, signer, recipients, doc_date, copies, archive_unit, handler, note, doc_hash,
 		sender_organ, sender_organ_id, sender_code, sender_date, sender_document_id, created_at, created_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		r.Agency, r.Series.Name, string(r.Direction), year, n, r.Notation, r.Type, r.TypeName,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		r.Agency, r.Series.Name, string(r.Direction), year, n, codeText, r.Notation, r.Type, r.TypeName,
 		r.Subject, r.Signer, strings.Join(r.Recipients, "\n"), date, r.Copies, r.ArchiveUnit, r.Handler, r.Note, r.DocHash,
 		sender.Organ, sender.OrganID, sender.Code, sender.Date, sender.DocumentID, created.Format(time.RFC3339Nano), r.By).Scan(&id); err != nil {
 		return Entry{}, s.fail("allocating", err)
@@ -315,7 +323,7 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Entry, error) {
 	return out, nil
 }
 
-const entryColumns = `id, agency, series, direction, year, number, notation, type, type_name, subject, signer, recipients,
+const entryColumns = `id, agency, series, direction, year, number, code, notation, type, type_name, subject, signer, recipients,
 	doc_date, copies, archive_unit, handler, note, doc_hash, sender_organ, sender_organ_id, sender_code, sender_date,
 	sender_document_id, created_at, created_by`
 
@@ -331,7 +339,7 @@ func (s *Store) query(ctx context.Context, where string, args ...any) ([]Entry, 
 		var e Entry
 		var dir, recipients, created string
 		var snd Sender
-		if err := rows.Scan(&e.ID, &e.Agency, &e.Series, &dir, &e.Year, &e.Number, &e.Notation, &e.Type, &e.TypeName,
+		if err := rows.Scan(&e.ID, &e.Agency, &e.Series, &dir, &e.Year, &e.Number, &e.Code, &e.Notation, &e.Type, &e.TypeName,
 			&e.Subject, &e.Signer, &recipients, &e.Date, &e.Copies, &e.ArchiveUnit, &e.Handler, &e.Note, &e.DocHash,
 			&snd.Organ, &snd.OrganID, &snd.Code, &snd.Date, &snd.DocumentID, &created, &e.CreatedBy); err != nil {
 			return nil, s.fail("reading", err)
@@ -344,10 +352,6 @@ func (s *Store) query(ctx context.Context, where string, args ...any) ([]Entry, 
 			e.Sender = &snd
 		}
 		e.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
-		e.Code = number.FormatNumber(e.Number)
-		if e.Notation != "" {
-			e.Code += "/" + e.Notation
-		}
 		byID[e.ID] = len(es)
 		es = append(es, e)
 	}
