@@ -1,0 +1,172 @@
+// Package pdf is vbdt's only door to PDF internals (pdfcpu never leaks out of it): it opens a
+// document, answers what signing, stamping, verifying and converting need to know, and writes
+// changes as incremental updates appended after the original bytes — never touching one of
+// them — in the original cross-reference flavour (table or stream).
+package pdf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"sync"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+// ErrNotPDF, ErrEncrypted and ErrDamaged classify documents vbdt cannot work on.
+var (
+	ErrNotPDF    = errors.New("not a PDF")
+	ErrEncrypted = errors.New("the PDF is encrypted")
+	ErrDamaged   = errors.New("the PDF is damaged")
+)
+
+var configOnce sync.Once
+
+// config returns pdfcpu's configuration without its config folder (pdfcpu would otherwise
+// create one in the user's home on first use) and without validation we do not need.
+func config() *model.Configuration {
+	configOnce.Do(api.DisableConfigDir)
+	c := model.NewDefaultConfiguration()
+	c.ValidationMode = model.ValidationRelaxed
+	return c
+}
+
+// Doc is an open PDF.
+type Doc struct {
+	ctx        *model.Context
+	size       int64 // bytes of the original
+	startxref  int64 // offset of the last cross-reference section
+	xrefStream bool
+	nextObj    int
+}
+
+// Open parses a PDF of size bytes from r.
+func Open(r io.ReadSeeker, size int64) (*Doc, error) {
+	head := make([]byte, 5)
+	if _, err := r.Read(head); err != nil || !bytes.Equal(head, []byte("%PDF-")) {
+		return nil, ErrNotPDF
+	}
+	sx, err := lastStartxref(r, size)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	ctx, err := api.ReadContext(r, config())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
+	}
+	if ctx.Encrypt != nil || ctx.XRefTable.Encrypt != nil {
+		return nil, ErrEncrypted
+	}
+	if err := ctx.EnsurePageCount(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
+	}
+	d := &Doc{ctx: ctx, size: size, startxref: sx, xrefStream: ctx.Read.UsingXRefStreams}
+	for nr := range ctx.XRefTable.Table {
+		d.nextObj = max(d.nextObj, nr+1)
+	}
+	if s := ctx.XRefTable.Size; s != nil {
+		d.nextObj = max(d.nextObj, *s)
+	}
+	return d, nil
+}
+
+// OpenFile opens the PDF at path.
+func OpenFile(path string) (*Doc, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return Open(f, fi.Size())
+}
+
+var startxrefRE = regexp.MustCompile(`startxref\s+(\d+)\s+%%EOF\s*$`)
+
+func lastStartxref(r io.ReadSeeker, size int64) (int64, error) {
+	n := min(size, 2048)
+	buf := make([]byte, n)
+	if _, err := r.Seek(size-n, io.SeekStart); err != nil {
+		return 0, err
+	}
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return 0, err
+	}
+	m := startxrefRE.FindSubmatch(buf)
+	if m == nil {
+		return 0, fmt.Errorf("%w: no startxref at the end of the file", ErrDamaged)
+	}
+	off, err := strconv.ParseInt(string(m[1]), 10, 64)
+	if err != nil || off <= 0 || off >= size {
+		return 0, fmt.Errorf("%w: startxref %s is outside the file", ErrDamaged, m[1])
+	}
+	return off, nil
+}
+
+// Size is the byte size of the original document.
+func (d *Doc) Size() int64 { return d.size }
+
+// XRefStream reports whether the document uses cross-reference streams.
+func (d *Doc) XRefStream() bool { return d.xrefStream }
+
+// PageCount is the number of pages.
+func (d *Doc) PageCount() int { return d.ctx.PageCount }
+
+func (d *Doc) deref(o types.Object) (types.Object, error) { return d.ctx.XRefTable.Dereference(o) }
+
+func (d *Doc) dict(o types.Object) (types.Dict, error) { return d.ctx.XRefTable.DereferenceDict(o) }
+
+// catalog returns the catalog and its reference.
+func (d *Doc) catalog() (types.Dict, types.IndirectRef, error) {
+	root := d.ctx.XRefTable.Root
+	if root == nil {
+		return nil, types.IndirectRef{}, fmt.Errorf("%w: no catalog", ErrDamaged)
+	}
+	c, err := d.ctx.XRefTable.Catalog()
+	if err != nil {
+		return nil, types.IndirectRef{}, fmt.Errorf("%w: %v", ErrDamaged, err)
+	}
+	return c, *root, nil
+}
+
+// Rect is a rectangle in PDF user space (points, origin bottom left).
+type Rect struct{ X1, Y1, X2, Y2 float64 }
+
+// Width and Height of the rectangle.
+func (r Rect) Width() float64  { return r.X2 - r.X1 }
+func (r Rect) Height() float64 { return r.Y2 - r.Y1 }
+
+// page returns a page's dict, its reference and its crop box (or media box).
+func (d *Doc) page(n int) (types.Dict, types.IndirectRef, Rect, error) {
+	if n < 1 || n > d.ctx.PageCount {
+		return nil, types.IndirectRef{}, Rect{}, fmt.Errorf("page %d does not exist (the document has %d)", n, d.ctx.PageCount)
+	}
+	pd, ref, inh, err := d.ctx.XRefTable.PageDict(n, false)
+	if err != nil || ref == nil {
+		return nil, types.IndirectRef{}, Rect{}, fmt.Errorf("%w: page %d: %v", ErrDamaged, n, err)
+	}
+	box := Rect{0, 0, 595.28, 841.89}
+	if inh != nil && inh.MediaBox != nil {
+		mb := inh.MediaBox
+		box = Rect{mb.LL.X, mb.LL.Y, mb.UR.X, mb.UR.Y}
+	}
+	return pd, *ref, box, nil
+}
+
+// PageBox returns the size of page n.
+func (d *Doc) PageBox(n int) (Rect, error) {
+	_, _, r, err := d.page(n)
+	return r, err
+}

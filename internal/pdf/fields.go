@@ -1,0 +1,318 @@
+package pdf
+
+import (
+	"fmt"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+// drFont is the name of vbdt's font in the AcroForm's default resources.
+const drFont = "VbdtF1"
+
+// SignatureField is where a signature shows: a zero Rect makes it invisible.
+type SignatureField struct {
+	Name       string
+	Page       int
+	Rect       Rect
+	Appearance Drawing
+}
+
+// AddSignature adds a signature field whose value is the signature dictionary sig (reserved
+// with Reserve and given its body with Put).
+func (inc *Increment) AddSignature(f SignatureField, sig Ref) error {
+	field := types.Dict{"Type": types.Name("Annot"), "Subtype": types.Name("Widget"), "FT": types.Name("Sig"),
+		"T": TextString(f.Name), "V": sig.ref(), "F": types.Integer(132), "Rect": rectArray(f.Rect)} // print, locked
+	ap, err := inc.formXObject(f.Appearance, f.Rect.Width(), f.Rect.Height(), nil)
+	if err != nil {
+		return err
+	}
+	field["AP"] = types.Dict{"N": ap.ref()}
+	if _, err := inc.addField(f.Page, field); err != nil {
+		return err
+	}
+	af, err := inc.acroForm()
+	if err != nil {
+		return err
+	}
+	af["SigFlags"] = types.Integer(3) // signatures exist; append only
+	return nil
+}
+
+// TextField is an empty, unlocked text field (the number, the promulgation date) that a later
+// incremental form fill may set without breaking a DocMDP P=2 certification.
+type TextField struct {
+	Name string
+	Page int
+	Rect Rect
+	Size float64 // font size of the value
+}
+
+// AddTextFields adds empty text fields drawn with font, which is embedded once and becomes the
+// AcroForm's default font, so that later fills reuse it.
+func (inc *Increment) AddTextFields(fields []TextField, font *Font) error {
+	af, err := inc.acroForm()
+	if err != nil {
+		return err
+	}
+	fontRef := font.embed(inc)
+	dr, _ := af["DR"].(types.Dict)
+	if dr == nil {
+		dr = types.Dict{}
+	}
+	fonts, _ := dr["Font"].(types.Dict)
+	if fonts == nil {
+		fonts = types.Dict{}
+	}
+	fonts[drFont] = fontRef.ref()
+	dr["Font"] = fonts
+	af["DR"] = dr
+	for _, f := range fields {
+		empty, err := inc.formXObject(Drawing{}, f.Rect.Width(), f.Rect.Height(), nil)
+		if err != nil {
+			return err
+		}
+		if _, err := inc.addField(f.Page, types.Dict{"Type": types.Name("Annot"), "Subtype": types.Name("Widget"),
+			"FT": types.Name("Tx"), "T": TextString(f.Name), "F": types.Integer(4), "Rect": rectArray(f.Rect),
+			"DA": types.StringLiteral(fmt.Sprintf("/%s %.1f Tf 0 g", drFont, f.Size)), "V": types.StringLiteral(""),
+			"AP": types.Dict{"N": empty.ref()}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Certify makes sig the document's certification signature (DocMDP) with permission p:
+// 1 no changes, 2 form filling and signing, 3 also annotations.
+func (inc *Increment) Certify(sig Ref) error {
+	_, rootRef, err := inc.d.catalog()
+	if err != nil {
+		return err
+	}
+	cat, err := inc.modifyDict(rootRef)
+	if err != nil {
+		return err
+	}
+	if _, ok := cat["Perms"]; ok {
+		return fmt.Errorf("the document is already certified (it has /Perms)")
+	}
+	cat["Perms"] = types.Dict{"DocMDP": sig.ref()}
+	return nil
+}
+
+// Field is a form field of the document.
+type Field struct {
+	Name  string
+	Type  string // Tx, Sig, …
+	Value string // text fields
+	Page  int    // 0 when unknown
+	Rect  Rect
+	ref   types.IndirectRef
+	dict  types.Dict
+}
+
+// Fields lists the document's top-level form fields.
+func (d *Doc) Fields() ([]Field, error) {
+	cat, _, err := d.catalog()
+	if err != nil {
+		return nil, err
+	}
+	afObj, ok := cat["AcroForm"]
+	if !ok {
+		return nil, nil
+	}
+	af, err := d.dict(afObj)
+	if err != nil || af == nil {
+		return nil, err
+	}
+	arr, err := d.deref(af["Fields"])
+	if err != nil {
+		return nil, err
+	}
+	a, _ := arr.(types.Array)
+	var out []Field
+	for _, o := range a {
+		ref, ok := o.(types.IndirectRef)
+		if !ok {
+			continue
+		}
+		fd, err := d.dict(ref)
+		if err != nil || fd == nil {
+			continue
+		}
+		f := Field{ref: ref, dict: fd}
+		if t, err := d.deref(fd["T"]); err == nil && t != nil {
+			f.Name = decodeText(t)
+		}
+		if ft, ok := fd["FT"].(types.Name); ok {
+			f.Type = string(ft)
+		}
+		if v, err := d.deref(fd["V"]); err == nil && v != nil && f.Type == "Tx" {
+			f.Value = decodeText(v)
+		}
+		if r, ok := fd["Rect"].(types.Array); ok && len(r) == 4 {
+			f.Rect = Rect{num(r[0]), num(r[1]), num(r[2]), num(r[3])}
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func num(o types.Object) float64 {
+	switch v := o.(type) {
+	case types.Integer:
+		return float64(v)
+	case types.Float:
+		return float64(v)
+	}
+	return 0
+}
+
+func decodeText(o types.Object) string {
+	switch v := o.(type) {
+	case types.StringLiteral:
+		s, err := types.StringLiteralToString(v)
+		if err == nil {
+			return s
+		}
+		return string(v)
+	case types.HexLiteral:
+		s, err := types.HexLiteralToString(v)
+		if err == nil {
+			return s
+		}
+	}
+	return ""
+}
+
+// FillText sets the value of the text field name, drawn (left-aligned, vertically centred) in
+// the document's own default-resources font.
+func (inc *Increment) FillText(name, value string) error {
+	fields, err := inc.d.Fields()
+	if err != nil {
+		return err
+	}
+	for _, f := range fields {
+		if f.Name != name {
+			continue
+		}
+		if f.Type != "Tx" {
+			return fmt.Errorf("field %q is not a text field", name)
+		}
+		font, fontRef, err := inc.d.drFont()
+		if err != nil {
+			return err
+		}
+		size := 12.0
+		h := f.Rect.Height()
+		if h > 0 && h < 16 {
+			size = h * 0.75
+		}
+		ap, err := inc.formXObject(Drawing{Font: font, Texts: []PlacedText{{Text: value, X: 1, Y: (h - size*0.7) / 2, Size: size}}},
+			f.Rect.Width(), h, &fontRef)
+		if err != nil {
+			return err
+		}
+		fd, err := inc.modifyDict(f.ref)
+		if err != nil {
+			return err
+		}
+		fd["V"] = TextString(value)
+		fd["AP"] = types.Dict{"N": ap.ref()}
+		return nil
+	}
+	return fmt.Errorf("the document has no field %q", name)
+}
+
+// drFont loads vbdt's font from the AcroForm default resources, parsing the embedded file
+// itself so that glyph IDs match whatever font was embedded.
+func (d *Doc) drFont() (*Font, Ref, error) {
+	cat, _, err := d.catalog()
+	if err != nil {
+		return nil, Ref{}, err
+	}
+	af, err := d.dict(cat["AcroForm"])
+	if err != nil || af == nil {
+		return nil, Ref{}, fmt.Errorf("the document has no form")
+	}
+	dr, _ := d.dict(af["DR"])
+	fonts, _ := d.dict(dr["Font"])
+	ref, ok := fonts[drFont].(types.IndirectRef)
+	if !ok {
+		return nil, Ref{}, fmt.Errorf("the document's form has no vbdt font (was it prepared by vbdt sign --role approver?)")
+	}
+	type0, err := d.dict(ref)
+	if err != nil {
+		return nil, Ref{}, err
+	}
+	desc, _ := d.deref(type0["DescendantFonts"])
+	da, _ := desc.(types.Array)
+	if len(da) == 0 {
+		return nil, Ref{}, fmt.Errorf("%w: font without descendant", ErrDamaged)
+	}
+	cid, _ := d.dict(da[0])
+	fd, _ := d.dict(cid["FontDescriptor"])
+	ffRef, ok := fd["FontFile2"].(types.IndirectRef)
+	if !ok {
+		return nil, Ref{}, fmt.Errorf("%w: the form font has no embedded file", ErrDamaged)
+	}
+	sd, _, err := d.ctx.XRefTable.DereferenceStreamDict(ffRef)
+	if err != nil || sd == nil {
+		return nil, Ref{}, fmt.Errorf("%w: form font file: %v", ErrDamaged, err)
+	}
+	if err := sd.Decode(); err != nil {
+		return nil, Ref{}, fmt.Errorf("%w: form font file: %v", ErrDamaged, err)
+	}
+	f, err := parseFont("embedded form font", sd.Content)
+	return f, Ref{Num: ref.ObjectNumber.Value(), Gen: ref.GenerationNumber.Value()}, err
+}
+
+// Signature is a signature value of the document as stored.
+type Signature struct {
+	Field     string
+	SubFilter string
+	ByteRange []int64
+	Contents  []byte // the CMS, with the placeholder's trailing zero padding
+	DocMDP    int    // P of a certification signature, 0 otherwise
+}
+
+// Signatures lists the signed signature fields.
+func (d *Doc) Signatures() ([]Signature, error) {
+	fields, err := d.Fields()
+	if err != nil {
+		return nil, err
+	}
+	var out []Signature
+	for _, f := range fields {
+		if f.Type != "Sig" {
+			continue
+		}
+		v, err := d.dict(f.dict["V"])
+		if err != nil || v == nil {
+			continue
+		}
+		s := Signature{Field: f.Name}
+		if sf, ok := v["SubFilter"].(types.Name); ok {
+			s.SubFilter = string(sf)
+		}
+		br, _ := d.deref(v["ByteRange"])
+		if a, ok := br.(types.Array); ok {
+			for _, n := range a {
+				s.ByteRange = append(s.ByteRange, int64(num(n)))
+			}
+		}
+		if c, ok := v["Contents"].(types.HexLiteral); ok {
+			s.Contents, _ = c.Bytes()
+		}
+		if refs, ok := v["Reference"].(types.Array); ok {
+			for _, r := range refs {
+				sr, _ := d.dict(r)
+				tp, _ := d.dict(sr["TransformParams"])
+				if m, _ := sr["TransformMethod"].(types.Name); m == "DocMDP" && tp != nil {
+					s.DocMDP = int(num(tp["P"]))
+				}
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}

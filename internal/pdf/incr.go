@@ -1,0 +1,253 @@
+package pdf
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"sort"
+	"unicode/utf16"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+// Ref is an indirect object of the document or of an increment.
+type Ref struct {
+	Num, Gen int
+}
+
+func (r Ref) String() string { return fmt.Sprintf("%d %d R", r.Num, r.Gen) }
+
+func (r Ref) ref() types.IndirectRef { return *types.NewIndirectRef(r.Num, r.Gen) }
+
+// Increment is a set of new and changed objects to append to a document as one incremental
+// update. Changed objects are copies: the document's own objects are never modified.
+type Increment struct {
+	d       *Doc
+	next    int
+	bodies  map[int][]byte       // serialized objects, by number
+	gens    map[int]int          // generation of each object written
+	working map[int]types.Object // objects being changed, serialized at the end
+}
+
+// NewIncrement starts an incremental update of d.
+func (d *Doc) NewIncrement() *Increment {
+	return &Increment{d: d, next: d.nextObj, bodies: map[int][]byte{}, gens: map[int]int{}, working: map[int]types.Object{}}
+}
+
+// Reserve returns the number of a new object, to be given a body with Put.
+func (inc *Increment) Reserve() Ref {
+	r := Ref{Num: inc.next}
+	inc.next++
+	return r
+}
+
+// Put sets the raw body of an object (what stands between "N G obj" and "endobj").
+func (inc *Increment) Put(r Ref, body []byte) {
+	inc.bodies[r.Num] = body
+	inc.gens[r.Num] = r.Gen
+}
+
+// Add stores a new object and returns its reference.
+func (inc *Increment) Add(o types.Object) Ref {
+	r := inc.Reserve()
+	inc.Put(r, []byte(o.PDFString()))
+	return r
+}
+
+// AddStream stores a new stream object with the given dictionary (Length is set) and data.
+func (inc *Increment) AddStream(d types.Dict, data []byte) Ref {
+	r := inc.Reserve()
+	inc.PutStream(r, d, data)
+	return r
+}
+
+// PutStream sets a stream object's dictionary and data.
+func (inc *Increment) PutStream(r Ref, d types.Dict, data []byte) {
+	d = d.Clone().(types.Dict)
+	d.Update("Length", types.Integer(len(data)))
+	var b bytes.Buffer
+	b.WriteString(d.PDFString())
+	b.WriteString("\nstream\n")
+	b.Write(data)
+	b.WriteString("\nendstream")
+	inc.Put(r, b.Bytes())
+}
+
+// modify returns the working copy of an existing object, cloned on first use; it is written
+// when the increment is.
+func (inc *Increment) modify(ref types.IndirectRef) (types.Object, error) {
+	n := ref.ObjectNumber.Value()
+	if o, ok := inc.working[n]; ok {
+		return o, nil
+	}
+	o, err := inc.d.deref(ref)
+	if err != nil {
+		return nil, fmt.Errorf("%w: object %d: %v", ErrDamaged, n, err)
+	}
+	if o == nil {
+		return nil, fmt.Errorf("%w: object %d is missing", ErrDamaged, n)
+	}
+	c := o.Clone()
+	inc.working[n] = c
+	inc.gens[n] = ref.GenerationNumber.Value()
+	return c, nil
+}
+
+func (inc *Increment) modifyDict(ref types.IndirectRef) (types.Dict, error) {
+	o, err := inc.modify(ref)
+	if err != nil {
+		return nil, err
+	}
+	d, ok := o.(types.Dict)
+	if !ok {
+		return nil, fmt.Errorf("%w: object %d is not a dictionary", ErrDamaged, ref.ObjectNumber.Value())
+	}
+	return d, nil
+}
+
+// Written is an increment as bytes, ready to append.
+type Written struct {
+	Bytes []byte
+	// Offsets are the file offsets of each object written.
+	Offsets map[int]int64
+}
+
+// Bytes serializes the increment for appending at the end of the original document: the
+// objects, then a cross-reference section of the document's flavour chained to the previous one.
+func (inc *Increment) Bytes() (*Written, error) {
+	for n, o := range inc.working {
+		if _, ok := o.(types.StreamDict); ok {
+			return nil, fmt.Errorf("changing stream object %d is not supported", n)
+		}
+		inc.bodies[n] = []byte(o.PDFString())
+	}
+	base := inc.d.size
+	var b bytes.Buffer
+	b.WriteString("\n") // the original may end without an end-of-line after %%EOF
+	nums := make([]int, 0, len(inc.bodies))
+	for n := range inc.bodies {
+		nums = append(nums, n)
+	}
+	sort.Ints(nums)
+	w := &Written{Offsets: map[int]int64{}}
+	for _, n := range nums {
+		w.Offsets[n] = base + int64(b.Len())
+		fmt.Fprintf(&b, "%d %d obj\n", n, inc.gens[n])
+		b.Write(inc.bodies[n])
+		b.WriteString("\nendobj\n")
+	}
+	trailer, err := inc.trailer()
+	if err != nil {
+		return nil, err
+	}
+	xrefAt := base + int64(b.Len())
+	if inc.d.xrefStream {
+		xrefNum := inc.next // the xref stream is an object of its own section
+		w.Offsets[xrefNum] = xrefAt
+		nums = append(nums, xrefNum)
+		inc.gens[xrefNum] = 0
+		var data bytes.Buffer
+		for _, n := range nums {
+			data.WriteByte(1)
+			binary.Write(&data, binary.BigEndian, uint32(w.Offsets[n]))
+			binary.Write(&data, binary.BigEndian, uint16(inc.gens[n]))
+		}
+		trailer.Update("Type", types.Name("XRef"))
+		trailer.Update("Size", types.Integer(xrefNum+1))
+		trailer.Update("W", types.Array{types.Integer(1), types.Integer(4), types.Integer(2)})
+		trailer.Update("Index", subsections(nums))
+		trailer.Update("Length", types.Integer(data.Len()))
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nstream\n", xrefNum, trailer.PDFString())
+		b.Write(data.Bytes())
+		b.WriteString("\nendstream\nendobj\n")
+	} else {
+		b.WriteString("xref\n")
+		idx := subsections(nums)
+		i := 0
+		for k := 0; k < len(idx); k += 2 {
+			first, count := idx[k].(types.Integer).Value(), idx[k+1].(types.Integer).Value()
+			fmt.Fprintf(&b, "%d %d\n", first, count)
+			for range count {
+				n := nums[i]
+				i++
+				fmt.Fprintf(&b, "%010d %05d n\r\n", w.Offsets[n], inc.gens[n])
+			}
+		}
+		trailer.Update("Size", types.Integer(inc.next))
+		fmt.Fprintf(&b, "trailer\n%s\n", trailer.PDFString())
+	}
+	fmt.Fprintf(&b, "startxref\n%d\n%%%%EOF\n", xrefAt)
+	w.Bytes = b.Bytes()
+	return w, nil
+}
+
+// subsections groups sorted object numbers into [first count first count …].
+func subsections(nums []int) types.Array {
+	var a types.Array
+	for i := 0; i < len(nums); {
+		j := i
+		for j+1 < len(nums) && nums[j+1] == nums[j]+1 {
+			j++
+		}
+		a = append(a, types.Integer(nums[i]), types.Integer(j-i+1))
+		i = j + 1
+	}
+	return a
+}
+
+func (inc *Increment) trailer() (types.Dict, error) {
+	x := inc.d.ctx.XRefTable
+	t := types.Dict{"Prev": types.Integer(inc.d.startxref)}
+	if x.Root == nil {
+		return nil, fmt.Errorf("%w: no catalog", ErrDamaged)
+	}
+	t["Root"] = *x.Root
+	if x.Info != nil {
+		t["Info"] = *x.Info
+	}
+	if len(x.ID) == 2 {
+		t["ID"] = x.ID
+	}
+	return t, nil
+}
+
+// WriteTo appends the increment to w (positioned at the end of the original).
+func (w *Written) WriteTo(out io.Writer) (int64, error) {
+	n, err := out.Write(w.Bytes)
+	return int64(n), err
+}
+
+// TextString encodes s as a PDF text string: PDFDocEncoding-compatible ASCII as a literal,
+// anything else as UTF-16BE with a byte order mark.
+func TextString(s string) types.Object {
+	ascii := true
+	for _, r := range s {
+		if r > 0x7e || r < 0x20 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return types.StringLiteral(escapeLiteral(s))
+	}
+	u := utf16.Encode([]rune(s))
+	var b bytes.Buffer
+	b.WriteString("FEFF")
+	for _, c := range u {
+		b.WriteString(fmt.Sprintf("%04X", c))
+	}
+	return types.HexLiteral(b.String())
+}
+
+func escapeLiteral(s string) string {
+	var b bytes.Buffer
+	for _, c := range []byte(s) {
+		switch c {
+		case '(', ')', '\\':
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,122 @@
+package pdf
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/vbdt/vbdt/internal/fonts"
+	"github.com/vbdt/vbdt/internal/testpki/testenv"
+)
+
+// samples returns the same one-page document with a cross-reference table and, rewritten by
+// qpdf, with a cross-reference stream.
+func samples(t testing.TB) map[string]string {
+	t.Helper()
+	testenv.NeedTools(t, "qpdf")
+	face, err := fonts.Find("")
+	if err != nil {
+		testenv.Need(t, err.Error())
+	}
+	data, err := Sample(1, face.Regular, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	table := filepath.Join(dir, "table.pdf")
+	os.WriteFile(table, data, 0o644)
+	stream := filepath.Join(dir, "stream.pdf")
+	if out, err := exec.Command("qpdf", "--object-streams=generate", table, stream).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf: %v %s", err, out)
+	}
+	return map[string]string{"xref-table": table, "xref-stream": stream}
+}
+
+func qpdfCheck(t testing.TB, path string) {
+	t.Helper()
+	if out, err := exec.Command("qpdf", "--check", path).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf --check %s: %v\n%s", path, err, out)
+	}
+}
+
+func TestIncrementKeepsOriginalAndFlavour(t *testing.T) {
+	for flavour, path := range samples(t) {
+		t.Run(flavour, func(t *testing.T) {
+			orig, _ := os.ReadFile(path)
+			d, err := Open(bytes.NewReader(orig), int64(len(orig)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.XRefStream() != (flavour == "xref-stream") {
+				t.Fatalf("xref stream = %v", d.XRefStream())
+			}
+			inc := d.NewIncrement()
+			note := inc.Add(types.Dict{"Note": TextString("Văn bản điện tử")})
+			cat, root, _ := d.catalog()
+			_ = cat
+			c, err := inc.modifyDict(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Update("Lang", types.StringLiteral("vi-VN"))
+			c.Update("VbdtNote", note.ref())
+			w, err := inc.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(t.TempDir(), "out.pdf")
+			os.WriteFile(out, append(bytes.Clone(orig), w.Bytes...), 0o644)
+			qpdfCheck(t, out)
+			got, _ := os.ReadFile(out)
+			if !bytes.HasPrefix(got, orig) {
+				t.Fatal("the original bytes are not a prefix of the output")
+			}
+			if strings.Contains(string(w.Bytes), "\nxref\n") == d.XRefStream() {
+				t.Errorf("the increment's xref flavour differs from the original's")
+			}
+			d2, err := OpenFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c2, _, _ := d2.catalog()
+			if c2.StringEntry("Lang") == nil || *c2.StringEntry("Lang") != "vi-VN" {
+				t.Errorf("catalog after update: %v", c2)
+			}
+			if d2.PageCount() != 1 {
+				t.Errorf("pages %d", d2.PageCount())
+			}
+			// the original catalog object was not changed in memory either
+			if _, found := cat.Find("Lang"); found {
+				t.Error("the document's own catalog was modified")
+			}
+		})
+	}
+}
+
+func TestOpenRejects(t *testing.T) {
+	for name, data := range map[string]string{
+		"not a pdf": "hello world",
+		"truncated": "%PDF-1.7\n1 0 obj\n<<>>\nendobj\n",
+		"empty":     "",
+	} {
+		_, err := Open(bytes.NewReader([]byte(data)), int64(len(data)))
+		if !errors.Is(err, ErrNotPDF) && !errors.Is(err, ErrDamaged) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestTextString(t *testing.T) {
+	if got := TextString("a(b)").PDFString(); got != `(a\(b\))` {
+		t.Errorf("ascii: %s", got)
+	}
+	if got := TextString("Ấn").PDFString(); got != "<FEFF1EA4006E>" {
+		t.Errorf("unicode: %s", got)
+	}
+}

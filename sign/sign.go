@@ -1,0 +1,247 @@
+// Package sign makes PAdES signatures (ETSI.CAdES.detached) on PDF documents with the
+// appearances Decree 30/2020/NĐ-CP prescribes, as incremental updates that leave every earlier
+// byte — and so every earlier signature — intact. Hashing streams the file, so memory does not
+// grow with the document.
+package sign
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/vbdt/vbdt/internal/pdf"
+)
+
+// DefaultContentsSize is the space reserved for the CMS (bytes, before hex encoding).
+const DefaultContentsSize = 16384
+
+// Request describes one signature.
+type Request struct {
+	Signer crypto.Signer
+	Chain  []*x509.Certificate // signer's certificate first
+	Hash   crypto.Hash         // SHA-256 when zero
+	PSS    bool                // RSA-PSS instead of PKCS#1 v1.5
+	Time   time.Time           // the signing time in /M (now when zero)
+	Reason, Location string
+	// Field is the signature field's name (unique names are made when empty).
+	Field string
+	// Visible places the signature; nil makes it invisible.
+	Visible *Placement
+	// TextFields are created empty and unlocked before signing (the approver's number and date).
+	TextFields []pdf.TextField
+	Font       *pdf.Font // for TextFields
+	// DocMDP certifies the document with this permission (2: form filling and signing).
+	DocMDP int
+	// ContentsSize reserves space for the CMS (DefaultContentsSize when zero).
+	ContentsSize int
+}
+
+// Placement is a visible signature's page, rectangle and drawing.
+type Placement struct {
+	Page    int
+	Rect    pdf.Rect
+	Drawing pdf.Drawing
+}
+
+// Result describes a made signature.
+type Result struct {
+	Field     string
+	ByteRange [4]int64
+	Size      int64 // bytes of the signed document
+}
+
+// SignFile signs in and writes the signed document to out, atomically: out is complete or
+// unchanged. in and out may be the same path (an in-place replace).
+func SignFile(in, out string, r Request) (*Result, error) {
+	src, err := os.Open(in)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	fi, err := src.Stat()
+	if err != nil {
+		return nil, err
+	}
+	doc, err := pdf.Open(src, fi.Size())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", in, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".vbdt-*")
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if tmp != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := src.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	res, err := Sign(doc, src, tmp, r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", in, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return nil, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return nil, err
+	}
+	tmp = nil
+	return res, nil
+}
+
+// Output is where a signed document is written: it is read back to hash and patched in place.
+type Output interface {
+	io.Writer
+	io.ReaderAt
+	io.WriterAt
+}
+
+// Sign copies the original (src, positioned at its start) to out, appends the signature's
+// incremental update, and fills in the byte range and the CMS.
+func Sign(doc *pdf.Doc, src io.Reader, out Output, r Request) (*Result, error) {
+	if len(r.Chain) == 0 || r.Signer == nil {
+		return nil, errors.New("no signing key or certificate")
+	}
+	if r.Hash == 0 {
+		r.Hash = crypto.SHA256
+	}
+	if r.Time.IsZero() {
+		r.Time = time.Now()
+	}
+	if r.ContentsSize == 0 {
+		r.ContentsSize = DefaultContentsSize
+	}
+	if r.Field == "" {
+		r.Field = fmt.Sprintf("Signature%d", time.Now().UnixNano()%1e9)
+	}
+	inc := doc.NewIncrement()
+	sig := inc.Reserve()
+	inc.Put(sig, sigDict(r))
+	if len(r.TextFields) > 0 {
+		if r.Font == nil {
+			return nil, errors.New("text fields need a font")
+		}
+		if err := inc.AddTextFields(r.TextFields, r.Font); err != nil {
+			return nil, err
+		}
+	}
+	field := pdf.SignatureField{Name: r.Field, Page: 1}
+	if v := r.Visible; v != nil {
+		field.Page, field.Rect, field.Appearance = v.Page, v.Rect, v.Drawing
+	}
+	if err := inc.AddSignature(field, sig); err != nil {
+		return nil, err
+	}
+	if r.DocMDP != 0 {
+		if err := inc.Certify(sig); err != nil {
+			return nil, err
+		}
+	}
+	w, err := inc.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	if n, err := io.Copy(out, src); err != nil {
+		return nil, err
+	} else if n != doc.Size() {
+		return nil, fmt.Errorf("copied %d bytes of %d", n, doc.Size())
+	}
+	if _, err := w.WriteTo(out); err != nil {
+		return nil, err
+	}
+	total := doc.Size() + int64(len(w.Bytes))
+	// Locate the placeholders inside the signature object.
+	objAt := w.Offsets[sig.Num] - doc.Size()
+	body := w.Bytes[objAt:]
+	brAt := bytes.Index(body, []byte(byteRangePlaceholder))
+	ctAt := bytes.Index(body, []byte("/Contents <"))
+	if brAt < 0 || ctAt < 0 {
+		return nil, errors.New("signature placeholders not found")
+	}
+	contentsStart := doc.Size() + objAt + int64(ctAt) + int64(len("/Contents "))
+	contentsEnd := contentsStart + 2 + int64(2*r.ContentsSize)
+	br := [4]int64{0, contentsStart, contentsEnd, total - contentsEnd}
+	brText := fmt.Sprintf("[0 %d %d %d]", br[1], br[2], br[3])
+	brText += strings.Repeat(" ", len(byteRangePlaceholder)-len(brText))
+	if _, err := out.WriteAt([]byte(brText), doc.Size()+objAt+int64(brAt)); err != nil {
+		return nil, err
+	}
+	digest, err := hashRanges(out, r.Hash, br)
+	if err != nil {
+		return nil, err
+	}
+	cms, err := buildCMS(cmsRequest{Signer: r.Signer, Chain: r.Chain, Hash: r.Hash, PSS: r.PSS, Digest: digest})
+	if err != nil {
+		return nil, err
+	}
+	if len(cms) > r.ContentsSize {
+		return nil, fmt.Errorf("the signature (%d bytes) does not fit the %d bytes reserved", len(cms), r.ContentsSize)
+	}
+	hx := make([]byte, 2*r.ContentsSize)
+	for i := range hx {
+		hx[i] = '0'
+	}
+	hex.Encode(hx, cms)
+	if _, err := out.WriteAt(bytes.ToUpper(hx), contentsStart+1); err != nil {
+		return nil, err
+	}
+	return &Result{Field: r.Field, ByteRange: br, Size: total}, nil
+}
+
+// byteRangePlaceholder is wide enough for four offsets of files up to 9.9 GB.
+const byteRangePlaceholder = "[0 0000000000 0000000000 0000000000]"
+
+func sigDict(r Request) []byte {
+	var b strings.Builder
+	b.WriteString("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached")
+	fmt.Fprintf(&b, " /M %s", pdf.TextString(pdfDate(r.Time)).PDFString())
+	if r.Reason != "" {
+		fmt.Fprintf(&b, " /Reason %s", pdf.TextString(r.Reason).PDFString())
+	}
+	if r.Location != "" {
+		fmt.Fprintf(&b, " /Location %s", pdf.TextString(r.Location).PDFString())
+	}
+	if r.DocMDP != 0 {
+		fmt.Fprintf(&b, " /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P %d /V /1.2 >> >>]", r.DocMDP)
+	}
+	b.WriteString(" /ByteRange " + byteRangePlaceholder)
+	b.WriteString(" /Contents <" + strings.Repeat("0", 2*r.ContentsSize) + "> >>")
+	return []byte(b.String())
+}
+
+// pdfDate formats t as a PDF date with its offset: D:20260305084515+07'00'.
+func pdfDate(t time.Time) string {
+	_, off := t.Zone()
+	sign := '+'
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	return fmt.Sprintf("D:%s%c%02d'%02d'", t.Format("20060102150405"), sign, off/3600, off%3600/60)
+}
+
+// hashRanges streams the two signed ranges of f through h.
+func hashRanges(f io.ReaderAt, h crypto.Hash, br [4]int64) ([]byte, error) {
+	d := h.New()
+	buf := make([]byte, 1<<20)
+	for _, rg := range [][2]int64{{br[0], br[1]}, {br[2], br[3]}} {
+		if _, err := io.CopyBuffer(d, io.NewSectionReader(f, rg[0], rg[1]), buf); err != nil {
+			return nil, err
+		}
+	}
+	return d.Sum(nil), nil
+}

@@ -1,0 +1,206 @@
+package sign
+
+import (
+	"bytes"
+	"crypto"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vbdt/vbdt/internal/fonts"
+	"github.com/vbdt/vbdt/internal/keys"
+	"github.com/vbdt/vbdt/internal/pdf"
+	"github.com/vbdt/vbdt/internal/testpki"
+	"github.com/vbdt/vbdt/internal/testpki/testenv"
+)
+
+type fixture struct {
+	dir    string
+	pki    string
+	doc    string // a one-page decision, xref table
+	font   *pdf.Font
+	approv *keys.Key
+	org    *keys.Key
+}
+
+func setup(t *testing.T, alg testpki.Alg) *fixture {
+	t.Helper()
+	testenv.NeedTools(t, "pdfsig", "qpdf")
+	face, err := fonts.Find("")
+	if err != nil {
+		testenv.Need(t, err.Error())
+	}
+	fx := &fixture{dir: t.TempDir()}
+	fx.pki = filepath.Join(fx.dir, "pki")
+	testenv.PKI(t, fx.pki)
+	data, err := pdf.Sample(1, face.Regular, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.doc = filepath.Join(fx.dir, "qd.pdf")
+	os.WriteFile(fx.doc, data, 0o644)
+	if fx.font, err = pdf.LoadFont(face.Regular); err != nil {
+		t.Fatal(err)
+	}
+	open := func(r testpki.Role) *keys.Key {
+		k, err := keys.Open("file:"+testpki.FilesFor(fx.pki, r, alg).P12, keys.Options{Getenv: func(k string) string {
+			if k == "VBDT_PIN" {
+				return testpki.Password
+			}
+			return ""
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	fx.approv, fx.org = open(testpki.Approver), open(testpki.Organization)
+	return fx
+}
+
+// pdfsig is an independent verifier; its exit code means nothing, so its text is read.
+func pdfsig(t *testing.T, path string) string {
+	t.Helper()
+	out, _ := exec.Command("pdfsig", path).CombinedOutput()
+	return string(out)
+}
+
+func mustValid(t *testing.T, path string, sigs int) {
+	t.Helper()
+	out := pdfsig(t, path)
+	if n := strings.Count(out, "Signature Validation: Signature is Valid."); n != sigs {
+		t.Fatalf("pdfsig: %d valid signatures, want %d:\n%s", n, sigs, out)
+	}
+	if !regexp.MustCompile(`(?s)Signature #` + itoa(sigs) + `:.*Total document signed`).MatchString(out) {
+		t.Fatalf("pdfsig: the last signature does not cover the whole document:\n%s", out)
+	}
+	if out, err := exec.Command("qpdf", "--check", path).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf --check: %v\n%s", err, out)
+	}
+	checks, err := CheckFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range checks {
+		if !c.Intact {
+			t.Fatalf("signature %d (%s): %s", i+1, c.Field, c.Problem)
+		}
+	}
+	if len(checks) != sigs || !checks[sigs-1].WholeFile {
+		t.Fatalf("checks %+v", checks)
+	}
+}
+
+func itoa(n int) string { return string(rune('0' + n)) }
+
+func TestSignInvisible(t *testing.T) {
+	for _, alg := range testpki.Algs {
+		t.Run(string(alg), func(t *testing.T) {
+			fx := setup(t, alg)
+			for _, tc := range []struct {
+				name string
+				h    crypto.Hash
+				pss  bool
+			}{{"sha256", crypto.SHA256, false}, {"sha384", crypto.SHA384, false}, {"sha512", crypto.SHA512, false}, {"pss", crypto.SHA256, true}} {
+				if tc.pss && alg != testpki.RSA {
+					continue
+				}
+				out := filepath.Join(fx.dir, tc.name+".pdf")
+				if _, err := SignFile(fx.doc, out, Request{Signer: fx.org, Chain: fx.org.Chain, Hash: tc.h, PSS: tc.pss,
+					Reason: "Phát hành văn bản", Location: "Hà Nội"}); err != nil {
+					t.Fatal(err)
+				}
+				mustValid(t, out, 1)
+				orig, _ := os.ReadFile(fx.doc)
+				got, _ := os.ReadFile(out)
+				if !bytes.HasPrefix(got, orig) {
+					t.Fatal("the original bytes are not a prefix of the signed document")
+				}
+			}
+		})
+	}
+}
+
+// Approver signs (fields for the number and date, DocMDP P=2) → the clerk fills the number →
+// the organization signs: every signature still verifies.
+func TestApproverStampIssuer(t *testing.T) {
+	fx := setup(t, testpki.RSA)
+	approved := filepath.Join(fx.dir, "1-approved.pdf")
+	_, err := SignFile(fx.doc, approved, Request{Signer: fx.approv, Chain: fx.approv.Chain, Field: "approver", DocMDP: 2,
+		Font: fx.font, TextFields: []pdf.TextField{
+			// clear of the sample's own text, so that the extracted text can be read back
+			{Name: "so", Page: 1, Rect: pdf.Rect{X1: 60, Y1: 100, X2: 200, Y2: 116}, Size: 12},
+			{Name: "ngay", Page: 1, Rect: pdf.Rect{X1: 300, Y1: 100, X2: 560, Y2: 116}, Size: 12},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustValid(t, approved, 1)
+
+	// the clerk's number, as an incremental form fill
+	doc, err := pdf.OpenFile(approved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := doc.NewIncrement()
+	if err := inc.FillText("so", "Số: 15/QĐ-UBND"); err != nil {
+		t.Fatal(err)
+	}
+	if err := inc.FillText("ngay", "Hà Nội, ngày 05 tháng 01 năm 2026"); err != nil {
+		t.Fatal(err)
+	}
+	w, err := inc.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamped := filepath.Join(fx.dir, "2-stamped.pdf")
+	orig, _ := os.ReadFile(approved)
+	os.WriteFile(stamped, append(orig, w.Bytes...), 0o644)
+	checks, err := CheckFile(stamped)
+	if err != nil || len(checks) != 1 || !checks[0].Intact || checks[0].WholeFile || checks[0].DocMDP != 2 {
+		t.Fatalf("after the fill: %+v %v", checks, err)
+	}
+	issued := filepath.Join(fx.dir, "3-issued.pdf")
+	if _, err := SignFile(stamped, issued, Request{Signer: fx.org, Chain: fx.org.Chain, Field: "organization",
+		Time: time.Date(2026, 1, 5, 9, 0, 0, 0, time.FixedZone("+07", 7*3600))}); err != nil {
+		t.Fatal(err)
+	}
+	mustValid(t, issued, 2)
+	text, _ := exec.Command("pdftotext", issued, "-").Output()
+	if !strings.Contains(string(text), "15/QĐ-UBND") || !strings.Contains(string(text), "ngày 05 tháng 01 năm 2026") {
+		t.Errorf("the number does not show in the rendered text:\n%s", text)
+	}
+	doc2, _ := pdf.OpenFile(issued)
+	fields, _ := doc2.Fields()
+	vals := map[string]string{}
+	for _, f := range fields {
+		vals[f.Name] = f.Value
+	}
+	if vals["so"] != "Số: 15/QĐ-UBND" {
+		t.Errorf("field values %v", vals)
+	}
+}
+
+// A byte changed inside the signed range is detected.
+func TestTamperDetected(t *testing.T) {
+	fx := setup(t, testpki.ECDSA)
+	out := filepath.Join(fx.dir, "signed.pdf")
+	if _, err := SignFile(fx.doc, out, Request{Signer: fx.org, Chain: fx.org.Chain}); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(out)
+	i := bytes.Index(data, []byte("Creator"))
+	data[i] = 'c'
+	os.WriteFile(out, data, 0o644)
+	checks, err := CheckFile(out)
+	if err != nil || len(checks) != 1 || checks[0].Intact || !strings.Contains(checks[0].Problem, "digest mismatch") {
+		t.Fatalf("tampering not detected: %+v %v", checks, err)
+	}
+	if !strings.Contains(pdfsig(t, out), "Digest Mismatch") {
+		t.Error("pdfsig does not see the tampering either")
+	}
+}

@@ -1,0 +1,185 @@
+package sign
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+
+	"github.com/vbdt/vbdt/internal/pdf"
+)
+
+// Check is the integrity verdict on one signature: does it still cover the bytes it signed,
+// with a valid signature by the certificate it names. Trust, revocation and the analysis of
+// later changes belong to vbdt verify.
+type Check struct {
+	Field      string `json:"field"`
+	Signer     string `json:"signer"`
+	Intact     bool   `json:"intact"`
+	WholeFile  bool   `json:"covers_whole_file"` // the last revision: nothing after it
+	SignedSize int64  `json:"signed_size"`       // end of the signed revision
+	DocMDP     int    `json:"docmdp,omitempty"`
+	Problem    string `json:"problem,omitempty"`
+}
+
+// CheckFile checks the integrity of every signature of the PDF at path.
+func CheckFile(path string) ([]Check, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	doc, err := pdf.Open(f, fi.Size())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	sigs, err := doc.Signatures()
+	if err != nil {
+		return nil, err
+	}
+	var out []Check
+	for _, s := range sigs {
+		c := Check{Field: s.Field, DocMDP: s.DocMDP}
+		if err := checkOne(f, fi.Size(), s, &c); err != nil {
+			c.Problem = err.Error()
+		} else {
+			c.Intact = true
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+type signedData struct {
+	Version          int
+	DigestAlgorithms asn1.RawValue
+	EncapContentInfo asn1.RawValue
+	Certificates     asn1.RawValue `asn1:"optional,tag:0"`
+	CRLs             asn1.RawValue `asn1:"optional,tag:1"`
+	SignerInfos      []signerInfo  `asn1:"set"`
+}
+
+type signerInfo struct {
+	Version            int
+	SID                asn1.RawValue
+	DigestAlgorithm    pkix.AlgorithmIdentifier
+	SignedAttrs        asn1.RawValue `asn1:"optional,tag:0"`
+	SignatureAlgorithm pkix.AlgorithmIdentifier
+	Signature          []byte
+	UnsignedAttrs      asn1.RawValue `asn1:"optional,tag:1"`
+}
+
+type issuerAndSerial struct {
+	Issuer asn1.RawValue
+	Serial asn1.RawValue
+}
+
+type attr struct {
+	Type   asn1.ObjectIdentifier
+	Values asn1.RawValue `asn1:"set"`
+}
+
+func checkOne(f *os.File, size int64, s pdf.Signature, c *Check) error {
+	br := s.ByteRange
+	if len(br) != 4 || br[0] != 0 || br[1] <= 0 || br[2] <= br[1] || br[3] < 0 || br[2]+br[3] > size {
+		return fmt.Errorf("invalid /ByteRange %v", br)
+	}
+	c.SignedSize = br[2] + br[3]
+	c.WholeFile = c.SignedSize == size
+	// the gap must be exactly the /Contents hex string
+	gap := make([]byte, br[2]-br[1])
+	if _, err := f.ReadAt(gap, br[1]); err != nil {
+		return err
+	}
+	if gap[0] != '<' || gap[len(gap)-1] != '>' || int64(len(s.Contents))*2 != int64(len(gap)-2) {
+		return errors.New("the unsigned gap is not exactly the /Contents string")
+	}
+	var ci struct {
+		Type    asn1.ObjectIdentifier
+		Content asn1.RawValue `asn1:"explicit,tag:0"`
+	}
+	if _, err := asn1.Unmarshal(s.Contents, &ci); err != nil || !ci.Type.Equal(oidSignedData) {
+		return fmt.Errorf("the signature is not a CMS SignedData: %v", err)
+	}
+	var sd signedData
+	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil {
+		return fmt.Errorf("CMS: %w", err)
+	}
+	if len(sd.SignerInfos) != 1 {
+		return fmt.Errorf("CMS has %d signers, want 1", len(sd.SignerInfos))
+	}
+	si := sd.SignerInfos[0]
+	certs, err := x509.ParseCertificates(sd.Certificates.Bytes)
+	if err != nil {
+		return fmt.Errorf("CMS certificates: %w", err)
+	}
+	var ias issuerAndSerial
+	if _, err := asn1.Unmarshal(si.SID.FullBytes, &ias); err != nil {
+		return errors.New("the signer is not named by issuer and serial number")
+	}
+	var cert *x509.Certificate
+	for _, ct := range certs {
+		var serial asn1.RawValue
+		asn1.Unmarshal(ias.Serial.FullBytes, &serial)
+		if bytes.Equal(ct.RawIssuer, ias.Issuer.FullBytes) && new(big.Int).SetBytes(serial.Bytes).Cmp(ct.SerialNumber) == 0 {
+			cert = ct
+		}
+	}
+	if cert == nil {
+		return errors.New("the signer's certificate is not in the signature")
+	}
+	c.Signer = cert.Subject.CommonName
+	var h crypto.Hash
+	for hh, oid := range digestOID {
+		if si.DigestAlgorithm.Algorithm.Equal(oid) {
+			h = hh
+		}
+	}
+	if h == 0 {
+		return fmt.Errorf("digest algorithm %v is not supported", si.DigestAlgorithm.Algorithm)
+	}
+	digest, err := hashRanges(f, h, [4]int64{br[0], br[1], br[2], br[3]})
+	if err != nil {
+		return err
+	}
+	var attrs []attr
+	if _, err := asn1.UnmarshalWithParams(si.SignedAttrs.FullBytes, &attrs, "set,tag:0"); err != nil {
+		return fmt.Errorf("signed attributes: %w", err)
+	}
+	var md []byte
+	for _, a := range attrs {
+		if a.Type.Equal(oidMessageDigest) {
+			asn1.Unmarshal(a.Values.Bytes, &md)
+		}
+	}
+	if !bytes.Equal(md, digest) {
+		return errors.New("digest mismatch: the signed bytes were changed")
+	}
+	signed := bytes.Clone(si.SignedAttrs.FullBytes)
+	signed[0] = 0x31 // signed over the SET, not the [0] IMPLICIT tag
+	if err := cert.CheckSignature(x509Algorithm(si.SignatureAlgorithm.Algorithm, h), signed, si.Signature); err != nil {
+		return fmt.Errorf("the signature value does not verify: %w", err)
+	}
+	return nil
+}
+
+func x509Algorithm(oid asn1.ObjectIdentifier, h crypto.Hash) x509.SignatureAlgorithm {
+	switch {
+	case oid.Equal(oidRSASSAPSS):
+		return map[crypto.Hash]x509.SignatureAlgorithm{crypto.SHA256: x509.SHA256WithRSAPSS, crypto.SHA384: x509.SHA384WithRSAPSS, crypto.SHA512: x509.SHA512WithRSAPSS}[h]
+	case oid.Equal(rsaOID[h]), oid.Equal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}):
+		return map[crypto.Hash]x509.SignatureAlgorithm{crypto.SHA256: x509.SHA256WithRSA, crypto.SHA384: x509.SHA384WithRSA, crypto.SHA512: x509.SHA512WithRSA}[h]
+	case oid.Equal(ecdsaOID[h]):
+		return map[crypto.Hash]x509.SignatureAlgorithm{crypto.SHA256: x509.ECDSAWithSHA256, crypto.SHA384: x509.ECDSAWithSHA384, crypto.SHA512: x509.ECDSAWithSHA512}[h]
+	}
+	return x509.UnknownSignatureAlgorithm
+}
