@@ -25,11 +25,11 @@ const DefaultContentsSize = 16384
 
 // Request describes one signature.
 type Request struct {
-	Signer crypto.Signer
-	Chain  []*x509.Certificate // signer's certificate first
-	Hash   crypto.Hash         // SHA-256 when zero
-	PSS    bool                // RSA-PSS instead of PKCS#1 v1.5
-	Time   time.Time           // the signing time in /M (now when zero)
+	Signer           crypto.Signer
+	Chain            []*x509.Certificate // signer's certificate first
+	Hash             crypto.Hash         // SHA-256 when zero
+	PSS              bool                // RSA-PSS instead of PKCS#1 v1.5
+	Time             time.Time           // the signing time in /M (now when zero)
 	Reason, Location string
 	// Field is the signature field's name (unique names are made when empty).
 	Field string
