@@ -152,9 +152,22 @@ func (d *Doc) Fields() ([]Field, error) {
 		if r, ok := fd["Rect"].(types.Array); ok && len(r) == 4 {
 			f.Rect = Rect{num(r[0]), num(r[1]), num(r[2]), num(r[3])}
 		}
+		if p, ok := fd["P"].(types.IndirectRef); ok {
+			f.Page = d.pageNumber(p)
+		}
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// pageNumber finds the number of the page ref, 0 if it is none.
+func (d *Doc) pageNumber(ref types.IndirectRef) int {
+	for n := 1; n <= d.ctx.PageCount; n++ {
+		if _, pr, _, err := d.page(n); err == nil && pr.ObjectNumber == ref.ObjectNumber {
+			return n
+		}
+	}
+	return 0
 }
 
 func num(o types.Object) float64 {
@@ -207,7 +220,7 @@ func (inc *Increment) FillText(name, value string) error {
 		if h > 0 && h < 16 {
 			size = h * 0.75
 		}
-		ap, err := inc.formXObject(Drawing{Font: font, Texts: []PlacedText{{Text: value, X: 1, Y: (h - size*0.7) / 2, Size: size}}},
+		ap, err := inc.formXObject(Drawing{Opaque: true, Font: font, Texts: []PlacedText{{Text: value, X: 1, Y: (h - size*0.7) / 2, Size: size}}},
 			f.Rect.Width(), h, &fontRef)
 		if err != nil {
 			return err

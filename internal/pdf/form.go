@@ -10,6 +10,9 @@ import (
 // Drawing is the content of an appearance: images and lines of text in a box whose origin is
 // its bottom left corner.
 type Drawing struct {
+	// Opaque paints the box white first, covering what the page shows beneath (the "…" of a
+	// "Số: …/QĐ-UBND" placeholder under the clerk's number).
+	Opaque bool
 	Images []PlacedImage
 	Texts  []PlacedText
 	Font   *Font // for Texts
@@ -32,6 +35,9 @@ type PlacedText struct {
 // already embedded font to use instead of embedding d.Font again.
 func (inc *Increment) formXObject(d Drawing, w, h float64, fontRef *Ref) (Ref, error) {
 	var cs strings.Builder
+	if d.Opaque {
+		fmt.Fprintf(&cs, "q 1 g 0 0 %.3f %.3f re f Q\n", w, h)
+	}
 	xobjects := types.Dict{}
 	for i, pi := range d.Images {
 		name := fmt.Sprintf("Im%d", i+1)
