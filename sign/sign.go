@@ -61,19 +61,20 @@ type Result struct {
 // SignFile signs in and writes the signed document to out, atomically: out is complete or
 // unchanged. in and out may be the same path (an in-place replace).
 func SignFile(in, out string, r Request) (*Result, error) {
+	doc, err := pdf.OpenFile(in)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", in, err)
+	}
+	return signDoc(doc, in, out, r)
+}
+
+// signDoc signs an opened document into a temporary file beside out, synced, then renamed.
+func signDoc(doc *pdf.Doc, in, out string, r Request) (*Result, error) {
 	src, err := os.Open(in)
 	if err != nil {
 		return nil, err
 	}
 	defer src.Close()
-	fi, err := src.Stat()
-	if err != nil {
-		return nil, err
-	}
-	doc, err := pdf.Open(src, fi.Size())
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", in, err)
-	}
 	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".vbdt-*")
 	if err != nil {
 		return nil, err
@@ -84,9 +85,6 @@ func SignFile(in, out string, r Request) (*Result, error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err := src.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
 	res, err := Sign(doc, src, tmp, r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", in, err)

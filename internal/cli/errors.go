@@ -14,6 +14,7 @@ import (
 // classify maps an error to its exit code and the hints that help a person past it.
 func (a *app) classify(ctx context.Context, err error) (int, []string) {
 	var usage usageError
+	var partial partialError
 	var probs *config.Problems
 	switch {
 	case isInterrupt(ctx, err):
@@ -22,6 +23,8 @@ func (a *app) classify(ctx context.Context, err error) (int, []string) {
 		return ui.ExitUsage, []string{"run 'vbdt help' or add --help to the command for its usage"}
 	case errors.As(err, &probs):
 		return ui.ExitUsage, []string{"'vbdt config check' lists every problem of the configuration with its line"}
+	case errors.As(err, &partial):
+		return ui.ExitPartial, []string{"the other documents were signed; --json lists each document's result"}
 	case errors.Is(err, register.ErrInvalid), errors.Is(err, number.ErrMalformed):
 		return ui.ExitUsage, nil
 	case errors.Is(err, register.ErrUnavailable):

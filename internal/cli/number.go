@@ -18,9 +18,11 @@ import (
 	"github.com/vbdt/vbdt/internal/config"
 	"github.com/vbdt/vbdt/internal/fonts"
 	"github.com/vbdt/vbdt/internal/fsutil"
+	"github.com/vbdt/vbdt/internal/pdf"
 	"github.com/vbdt/vbdt/internal/ui"
 	"github.com/vbdt/vbdt/number"
 	"github.com/vbdt/vbdt/number/register"
+	"github.com/vbdt/vbdt/sign"
 )
 
 func (a *app) newNumberCmd() *cobra.Command {
@@ -39,7 +41,7 @@ register shared by several machines, a postgres:// DSN.`,
   $ vbdt number book --year 2026 --format pdf -o so-van-ban-di-2026.pdf
   $ vbdt number check`)
 	cmd.AddCommand(a.newNumberIssueCmd(), a.newNumberReceiveCmd(), a.newNumberVoidCmd(), a.newNumberCorrectCmd(),
-		a.newNumberShowCmd(), a.newNumberListCmd(), a.newNumberExportCmd(), a.newNumberBookCmd(), a.newNumberCheckCmd())
+		a.newNumberStampCmd(), a.newNumberShowCmd(), a.newNumberListCmd(), a.newNumberExportCmd(), a.newNumberBookCmd(), a.newNumberCheckCmd())
 	return cmd
 }
 
@@ -149,6 +151,13 @@ one; secret, advisory-body and legal-normative series are only used when named.`
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runIssue(cmd.Context(), o) },
 	}
+	o.addFlags(cmd)
+	cmd.MarkFlagRequired("type")
+	cmd.MarkFlagRequired("subject")
+	return cmd
+}
+
+func (o *issueOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.docType, "type", "", "document type abbreviation (QĐ, TB, …; CV for công văn)")
 	f.StringVar(&o.subject, "subject", "", "the summary (trích yếu), at most 500 characters")
@@ -161,10 +170,103 @@ one; secret, advisory-body and legal-normative series are only used when named.`
 	f.StringVar(&o.archive, "archive-unit", "", "unit or person keeping the filed copy (đơn vị, người nhận bản lưu)")
 	f.StringVar(&o.note, "note", "", "a remark for the register (ghi chú)")
 	f.StringVar(&o.file, "file", "", "the document file: its SHA-256 is recorded")
-	o.addFlags(cmd)
-	cmd.MarkFlagRequired("type")
-	cmd.MarkFlagRequired("subject")
+	o.registerOptions.addFlags(cmd)
+}
+
+type stampOptions struct {
+	issueOptions
+	existing, output string
+	year             int
+	inPlace          bool
+}
+
+func (a *app) newNumberStampCmd() *cobra.Command {
+	o := &stampOptions{}
+	cmd := &cobra.Command{
+		Use:   "stamp DOC.pdf (--type ABBR --subject TEXT | --number N) (-o OUT | --in-place)",
+		Short: "Number an approved PDF: fill its number and date fields without breaking the signature",
+		Long: `The clerk's step after the approver has signed (Decree 30 Art. 15): give the document the next
+number of its series (as vbdt number issue does, with --type and --subject) or an already issued
+one (--number), and write the number and the promulgation date into the empty fields the
+approver's signature created (vbdt sign --role approver). That is a form fill the approver's
+DocMDP P=2 certification permits, appended as an incremental update. Afterwards every earlier
+signature is checked again; if one no longer verifies, nothing is written. The numbered
+document's SHA-256 is recorded in the register.
+
+A PDF without these fields is refused with the reason: its number must be issued before the
+approver signs.` + exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitRegister, ui.ExitUsage),
+		Example: `  $ vbdt number stamp qd-approved.pdf --type QĐ --subject "Về việc ban hành Quy chế làm việc" -o qd-numbered.pdf
+  $ vbdt number stamp qd-approved.pdf --number 15 --in-place`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, argv []string) error { return a.runStamp(cmd.Context(), o, argv[0]) },
+	}
+	o.issueOptions.addFlags(cmd)
+	cmd.Flags().StringVar(&o.existing, "number", "", "use this already issued number (15 or 15/QĐ-UBND) instead of a new one")
+	cmd.Flags().IntVar(&o.year, "year", 0, "with --number: its year (default this year)")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write the numbered document here")
+	cmd.Flags().BoolVar(&o.inPlace, "in-place", false, "replace DOC.pdf atomically")
 	return cmd
+}
+
+func (a *app) runStamp(ctx context.Context, o *stampOptions, in string) error {
+	out := o.output
+	switch {
+	case o.inPlace && out != "":
+		return usageErrorf("-o and --in-place cannot be used together")
+	case o.inPlace:
+		out = in
+	case out == "":
+		return usageErrorf("say where the numbered document goes: -o FILE or --in-place")
+	case o.existing == "" && (o.docType == "" || o.subject == ""):
+		return usageErrorf("give --type and --subject for a new number, or --number for an issued one")
+	}
+	doc, err := pdf.OpenFile(in)
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	if err := sign.CanStamp(doc); err != nil { // before a number is taken
+		return usageErrorf("%s: %v", in, err)
+	}
+	n, err := a.openRegister(ctx, &o.registerOptions)
+	if err != nil {
+		return err
+	}
+	defer n.store.Close()
+	var e register.Entry
+	if o.existing != "" {
+		ro := refOptions{series: o.series, year: o.year}
+		ref, err := ro.ref(n, o.existing)
+		if err != nil {
+			return err
+		}
+		if e, err = n.store.Get(ctx, n.cfg.Agency.Key(), ref); err != nil {
+			return err
+		}
+		if e.Void {
+			return usageErrorf("%s is void: issue a new number", e.Code)
+		}
+	} else if e, err = a.issue(ctx, n, &o.issueOptions); err != nil {
+		return err
+	}
+	day, _ := time.ParseInLocation("2006-01-02", e.Date, n.loc)
+	dateLine := number.DateLine(n.cfg.Agency.Place, day)
+	res, err := sign.Stamp(in, out, "Số: "+e.Code, dateLine)
+	if err != nil {
+		return fmt.Errorf("%w (the number %s stays registered: void it with vbdt number void if it will not be used)", err, e.Code)
+	}
+	ref := register.Ref{Series: e.Series, Year: e.Year, Number: e.Number}
+	if _, err := n.store.Correct(ctx, e.Agency, ref, "doc_hash", res.Hash, "numbered document (vbdt number stamp)", n.by); err != nil {
+		return err
+	}
+	if a.ui.JSON {
+		a.ui.Emit("item", ui.Record{"code": e.Code, "date_line": dateLine, "output": out, "doc_hash": res.Hash, "signatures": res.Checks})
+		return nil
+	}
+	a.ui.Fields([][2]string{{"Số", e.Code}, {"Date line", dateLine}, {"Output", out}, {"SHA-256", res.Hash}})
+	for _, c := range res.Checks {
+		a.ui.Infof("signature %s by %s: still intact", c.Field, c.Signer)
+	}
+	return nil
 }
 
 func (a *app) runIssue(ctx context.Context, o *issueOptions) error {
@@ -173,20 +275,37 @@ func (a *app) runIssue(ctx context.Context, o *issueOptions) error {
 		return err
 	}
 	defer n.store.Close()
+	e, err := a.issue(ctx, n, o)
+	if err != nil {
+		return err
+	}
+	return a.renderIssued(n, e)
+}
+
+// issue allocates and registers an outgoing document's number.
+func (a *app) issue(ctx context.Context, n *numbering, o *issueOptions) (register.Entry, error) {
+	e, err := a.issueRequest(n, o)
+	if err != nil {
+		return register.Entry{}, err
+	}
+	return n.store.Allocate(ctx, e)
+}
+
+func (a *app) issueRequest(n *numbering, o *issueOptions) (register.Request, error) {
 	ag := n.cfg.Agency
 	series, err := n.cfg.NumberSeries().ForType(o.docType, o.series)
 	if err != nil {
 		if _, terr := number.ResolveType(o.docType, false); terr != nil && o.series == "" {
 			err = terr // the type is wrong, not the series
 		}
-		return usageErrorf("%v", err)
+		return register.Request{}, usageErrorf("%v", err)
 	}
 	typ, err := number.ResolveType(o.docType, series.Kind == number.SeriesLegal)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return register.Request{}, usageErrorf("%v", err)
 	}
 	if ag.Abbreviation == "" && series.Issuer == "" {
-		return usageErrorf("agency.abbreviation is not set in the configuration: it is part of every notation")
+		return register.Request{}, usageErrorf("agency.abbreviation is not set in the configuration: it is part of every notation")
 	}
 	unit := o.unit
 	if unit == "" {
@@ -194,25 +313,21 @@ func (a *app) runIssue(ctx context.Context, o *issueOptions) error {
 	}
 	notation, err := series.NotationFor(typ.Abbr, ag.Abbreviation, unit)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return register.Request{}, usageErrorf("%v", err)
 	}
 	date, err := parseDate(o.date, n.loc, n.store.Now())
 	if err != nil {
-		return err
+		return register.Request{}, err
 	}
 	hash := ""
 	if o.file != "" {
 		if hash, err = fileHash(o.file); err != nil {
-			return err
+			return register.Request{}, err
 		}
 	}
-	e, err := n.store.Allocate(ctx, register.Request{Agency: ag.Key(), Series: series, Direction: register.Outgoing,
+	return register.Request{Agency: ag.Key(), Series: series, Direction: register.Outgoing,
 		Notation: notation, Type: typ.Abbr, TypeName: typ.Name, Subject: o.subject, Signer: o.signer, Date: date,
-		Location: n.loc, Recipients: o.recipients, Copies: o.copies, ArchiveUnit: o.archive, Note: o.note, DocHash: hash, By: n.by})
-	if err != nil {
-		return err
-	}
-	return a.renderIssued(n, e)
+		Location: n.loc, Recipients: o.recipients, Copies: o.copies, ArchiveUnit: o.archive, Note: o.note, DocHash: hash, By: n.by}, nil
 }
 
 func (a *app) renderIssued(n *numbering, e register.Entry) error {

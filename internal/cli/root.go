@@ -100,6 +100,7 @@ Start with 'vbdt demo DIR': it walks through the whole document lifecycle with t
 
 	root.AddCommand(
 		a.newNumberCmd(),
+		a.newSignCmd(),
 		a.newKeysCmd(),
 		a.newConfigCmd(),
 		a.newVersionCmd(),

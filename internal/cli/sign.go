@@ -1,0 +1,381 @@
+package cli
+
+import (
+	"bufio"
+	"crypto"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vbdt/vbdt/internal/fonts"
+	"github.com/vbdt/vbdt/internal/keys"
+	"github.com/vbdt/vbdt/internal/pdf"
+	"github.com/vbdt/vbdt/internal/ui"
+	"github.com/vbdt/vbdt/sign"
+)
+
+type signOptions struct {
+	keyAccessOptions
+	key, role, rect, image, seal, sealSize, numberRect, dateRect, code, copyForm, copyAgency string
+	hash, reason, location, output, outDir, journal, shard, font                             string
+	page, jobs                                                                               int
+	visible, inPlace, pss                                                                    bool
+}
+
+func (a *app) newSignCmd() *cobra.Command {
+	o := &signOptions{}
+	cmd := &cobra.Command{
+		Use:   "sign --key KEY [--role ROLE] INPUT... (-o FILE | --out DIR | --in-place)",
+		Short: "Sign PDFs with PAdES signatures in the roles of Decree 30",
+		Long: `Sign one PDF or thousands with a PAdES baseline signature (ETSI.CAdES.detached, B-B), added as
+an incremental update: the original bytes stay an exact prefix, so earlier signatures stay valid.
+
+Roles (Decree 30/2020/NĐ-CP, Appendix I):
+  approver    the competent person: the blue signature image (--image) between the position
+              title and the name (--page, --rect; default: last page, right column); creates
+              the empty number and date fields the clerk fills, and certifies with DocMDP P=2
+  issuer      the organization: the red seal (--seal) at its real size (image DPI or
+              --seal-size), over the left third of the approver's signature
+  attachment  the organization on an attachment file: no image; --code and the signing time
+              at the top right of page 1
+  copy        the organization on an electronic copy: --copy-form (SAO Y, SAO LỤC, TRÍCH SAO),
+              --copy-agency and the signing time at the top right of page 1
+  plain       outside the Decree 30 flow, invisible unless --visible
+
+INPUT is a file, a folder (its *.pdf, recursively), a glob, or - for a list of paths on stdin.
+One input may go to -o FILE; many go to --out DIR (same relative paths) or --in-place (each
+file replaced atomically). A journal (--journal, default in the output folder) lets an
+interrupted batch resume without signing a file twice; --shard K/N lets N machines share one
+backlog. A file that is not a PDF, is encrypted or damaged is reported and skipped; the batch
+goes on and ends with exit 3.` +
+			exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitPartial, ui.ExitKey, ui.ExitUsage, ui.ExitInterrupted),
+		Example: `  $ vbdt sign --key approver --role approver --image chu-ky.png qd.pdf -o qd-approved.pdf
+  $ vbdt number stamp qd-approved.pdf --type QĐ --subject "…" -o qd-numbered.pdf
+  $ vbdt sign --key organization --role issuer --seal dau.png qd-numbered.pdf -o qd-issued.pdf
+  $ vbdt sign --key 'pkcs11:token=HSM;object=org' --role attachment --code 15/QĐ-UBND phu-luc.pdf -o phu-luc-signed.pdf
+  $ vbdt sign --key file:org.p12 ./scans --out ./signed --jobs 4 --json
+  $ find backlog -name '*.pdf' | vbdt sign --key org - --out signed --shard 2/8`,
+		Args: args(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, argv []string) error { return a.runSign(cmd, o, argv) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.key, "key", "", "signing key: a URI (file:…, pkcs11:…) or a key profile of vbdt.yaml")
+	f.StringVar(&o.role, "role", "plain", "approver, issuer, attachment, copy or plain")
+	f.BoolVar(&o.visible, "visible", false, "plain role: show the signature")
+	f.IntVar(&o.page, "page", 0, "page of the signature (default: the role's)")
+	f.StringVar(&o.rect, "rect", "", "signature rectangle in points from the bottom left: x1,y1,x2,y2")
+	f.StringVar(&o.image, "image", "", "approver's signature image, PNG with transparency (default appearance.signature_image)")
+	f.StringVar(&o.seal, "seal", "", "the agency's seal, PNG with transparency (default appearance.seal_image)")
+	f.StringVar(&o.sealSize, "seal-size", "", "the seal's real diameter, e.g. 36mm (default: from the image's DPI)")
+	f.StringVar(&o.numberRect, "number-rect", "", "approver: the number field's rectangle x1,y1,x2,y2 on page 1")
+	f.StringVar(&o.dateRect, "date-rect", "", "approver: the date field's rectangle x1,y1,x2,y2 on page 1")
+	f.StringVar(&o.code, "code", "", "attachment: the main document's number and notation")
+	f.StringVar(&o.copyForm, "copy-form", "SAO Y", "copy: SAO Y, SAO LỤC or TRÍCH SAO")
+	f.StringVar(&o.copyAgency, "copy-agency", "", "copy: the copying agency (default agency.name)")
+	f.StringVar(&o.font, "font", "", "TrueType font for text in appearances (default appearance.font, Times New Roman, Liberation Serif)")
+	f.StringVar(&o.hash, "hash", "sha256", "sha256, sha384 or sha512")
+	f.BoolVar(&o.pss, "pss", false, "RSA-PSS instead of PKCS#1 v1.5 (RSA keys)")
+	f.StringVar(&o.reason, "reason", "", "reason written in the signature")
+	f.StringVar(&o.location, "location", "", "location written in the signature (default agency.place)")
+	f.StringVarP(&o.output, "output", "o", "", "output file, for one input")
+	f.StringVar(&o.outDir, "out", "", "output folder, for many inputs")
+	f.BoolVar(&o.inPlace, "in-place", false, "replace each input atomically")
+	f.IntVar(&o.jobs, "jobs", runtime.NumCPU(), "documents prepared in parallel")
+	f.StringVar(&o.journal, "journal", "", "batch journal (default: .vbdt-sign-journal in the output folder)")
+	f.StringVar(&o.shard, "shard", "", "K/N: sign only slice K of N of the inputs (for N machines)")
+	o.keyAccessOptions.addFlags(cmd)
+	cmd.MarkFlagRequired("key")
+	return cmd
+}
+
+func parseRect(s string) (*pdf.Rect, error) {
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ",")
+	if len(parts) != 4 {
+		return nil, usageErrorf("rectangle %q: give x1,y1,x2,y2 in points", s)
+	}
+	var v [4]float64
+	for i, p := range parts {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil {
+			return nil, usageErrorf("rectangle %q: %v", s, err)
+		}
+		v[i] = f
+	}
+	if v[2] <= v[0] || v[3] <= v[1] {
+		return nil, usageErrorf("rectangle %q: x2 and y2 must exceed x1 and y1", s)
+	}
+	return &pdf.Rect{X1: v[0], Y1: v[1], X2: v[2], Y2: v[3]}, nil
+}
+
+// expandInputs turns arguments into PDF paths with the root each was found under.
+func (a *app) expandInputs(args []string) ([][2]string, error) {
+	var out [][2]string
+	add := func(root, p string) { out = append(out, [2]string{root, p}) }
+	for _, arg := range args {
+		if arg == "-" {
+			sc := bufio.NewScanner(a.streams.In)
+			for sc.Scan() {
+				if p := strings.TrimSpace(sc.Text()); p != "" {
+					add("", p)
+				}
+			}
+			if err := sc.Err(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		fi, err := os.Stat(arg)
+		switch {
+		case err == nil && fi.IsDir():
+			err := filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() && strings.EqualFold(filepath.Ext(p), ".pdf") {
+					add(arg, p)
+				}
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+		case err == nil:
+			add("", arg)
+		default:
+			matches, gerr := filepath.Glob(arg)
+			if gerr != nil || len(matches) == 0 {
+				return nil, usageErrorf("%s: no such file, folder or matching glob", arg)
+			}
+			for _, m := range matches {
+				add("", m)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) error {
+	role := sign.Role(o.role)
+	if !slicesContains(sign.Roles, role) {
+		return usageErrorf("--role %q: use approver, issuer, attachment, copy or plain", o.role)
+	}
+	hashes := map[string]crypto.Hash{"sha256": crypto.SHA256, "sha384": crypto.SHA384, "sha512": crypto.SHA512}
+	h, ok := hashes[o.hash]
+	if !ok {
+		return usageErrorf("--hash %q: use sha256, sha384 or sha512", o.hash)
+	}
+	outs := 0
+	for _, set := range []bool{o.output != "", o.outDir != "", o.inPlace} {
+		if set {
+			outs++
+		}
+	}
+	if outs != 1 {
+		return usageErrorf("say where the signed documents go: -o FILE, --out DIR or --in-place (one of them)")
+	}
+	inputs, err := a.expandInputs(argv)
+	if err != nil {
+		return err
+	}
+	if o.output != "" && len(inputs) != 1 {
+		return usageErrorf("-o FILE takes one input; %d were given: use --out DIR", len(inputs))
+	}
+	jobs := make([]sign.Job, 0, len(inputs))
+	for _, in := range inputs {
+		j := sign.Job{In: in[1]}
+		switch {
+		case o.output != "":
+			j.Out = o.output
+		case o.inPlace:
+			j.Out = in[1]
+		default:
+			rel := filepath.Base(in[1])
+			if in[0] != "" {
+				rel, _ = filepath.Rel(in[0], in[1])
+			}
+			j.Out = filepath.Join(o.outDir, rel)
+		}
+		jobs = append(jobs, j)
+	}
+	if o.shard != "" {
+		var k, n int
+		if _, err := fmt.Sscanf(o.shard, "%d/%d", &k, &n); err != nil || k < 1 || k > n {
+			return usageErrorf("--shard %q: give K/N with 1 ≤ K ≤ N", o.shard)
+		}
+		jobs = sign.Shard(jobs, k, n)
+	}
+	app, err := a.signAppearance(o, role)
+	if err != nil {
+		return err
+	}
+	uri, pinSource, err := a.resolveKey(o.key)
+	if err != nil {
+		return err
+	}
+	key, err := keys.Open(uri, a.keyOptions(o.keyAccessOptions, pinSource))
+	if err != nil {
+		return err
+	}
+	defer key.Close()
+	cfg, err := a.config()
+	if err != nil {
+		return err
+	}
+	location := o.location
+	if location == "" {
+		location = cfg.Agency.Place
+	}
+	journal := o.journal
+	if journal == "" && len(jobs) > 1 {
+		dir := o.outDir
+		if o.inPlace {
+			dir = "."
+		}
+		journal = filepath.Join(dir, ".vbdt-sign-journal")
+	}
+	if o.outDir != "" {
+		for _, j := range jobs {
+			if err := os.MkdirAll(filepath.Dir(j.Out), 0o755); err != nil {
+				return err
+			}
+		}
+	}
+	progress := a.ui.NewProgress("sign", len(jobs), 2*time.Second)
+	var failed []string
+	batch := &sign.Batch{
+		Workers: o.jobs, Journal: journal,
+		Request: sign.Request{Signer: key, Chain: key.Chain, Hash: h, PSS: o.pss, Reason: o.reason, Location: location},
+		Prepare: func(doc *pdf.Doc, r *sign.Request) error {
+			r.Time = time.Now()
+			return app.Apply(doc, r)
+		},
+		OnResult: func(r sign.JobResult) {
+			progress.Add(1)
+			rec := ui.Record{"input": r.In, "output": r.Out}
+			switch {
+			case r.Err != nil:
+				rec["status"], rec["error"] = "failed", r.Err.Error()
+				failed = append(failed, r.Err.Error())
+				if !a.ui.JSON {
+					a.ui.Warnf("%v", r.Err)
+				}
+			case r.Skipped != "":
+				rec["status"], rec["reason"] = "skipped", r.Skipped
+			default:
+				rec["status"], rec["bytes"] = "signed", r.Size
+			}
+			if a.ui.JSON {
+				a.ui.Emit("item", rec)
+			} else if r.Err == nil && !a.ui.Quiet {
+				a.ui.Printf("%s\t%s\t%s\n", rec["status"], r.In, r.Out)
+			}
+		},
+	}
+	start := time.Now()
+	sum, err := batch.Run(cmd.Context(), jobs)
+	progress.Done()
+	if a.ui.JSON {
+		a.ui.Emit("summary", ui.Record{"signed": sum.Signed, "skipped": sum.Skipped, "failed": sum.Failed,
+			"seconds": time.Since(start).Seconds()})
+	} else {
+		a.ui.Infof("%d signed, %d skipped, %d failed in %s", sum.Signed, sum.Skipped, sum.Failed, time.Since(start).Round(time.Millisecond))
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case sum.Failed > 0 && len(jobs) == 1:
+		return fmt.Errorf("%s", failed[0])
+	case sum.Failed > 0:
+		return partialError{fmt.Errorf("%d of %d documents failed", sum.Failed, len(jobs))}
+	}
+	return nil
+}
+
+// partialError is a batch that did part of its work: exit 3.
+type partialError struct{ err error }
+
+func (e partialError) Error() string { return e.err.Error() }
+
+func slicesContains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// signAppearance loads what the role draws with.
+func (a *app) signAppearance(o *signOptions, role sign.Role) (sign.Appearance, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return sign.Appearance{}, err
+	}
+	ap := sign.Appearance{Role: role, Page: o.page, Visible: o.visible, Code: o.code, CopyForm: o.copyForm, CopyAgency: o.copyAgency}
+	if ap.CopyAgency == "" {
+		ap.CopyAgency = cfg.Agency.Name
+	}
+	if ap.Rect, err = parseRect(o.rect); err != nil {
+		return ap, err
+	}
+	if ap.NumberRect, err = parseRect(o.numberRect); err != nil {
+		return ap, err
+	}
+	if ap.DateRect, err = parseRect(o.dateRect); err != nil {
+		return ap, err
+	}
+	if o.sealSize != "" {
+		mmv, err := strconv.ParseFloat(strings.TrimSuffix(o.sealSize, "mm"), 64)
+		if err != nil || mmv <= 0 {
+			return ap, usageErrorf("--seal-size %q: give millimetres, e.g. 36mm", o.sealSize)
+		}
+		ap.SealSize = mmv
+	}
+	image := firstNonEmpty(o.image, cfg.Appearance.SignatureImage)
+	if image != "" && (role == sign.RoleApprover || role == sign.RolePlain) {
+		if ap.Image, err = pdf.LoadPNG(image); err != nil {
+			return ap, usageErrorf("signature image: %v", err)
+		}
+	}
+	if seal := firstNonEmpty(o.seal, cfg.Appearance.SealImage); seal != "" && role == sign.RoleIssuer {
+		if ap.Seal, err = pdf.LoadPNG(seal); err != nil {
+			return ap, usageErrorf("seal image: %v", err)
+		}
+	}
+	if role != sign.RoleIssuer && (role != sign.RolePlain || o.visible) {
+		face, err := fonts.Find(firstNonEmpty(o.font, cfg.Appearance.Font))
+		if err != nil {
+			return ap, err
+		}
+		if ap.Font, err = pdf.LoadFont(face.Regular); err != nil {
+			return ap, err
+		}
+	}
+	// fail before opening the key when the role lacks what it draws
+	switch {
+	case role == sign.RoleApprover && ap.Image == nil:
+		return ap, usageErrorf("the approver's signature needs its image: --image or appearance.signature_image")
+	case role == sign.RoleIssuer && ap.Seal == nil:
+		return ap, usageErrorf("the organization's signature needs the seal: --seal or appearance.seal_image")
+	case role == sign.RoleAttachment && ap.Code == "":
+		return ap, usageErrorf("an attachment's signature shows the main document's number: --code 15/QĐ-UBND")
+	}
+	return ap, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

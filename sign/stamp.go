@@ -1,0 +1,119 @@
+package sign
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/vbdt/vbdt/internal/pdf"
+)
+
+// StampResult is a numbered document.
+type StampResult struct {
+	Hash   string  `json:"hash"` // sha256:<hex> of the numbered document
+	Checks []Check `json:"signatures"`
+}
+
+// CanStamp says why the document cannot take the clerk's number as a form fill, or nil: it must
+// have the approver's empty number and date fields, and no certification that forbids filling.
+func CanStamp(doc *pdf.Doc) error {
+	fields, err := doc.Fields()
+	if err != nil {
+		return err
+	}
+	have := map[string]pdf.Field{}
+	for _, f := range fields {
+		have[f.Name] = f
+	}
+	for _, name := range []string{NumberField, DateField} {
+		f, ok := have[name]
+		if !ok {
+			return fmt.Errorf("the document has no %s field: the approver did not sign it with vbdt sign --role approver, "+
+				"so the number cannot be added as a permitted form fill (issue the number before the approver signs instead)", name)
+		}
+		if f.Value != "" {
+			return fmt.Errorf("the document is already numbered (%s = %q)", name, f.Value)
+		}
+	}
+	sigs, err := doc.Signatures()
+	if err != nil {
+		return err
+	}
+	for _, s := range sigs {
+		if s.DocMDP == 1 {
+			return fmt.Errorf("signature %s certifies the document with DocMDP P=1: no change at all is allowed", s.Field)
+		}
+	}
+	return nil
+}
+
+// Stamp fills the number and date fields of in and writes out atomically (in and out may be
+// the same file), then checks that every earlier signature still verifies; if one does not,
+// out is removed and nothing is left changed.
+func Stamp(in, out, numberLine, dateLine string) (*StampResult, error) {
+	doc, err := pdf.OpenFile(in)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", in, err)
+	}
+	if err := CanStamp(doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", in, err)
+	}
+	inc := doc.NewIncrement()
+	if err := inc.FillText(NumberField, numberLine); err != nil {
+		return nil, err
+	}
+	if err := inc.FillText(DateField, dateLine); err != nil {
+		return nil, err
+	}
+	w, err := inc.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	src, err := os.Open(in)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".vbdt-*")
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	h := sha256.New()
+	mw := io.MultiWriter(tmp, h)
+	if _, err := io.Copy(mw, src); err != nil {
+		return nil, err
+	}
+	if _, err := mw.Write(w.Bytes); err != nil {
+		return nil, err
+	}
+	if err := tmp.Sync(); err != nil {
+		return nil, err
+	}
+	checks, err := CheckFile(tmp.Name())
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range checks {
+		if !c.Intact {
+			return nil, fmt.Errorf("after numbering, signature %s no longer verifies (%s): nothing was written", c.Field, c.Problem)
+		}
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return nil, err
+	}
+	ok = true
+	return &StampResult{Hash: "sha256:" + hex.EncodeToString(h.Sum(nil)), Checks: checks}, nil
+}
