@@ -14,6 +14,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/vbdt/vbdt/internal/cli"
+	"github.com/vbdt/vbdt/internal/fonts"
+	"github.com/vbdt/vbdt/internal/pdf"
 	"github.com/vbdt/vbdt/internal/testpki"
 )
 
@@ -69,6 +71,7 @@ func TestScripts(t *testing.T) {
 			"testpki":   cmdTestPKI,
 			"softhsm":   cmdSoftHSM,
 			"jsonlines": cmdJSONLines,
+			"testdoc":   cmdTestDoc,
 		},
 	})
 }
@@ -127,4 +130,24 @@ func cmdJSONLines(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s: no message_type in %q", args[0], sc.Text())
 		}
 	}
+}
+
+// testdoc DIR: write a one-page decision (decision.pdf), a signature image and a seal into DIR.
+func cmdTestDoc(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: testdoc DIR")
+	}
+	dir := ts.MkAbs(args[0])
+	os.MkdirAll(dir, 0o755)
+	face, err := fonts.Find("")
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	data, err := pdf.Sample(1, face.Regular, 3)
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	ts.Check(os.WriteFile(filepath.Join(dir, "decision.pdf"), data, 0o644))
+	_, _, err = testpki.WriteImages(dir)
+	ts.Check(err)
 }

@@ -9,8 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vbdt/vbdt/internal/fonts"
 	"github.com/vbdt/vbdt/internal/fsutil"
 	"github.com/vbdt/vbdt/internal/keys"
+	"github.com/vbdt/vbdt/internal/pdf"
 	"github.com/vbdt/vbdt/internal/testpki"
 	"github.com/vbdt/vbdt/internal/ui"
 )
@@ -100,25 +102,20 @@ func (a *app) runDemo(dir string) error {
 		note:      "Check it with: vbdt config check " + cfgPath,
 	})
 
-	// The clerk numbers the approved document (Decree 30 Art. 15) and registers it.
+	// The document's life (Decree 30 Art. 10-19): drafted, signed by the approver, numbered and
+	// registered by the clerk, sealed by the organization.
 	a.global.configPath, a.cfg = cfgPath, nil
-	step(demoStep{
-		title:     "The clerk gives the approved decision its number and registers it (vbdt number issue)",
-		artifacts: []string{filepath.Join(dir, "register.db")},
-	})
-	if err := a.runIssue(context.Background(), &issueOptions{docType: "QĐ", signer: "Nguyễn Văn Ấn (TEST)",
-		subject:         "Về việc ban hành Quy chế làm việc của Ủy ban nhân dân tỉnh Thử Nghiệm (TEST)",
-		recipients:      []string{"Như Điều 3;", "Lưu: VT."},
-		registerOptions: registerOptions{user: "văn thư (demo)"}}); err != nil {
-		return fmt.Errorf("demo: numbering: %w", err)
+	paths, err := a.demoDocuments(dir, softhsmConf != "", step)
+	if err != nil {
+		return err
 	}
 	if a.ui.JSON {
 		a.ui.Emit("summary", ui.Record{"dir": dir, "steps": steps})
 		return nil
 	}
-	a.ui.Printf("\n%s\n  vbdt keys show file:%s\n  vbdt --config %s keys show approver\n"+
-		"  vbdt --config %[3]s number list\n  vbdt --config %[3]s number book --format pdf -o %s\n",
-		a.ui.Heading("Try next"), filepath.Join(pkiDir, "approver-rsa.p12"), cfgPath, filepath.Join(dir, "so-van-ban-di.pdf"))
+	a.ui.Printf("\n%s\n  pdfsig %s\n  vbdt keys show file:%s\n  vbdt --config %s keys show approver\n"+
+		"  vbdt --config %[4]s number list\n  vbdt --config %[4]s number book --format pdf -o %s\n",
+		a.ui.Heading("Try next"), paths.issued, filepath.Join(pkiDir, "approver-rsa.p12"), cfgPath, filepath.Join(dir, "so-van-ban-di.pdf"))
 	if softhsmConf != "" {
 		a.ui.Printf("  SOFTHSM2_CONF=%s VBDT_PIN=%s vbdt keys list\n", softhsmConf, testpki.Password)
 	}
@@ -212,4 +209,74 @@ register: "%[2]s"
 numbering:
   unit: "VP"
 `, abs, reg)
+}
+
+type demoPaths struct{ draft, approved, numbered, issued string }
+
+// demoDocuments drafts a decision and takes it through the approver's signature, the clerk's
+// number and the organization's signature, leaving each stage in dir.
+func (a *app) demoDocuments(dir string, token bool, step func(demoStep)) (demoPaths, error) {
+	p := demoPaths{draft: filepath.Join(dir, "1-du-thao.pdf"), approved: filepath.Join(dir, "2-da-ky-duyet.pdf"),
+		numbered: filepath.Join(dir, "3-da-cap-so.pdf"), issued: filepath.Join(dir, "4-ban-hanh.pdf")}
+	face, err := fonts.Find("")
+	if err != nil {
+		return p, err
+	}
+	draft, err := pdf.Sample(1, face.Regular, 3)
+	if err != nil {
+		return p, err
+	}
+	if err := fsutil.WriteFileAtomic(p.draft, draft, 0o644); err != nil {
+		return p, err
+	}
+	sigPNG, sealPNG, err := testpki.WriteImages(dir)
+	if err != nil {
+		return p, err
+	}
+	step(demoStep{title: "A drafted decision, with the approver's signature image and the agency's seal (TEST)",
+		artifacts: []string{p.draft, sigPNG, sealPNG}})
+
+	pkiDir := filepath.Join(dir, "pki")
+	approverKey := "file:" + testpki.FilesFor(pkiDir, testpki.Approver, testpki.RSA).P12
+	orgKey := "file:" + testpki.FilesFor(pkiDir, testpki.Organization, testpki.RSA).P12
+	if token {
+		orgKey = "pkcs11:token=" + demoToken + ";object=organization-rsa?module-path=" + testpki.SoftHSMModule()
+	}
+	signAs := func(key string, o signOptions, in, out string) error {
+		o.key, o.output, o.jobs, o.hash = key, out, 1, "sha256"
+		o.keyAccessOptions.pinSource = "env:VBDT_DEMO_PIN_VALUE"
+		saved := a.getenv
+		a.getenv = func(k string) string {
+			if k == "VBDT_DEMO_PIN_VALUE" {
+				return testpki.Password
+			}
+			return saved(k)
+		}
+		defer func() { a.getenv = saved }()
+		cmd := &cobra.Command{}
+		cmd.SetContext(context.Background())
+		return a.runSign(cmd, &o, []string{in})
+	}
+	step(demoStep{title: "The approver signs (vbdt sign --role approver): blue signature, empty number and date fields, DocMDP P=2",
+		artifacts: []string{p.approved}})
+	if err := signAs(approverKey, signOptions{role: "approver", image: sigPNG}, p.draft, p.approved); err != nil {
+		return p, fmt.Errorf("demo: approver: %w", err)
+	}
+	step(demoStep{title: "The clerk gives it the next number and the date, and registers it (vbdt number stamp)",
+		artifacts: []string{p.numbered, filepath.Join(dir, "register.db")}})
+	if err := a.runStamp(context.Background(), &stampOptions{output: p.numbered, issueOptions: issueOptions{docType: "QĐ",
+		signer: "Nguyễn Văn Ấn (TEST)", subject: "Về việc ban hành Quy chế làm việc của Ủy ban nhân dân tỉnh Thử Nghiệm (TEST)",
+		recipients: []string{"Như Điều 3;", "Lưu: VT."}, registerOptions: registerOptions{user: "văn thư (demo)"}}}, p.approved); err != nil {
+		return p, fmt.Errorf("demo: numbering: %w", err)
+	}
+	where := "from the .p12 file"
+	if token {
+		where = "with its key on the SoftHSM2 token"
+	}
+	step(demoStep{title: "The organization seals it (vbdt sign --role issuer), " + where + ": the red seal over the signature's left third",
+		artifacts: []string{p.issued}})
+	if err := signAs(orgKey, signOptions{role: "issuer", seal: sealPNG}, p.numbered, p.issued); err != nil {
+		return p, fmt.Errorf("demo: organization: %w", err)
+	}
+	return p, nil
 }
