@@ -47,20 +47,33 @@ func setup(t *testing.T, alg testpki.Alg) *fixture {
 	if fx.font, err = pdf.LoadFont(face.Regular); err != nil {
 		t.Fatal(err)
 	}
-	open := func(r testpki.Role) *keys.Key {
-		k, err := keys.Open("file:"+testpki.FilesFor(fx.pki, r, alg).P12, keys.Options{Getenv: func(k string) string {
-			if k == "VBDT_PIN" {
-				return testpki.Password
-			}
-			return ""
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
+	open := func(r testpki.Role) *keys.Key { return mustKey(t, "file:"+testpki.FilesFor(fx.pki, r, alg).P12) }
 	fx.approv, fx.org = open(testpki.Approver), open(testpki.Organization)
 	return fx
+}
+
+func mustKey(t testing.TB, uri string) *keys.Key {
+	t.Helper()
+	k, err := keys.Open(uri, keys.Options{Getenv: func(k string) string {
+		if k == "VBDT_PIN" {
+			return testpki.Password
+		}
+		return ""
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { k.Close() })
+	return k
+}
+
+func mustFont(t testing.TB) string {
+	t.Helper()
+	face, err := fonts.Find("")
+	if err != nil {
+		testenv.Need(t, err.Error())
+	}
+	return face.Regular
 }
 
 // pdfsig is an independent verifier; its exit code means nothing, so its text is read.
