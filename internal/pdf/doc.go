@@ -6,6 +6,7 @@ package pdf
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,8 +14,10 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
@@ -25,6 +28,9 @@ var (
 	ErrEncrypted = errors.New("the PDF is encrypted")
 	ErrDamaged   = errors.New("the PDF is damaged")
 )
+
+// MaxSize bounds the documents vbdt opens.
+const MaxSize = 8 << 30
 
 var configOnce sync.Once
 
@@ -46,8 +52,17 @@ type Doc struct {
 	nextObj    int
 }
 
-// Open parses a PDF of size bytes from r.
-func Open(r io.ReadSeeker, size int64) (*Doc, error) {
+// Open parses a PDF of size bytes from r. A hostile or damaged file gives an error, never a
+// crash: a panic inside the parser is turned into ErrDamaged.
+func Open(r io.ReadSeeker, size int64) (d *Doc, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			d, err = nil, fmt.Errorf("%w: the parser failed: %v", ErrDamaged, p)
+		}
+	}()
+	if size > MaxSize {
+		return nil, fmt.Errorf("%w: %d bytes is more than vbdt opens (%d)", ErrDamaged, size, int64(MaxSize))
+	}
 	head := make([]byte, 5)
 	if _, err := r.Read(head); err != nil || !bytes.Equal(head, []byte("%PDF-")) {
 		return nil, ErrNotPDF
@@ -59,7 +74,10 @@ func Open(r io.ReadSeeker, size int64) (*Doc, error) {
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	ctx, err := api.ReadContext(r, config())
+	// A deadline bounds the parse of a hostile file: 10 s, plus 1 s for every 20 MB.
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second+time.Duration(size/(20<<20))*time.Second)
+	defer cancel()
+	ctx, err := pdfcpu.ReadWithContext(c, r, config())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
 	}
@@ -69,7 +87,7 @@ func Open(r io.ReadSeeker, size int64) (*Doc, error) {
 	if err := ctx.EnsurePageCount(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
 	}
-	d := &Doc{ctx: ctx, size: size, startxref: sx, xrefStream: ctx.Read.UsingXRefStreams}
+	d = &Doc{ctx: ctx, size: size, startxref: sx, xrefStream: ctx.Read.UsingXRefStreams}
 	for nr := range ctx.XRefTable.Table {
 		d.nextObj = max(d.nextObj, nr+1)
 	}

@@ -120,3 +120,24 @@ func TestTextString(t *testing.T) {
 		t.Errorf("unicode: %s", got)
 	}
 }
+
+// FuzzOpen: any bytes give a document or an error, never a crash or a hang.
+func FuzzOpen(f *testing.F) {
+	face, err := fonts.Find("")
+	if err == nil {
+		if data, err := Sample(1, face.Regular, 1); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\nstartxref\n9\n%%EOF"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 64<<10 {
+			return
+		}
+		d, err := Open(bytes.NewReader(data), int64(len(data)))
+		if err == nil {
+			d.Fields()
+			d.Signatures()
+		}
+	})
+}
