@@ -13,10 +13,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/vbdt/vbdt/internal/fsutil"
 	"github.com/vbdt/vbdt/internal/pdf"
 )
 
@@ -68,37 +68,20 @@ func SignFile(in, out string, r Request) (*Result, error) {
 	return signDoc(doc, in, out, r)
 }
 
-// signDoc signs an opened document into a temporary file beside out, synced, then renamed.
-func signDoc(doc *pdf.Doc, in, out string, r Request) (*Result, error) {
+// signDoc signs an opened document into out, atomically (see fsutil.Replace).
+func signDoc(doc *pdf.Doc, in, out string, r Request) (res *Result, err error) {
 	src, err := os.Open(in)
 	if err != nil {
 		return nil, err
 	}
 	defer src.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".vbdt-*")
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if tmp != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	res, err := Sign(doc, src, tmp, r)
+	err = fsutil.Replace(out, 0o644, func(f *os.File) error {
+		res, err = Sign(doc, src, f, r)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", in, err)
 	}
-	if err := tmp.Sync(); err != nil {
-		return nil, err
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return nil, err
-	}
-	tmp = nil
 	return res, nil
 }
 

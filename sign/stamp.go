@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
+	"github.com/vbdt/vbdt/internal/fsutil"
 	"github.com/vbdt/vbdt/internal/pdf"
 )
 
@@ -77,43 +77,28 @@ func Stamp(in, out, numberLine, dateLine string) (*StampResult, error) {
 		return nil, err
 	}
 	defer src.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".vbdt-*")
-	if err != nil {
-		return nil, err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
 	h := sha256.New()
-	mw := io.MultiWriter(tmp, h)
-	if _, err := io.Copy(mw, src); err != nil {
-		return nil, err
-	}
-	if _, err := mw.Write(w.Bytes); err != nil {
-		return nil, err
-	}
-	if err := tmp.Sync(); err != nil {
-		return nil, err
-	}
-	checks, err := CheckFile(tmp.Name())
+	var checks []Check
+	err = fsutil.Replace(out, 0o644, func(f *os.File) error {
+		mw := io.MultiWriter(f, h)
+		if _, err := io.Copy(mw, src); err != nil {
+			return err
+		}
+		if _, err := mw.Write(w.Bytes); err != nil {
+			return err
+		}
+		if checks, err = CheckFile(f.Name()); err != nil {
+			return err
+		}
+		for _, c := range checks {
+			if !c.Intact {
+				return fmt.Errorf("after numbering, signature %s no longer verifies (%s): nothing was written", c.Field, c.Problem)
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range checks {
-		if !c.Intact {
-			return nil, fmt.Errorf("after numbering, signature %s no longer verifies (%s): nothing was written", c.Field, c.Problem)
-		}
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return nil, err
-	}
-	ok = true
 	return &StampResult{Hash: "sha256:" + hex.EncodeToString(h.Sum(nil)), Checks: checks}, nil
 }

@@ -242,17 +242,13 @@ func (a *app) demoDocuments(dir string, token bool, step func(demoStep)) (demoPa
 	if token {
 		orgKey = "pkcs11:token=" + demoToken + ";object=organization-rsa?module-path=" + testpki.SoftHSMModule()
 	}
+	pinFile := filepath.Join(dir, "test-pin.txt") // the TEST keys' PIN, as a pin source
+	if err := os.WriteFile(pinFile, []byte(testpki.Password+"\n"), 0o600); err != nil {
+		return p, err
+	}
 	signAs := func(key string, o signOptions, in, out string) error {
 		o.key, o.output, o.jobs, o.hash = key, out, 1, "sha256"
-		o.keyAccessOptions.pinSource = "env:VBDT_DEMO_PIN_VALUE"
-		saved := a.getenv
-		a.getenv = func(k string) string {
-			if k == "VBDT_DEMO_PIN_VALUE" {
-				return testpki.Password
-			}
-			return saved(k)
-		}
-		defer func() { a.getenv = saved }()
+		o.keyAccessOptions.pinSource = "file:" + pinFile
 		cmd := &cobra.Command{}
 		cmd.SetContext(context.Background())
 		return a.runSign(cmd, &o, []string{in})

@@ -7,8 +7,18 @@ import (
 )
 
 // WriteFileAtomic writes data to path so that path holds either its old content or all of
-// data, never a part: a temporary file in the same folder, fsync, rename, fsync of the folder.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
+// data, never a part.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	return Replace(path, perm, func(f *os.File) error {
+		_, err := f.Write(data)
+		return err
+	})
+}
+
+// Replace makes path hold what write writes, atomically: write fills a temporary file in the
+// same folder, which is synced and renamed over path only if write succeeds; otherwise it is
+// removed and path is untouched. Readers of path never see a partial file, even after a crash.
+func Replace(path string, perm os.FileMode, write func(f *os.File) error) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -20,7 +30,7 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 			os.Remove(f.Name())
 		}
 	}()
-	if _, err = f.Write(data); err != nil {
+	if err = write(f); err != nil {
 		return err
 	}
 	if err = f.Chmod(perm); err != nil {
