@@ -2,6 +2,7 @@ package sign
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -146,7 +147,7 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 			}
 			lines = []string{a.Code, ISOTime(t)}
 		} else {
-			if !contains(CopyForms, a.CopyForm) {
+			if !slices.Contains(CopyForms, a.CopyForm) {
 				return fmt.Errorf("copy form %q: use one of %s", a.CopyForm, strings.Join(CopyForms, ", "))
 			}
 			if a.CopyAgency == "" {
@@ -177,15 +178,6 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 		return fmt.Errorf("unknown role %q", a.Role)
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func defaultRect(given *pdf.Rect, def pdf.Rect) pdf.Rect {

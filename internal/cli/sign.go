@@ -2,12 +2,14 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"crypto"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -163,7 +165,7 @@ func (a *app) expandInputs(args []string) ([][2]string, error) {
 
 func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) error {
 	role := sign.Role(o.role)
-	if !slicesContains(sign.Roles, role) {
+	if !slices.Contains(sign.Roles, role) {
 		return usageErrorf("--role %q: use approver, issuer, attachment, copy or plain", o.role)
 	}
 	hashes := map[string]crypto.Hash{"sha256": crypto.SHA256, "sha384": crypto.SHA384, "sha512": crypto.SHA512}
@@ -304,15 +306,6 @@ type partialError struct{ err error }
 
 func (e partialError) Error() string { return e.err.Error() }
 
-func slicesContains[T comparable](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // signAppearance loads what the role draws with.
 func (a *app) signAppearance(o *signOptions, role sign.Role) (sign.Appearance, error) {
 	cfg, err := a.config()
@@ -339,19 +332,19 @@ func (a *app) signAppearance(o *signOptions, role sign.Role) (sign.Appearance, e
 		}
 		ap.SealSize = mmv
 	}
-	image := firstNonEmpty(o.image, cfg.Appearance.SignatureImage)
+	image := cmp.Or(o.image, cfg.Appearance.SignatureImage)
 	if image != "" && (role == sign.RoleApprover || role == sign.RolePlain) {
 		if ap.Image, err = pdf.LoadPNG(image); err != nil {
 			return ap, usageErrorf("signature image: %v", err)
 		}
 	}
-	if seal := firstNonEmpty(o.seal, cfg.Appearance.SealImage); seal != "" && role == sign.RoleIssuer {
+	if seal := cmp.Or(o.seal, cfg.Appearance.SealImage); seal != "" && role == sign.RoleIssuer {
 		if ap.Seal, err = pdf.LoadPNG(seal); err != nil {
 			return ap, usageErrorf("seal image: %v", err)
 		}
 	}
 	if role != sign.RoleIssuer && (role != sign.RolePlain || o.visible) {
-		face, err := fonts.Find(firstNonEmpty(o.font, cfg.Appearance.Font))
+		face, err := fonts.Find(cmp.Or(o.font, cfg.Appearance.Font))
 		if err != nil {
 			return ap, err
 		}
@@ -371,11 +364,3 @@ func (a *app) signAppearance(o *signOptions, role sign.Role) (sign.Appearance, e
 	return ap, nil
 }
 
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
