@@ -363,4 +363,3 @@ func (a *app) signAppearance(o *signOptions, role sign.Role) (sign.Appearance, e
 	}
 	return ap, nil
 }
-
