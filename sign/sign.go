@@ -6,6 +6,7 @@ package sign
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/x509"
 	"encoding/hex"
@@ -42,6 +43,8 @@ type Request struct {
 	DocMDP int
 	// ContentsSize reserves space for the CMS (DefaultContentsSize when zero).
 	ContentsSize int
+	// TSA, when set, timestamps the signature value: a B-T signature.
+	TSA *TSA
 }
 
 // Placement is a visible signature's page, rectangle and drawing.
@@ -166,7 +169,17 @@ func Sign(doc *pdf.Doc, src io.Reader, out Output, r Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	cms, err := buildCMS(cmsRequest{Signer: r.Signer, Chain: r.Chain, Hash: r.Hash, PSS: r.PSS, Digest: digest})
+	creq := cmsRequest{Signer: r.Signer, Chain: r.Chain, Hash: r.Hash, PSS: r.PSS, Digest: digest}
+	if r.TSA != nil {
+		creq.Unsigned = func(sig []byte) ([][]byte, error) {
+			token, _, err := r.TSA.Stamp(context.Background(), sig, r.Hash)
+			if err != nil {
+				return nil, err
+			}
+			return [][]byte{timestampAttribute(token)}, nil
+		}
+	}
+	cms, err := buildCMS(creq)
 	if err != nil {
 		return nil, err
 	}

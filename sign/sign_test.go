@@ -95,6 +95,15 @@ func mustValid(t *testing.T, path string, sigs int) {
 	if out, err := exec.Command("qpdf", "--check", path).CombinedOutput(); err != nil {
 		t.Fatalf("qpdf --check: %v\n%s", err, out)
 	}
+	verdicts, err := pdf.PdfcpuSignatures(path)
+	if err != nil || len(verdicts) != sigs {
+		t.Fatalf("pdfcpu: %d verdicts, %v", len(verdicts), err)
+	}
+	for i, v := range verdicts {
+		if !v.Intact {
+			t.Fatalf("pdfcpu: signature %d: %s %v", i+1, v.Status, v.Problems)
+		}
+	}
 	checks, err := CheckFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -216,5 +225,37 @@ func TestTamperDetected(t *testing.T) {
 	}
 	if !strings.Contains(pdfsig(t, out), "Digest Mismatch") {
 		t.Error("pdfsig does not see the tampering either")
+	}
+	if v, err := pdf.PdfcpuSignatures(out); err == nil && len(v) == 1 && v[0].Intact {
+		t.Errorf("pdfcpu does not see the tampering: %+v", v[0])
+	}
+}
+
+// B-T: the signature value is timestamped by a TSA (openssl ts on loopback).
+func TestSignBT(t *testing.T) {
+	fx := setup(t, testpki.RSA)
+	testenv.NeedTools(t, "openssl")
+	tsa, err := testenv.StartTSA(fx.pki, testpki.RSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tsa.Close()
+	out := filepath.Join(fx.dir, "bt.pdf")
+	before := time.Now().Add(-2 * time.Second)
+	if _, err := SignFile(fx.doc, out, Request{Signer: fx.org, Chain: fx.org.Chain, TSA: &TSA{URL: tsa.URL}}); err != nil {
+		t.Fatal(err)
+	}
+	mustValid(t, out, 1)
+	checks, _ := CheckFile(out)
+	if checks[0].Level != "B-T" || checks[0].Timestamp.Before(before) || checks[0].Timestamp.After(time.Now().Add(2*time.Second)) {
+		t.Fatalf("level %s, timestamp %v", checks[0].Level, checks[0].Timestamp)
+	}
+	// A TSA that does not answer fails the signature; nothing is written.
+	bad := filepath.Join(fx.dir, "bad.pdf")
+	if _, err := SignFile(fx.doc, bad, Request{Signer: fx.org, Chain: fx.org.Chain, TSA: &TSA{URL: "http://127.0.0.1:1/tsa"}}); err == nil {
+		t.Fatal("signed without the TSA")
+	}
+	if _, err := os.Stat(bad); err == nil {
+		t.Fatal("a file was left behind")
 	}
 }

@@ -9,6 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"time"
+
+	"github.com/digitorus/timestamp"
 	"os"
 
 	"github.com/vbdt/vbdt/internal/pdf"
@@ -24,7 +27,10 @@ type Check struct {
 	WholeFile  bool   `json:"covers_whole_file"` // the last revision: nothing after it
 	SignedSize int64  `json:"signed_size"`       // end of the signed revision
 	DocMDP     int    `json:"docmdp,omitempty"`
-	Problem    string `json:"problem,omitempty"`
+	// Level is B-B, or B-T when a signature timestamp covers the signature value.
+	Level     string    `json:"level"`
+	Timestamp time.Time `json:"timestamp,omitzero"`
+	Problem   string    `json:"problem,omitempty"`
 }
 
 // CheckFile checks the integrity of every signature of the PDF at path.
@@ -168,6 +174,29 @@ func checkOne(f *os.File, size int64, s pdf.Signature, c *Check) error {
 	signed[0] = 0x31 // signed over the SET, not the [0] IMPLICIT tag
 	if err := cert.CheckSignature(x509Algorithm(si.SignatureAlgorithm.Algorithm, h), signed, si.Signature); err != nil {
 		return fmt.Errorf("the signature value does not verify: %w", err)
+	}
+	c.Level = "B-B"
+	if len(si.UnsignedAttrs.FullBytes) == 0 {
+		return nil
+	}
+	var unsigned []attr
+	if _, err := asn1.UnmarshalWithParams(si.UnsignedAttrs.FullBytes, &unsigned, "set,tag:1"); err != nil {
+		return fmt.Errorf("unsigned attributes: %w", err)
+	}
+	for _, a := range unsigned {
+		if !a.Type.Equal(oidTimeStampToken) {
+			continue
+		}
+		ts, err := timestamp.Parse(a.Values.Bytes)
+		if err != nil {
+			return fmt.Errorf("signature timestamp: %w", err)
+		}
+		d := ts.HashAlgorithm.New()
+		d.Write(si.Signature)
+		if !bytes.Equal(d.Sum(nil), ts.HashedMessage) {
+			return errors.New("the signature timestamp is not over this signature value")
+		}
+		c.Level, c.Timestamp = "B-T", ts.Time
 	}
 	return nil
 }

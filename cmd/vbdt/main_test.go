@@ -17,6 +17,7 @@ import (
 	"github.com/vbdt/vbdt/internal/fonts"
 	"github.com/vbdt/vbdt/internal/pdf"
 	"github.com/vbdt/vbdt/internal/testpki"
+	"github.com/vbdt/vbdt/internal/testpki/testenv"
 )
 
 // exitFileVar names a file where the test build of vbdt records its exit code, so that scripts
@@ -72,6 +73,7 @@ func TestScripts(t *testing.T) {
 			"softhsm":   cmdSoftHSM,
 			"jsonlines": cmdJSONLines,
 			"testdoc":   cmdTestDoc,
+			"tsa":       cmdTSA,
 		},
 	})
 }
@@ -150,4 +152,15 @@ func cmdTestDoc(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(filepath.Join(dir, "decision.pdf"), data, 0o644))
 	_, _, err = testpki.WriteImages(dir)
 	ts.Check(err)
+}
+
+// tsa PKIDIR: start a loopback TSA (openssl ts) for the script and set TSA_URL.
+func cmdTSA(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: tsa PKIDIR")
+	}
+	t, err := testenv.StartTSA(ts.MkAbs(args[0]), testpki.RSA)
+	ts.Check(err)
+	ts.Defer(t.Close)
+	ts.Setenv("TSA_URL", t.URL)
 }

@@ -26,9 +26,10 @@ import (
 type signOptions struct {
 	keyAccessOptions
 	key, role, rect, image, seal, sealSize, numberRect, dateRect, code, copyForm, copyAgency string
-	hash, reason, location, output, outDir, journal, shard, font                             string
+	hash, reason, location, output, outDir, journal, shard, font, tsa                        string
 	page, jobs                                                                               int
-	visible, inPlace, pss                                                                    bool
+	visible, inPlace, pss, fromRegister                                                      bool
+	stamp                                                                                    issueOptions
 }
 
 func (a *app) newSignCmd() *cobra.Command {
@@ -56,7 +57,10 @@ One input may go to -o FILE; many go to --out DIR (same relative paths) or --in-
 file replaced atomically). A journal (--journal, default in the output folder) lets an
 interrupted batch resume without signing a file twice; --shard K/N lets N machines share one
 backlog. A file that is not a PDF, is encrypted or damaged is reported and skipped; the batch
-goes on and ends with exit 3.` +
+goes on and ends with exit 3. With --tsa (or tsa.url) each signature is timestamped (B-T).
+
+For N machines sharing a backlog, e.g. a Kubernetes Indexed Job of N completions, each pod runs
+  vbdt sign --key … /backlog --out /signed --shard $((JOB_COMPLETION_INDEX+1))/N` +
 			exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitPartial, ui.ExitKey, ui.ExitUsage, ui.ExitInterrupted),
 		Example: `  $ vbdt sign --key approver --role approver --image chu-ky.png qd.pdf -o qd-approved.pdf
   $ vbdt number stamp qd-approved.pdf --type QĐ --subject "…" -o qd-numbered.pdf
@@ -92,6 +96,11 @@ goes on and ends with exit 3.` +
 	f.IntVar(&o.jobs, "jobs", runtime.NumCPU(), "documents prepared in parallel")
 	f.StringVar(&o.journal, "journal", "", "batch journal (default: .vbdt-sign-journal in the output folder)")
 	f.StringVar(&o.shard, "shard", "", "K/N: sign only slice K of N of the inputs (for N machines)")
+	f.StringVar(&o.tsa, "tsa", "", "RFC 3161 time-stamping authority URL: a B-T signature (default tsa.url)")
+	f.BoolVar(&o.fromRegister, "number-from-register", false, "issuer: number the document first (as vbdt number stamp), then sign")
+	f.StringVar(&o.stamp.docType, "type", "", "with --number-from-register: the document type (QĐ, …)")
+	f.StringVar(&o.stamp.subject, "subject", "", "with --number-from-register: the summary (trích yếu)")
+	f.StringVar(&o.stamp.series, "series", "", "with --number-from-register: the number series")
 	o.keyAccessOptions.addFlags(cmd)
 	cmd.MarkFlagRequired("key")
 	return cmd
@@ -217,6 +226,17 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) error {
 	if err != nil {
 		return err
 	}
+	if o.fromRegister {
+		if role != sign.RoleIssuer || len(jobs) != 1 || o.inPlace {
+			return usageErrorf("--number-from-register numbers one document before the organization signs it: --role issuer, one input, -o FILE")
+		}
+		numbered := jobs[0].Out + ".numbered.tmp"
+		defer os.Remove(numbered)
+		if err := a.runStamp(cmd.Context(), &stampOptions{issueOptions: o.stamp, output: numbered}, jobs[0].In); err != nil {
+			return err
+		}
+		jobs[0].In = numbered
+	}
 	uri, pinSource, err := a.resolveKey(o.key)
 	if err != nil {
 		return err
@@ -230,9 +250,10 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) error {
 	if err != nil {
 		return err
 	}
-	location := o.location
-	if location == "" {
-		location = cfg.Agency.Place
+	location := cmp.Or(o.location, cfg.Agency.Place)
+	var tsa *sign.TSA
+	if u := cmp.Or(o.tsa, cfg.TSA.URL); u != "" {
+		tsa = &sign.TSA{URL: u}
 	}
 	journal := o.journal
 	if journal == "" && len(jobs) > 1 {
@@ -253,7 +274,7 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) error {
 	var failed []string
 	batch := &sign.Batch{
 		Workers: o.jobs, Journal: journal,
-		Request: sign.Request{Signer: key, Chain: key.Chain, Hash: h, PSS: o.pss, Reason: o.reason, Location: location},
+		Request: sign.Request{Signer: key, Chain: key.Chain, Hash: h, PSS: o.pss, Reason: o.reason, Location: location, TSA: tsa},
 		Prepare: func(doc *pdf.Doc, r *sign.Request) error {
 			r.Time = time.Now()
 			return app.Apply(doc, r)
