@@ -259,3 +259,39 @@ func TestSignBT(t *testing.T) {
 		t.Fatal("a file was left behind")
 	}
 }
+
+// After approver → stamp → issuer, only form filling and a signature follow the approver's
+// signature; a page content change in a later increment is caught.
+func TestChangesAfterApproval(t *testing.T) {
+	fx := setup(t, testpki.RSA)
+	issued, _ := decree30Flow(t, fx)
+	reports, err := AnalyzeChanges(issued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reports) != 2 || reports[0].Worst != ModFormFill || !reports[0].Allowed || reports[1].Worst != ModNone {
+		t.Fatalf("reports %+v", reports)
+	}
+	// an incremental update that changes what page 1 shows (a shadow attack)
+	doc, err := pdf.OpenFile(issued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := doc.NewIncrement()
+	if err := inc.ReplacePageContent(1, []byte("BT /F1 40 Tf 100 400 Td (FORGED) Tj ET")); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := inc.Bytes()
+	forged := filepath.Join(fx.dir, "forged.pdf")
+	orig, _ := os.ReadFile(issued)
+	os.WriteFile(forged, append(orig, w.Bytes...), 0o644)
+	reports, err = AnalyzeChanges(forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reports {
+		if r.Worst != ModOther || r.Allowed {
+			t.Errorf("signature %s: the page change is not flagged: %+v", r.Field, r)
+		}
+	}
+}

@@ -51,8 +51,8 @@ func CanStamp(doc *pdf.Doc) error {
 }
 
 // Stamp fills the number and date fields of in and writes out atomically (in and out may be
-// the same file), then checks that every earlier signature still verifies; if one does not,
-// out is removed and nothing is left changed.
+// the same file), after checking that every earlier signature still verifies and permits the
+// change (DocMDP); if not, nothing is written.
 func Stamp(in, out, numberLine, dateLine string) (*StampResult, error) {
 	doc, err := pdf.OpenFile(in)
 	if err != nil {
@@ -93,6 +93,15 @@ func Stamp(in, out, numberLine, dateLine string) (*StampResult, error) {
 		for _, c := range checks {
 			if !c.Intact {
 				return fmt.Errorf("after numbering, signature %s no longer verifies (%s): nothing was written", c.Field, c.Problem)
+			}
+		}
+		reports, err := AnalyzeChanges(f.Name())
+		if err != nil {
+			return err
+		}
+		for _, r := range reports {
+			if !r.Allowed {
+				return fmt.Errorf("numbering would be a change signature %s does not permit (%s): nothing was written", r.Field, r.Worst)
 			}
 		}
 		return nil

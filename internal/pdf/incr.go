@@ -251,3 +251,18 @@ func escapeLiteral(s string) string {
 	}
 	return b.String()
 }
+
+// ReplacePageContent points page n at a new content stream. vbdt never does this to a signed
+// document; tests use it to make the changes a verifier must catch.
+func (inc *Increment) ReplacePageContent(n int, content []byte) error {
+	_, ref, _, err := inc.d.page(n)
+	if err != nil {
+		return err
+	}
+	pd, err := inc.modifyDict(ref)
+	if err != nil {
+		return err
+	}
+	pd["Contents"] = inc.AddStream(types.Dict{}, content).ref()
+	return nil
+}

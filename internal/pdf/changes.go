@@ -1,0 +1,126 @@
+package pdf
+
+import (
+	"io"
+	"os"
+	"sort"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+// Change is an object that differs between a signed revision and the whole document.
+type Change struct {
+	Obj   int
+	Added bool     // new after the revision; otherwise changed
+	Type  string   // /Type, or /FT for fields, or "stream"
+	Keys  []string // dictionary keys whose values differ (changed objects)
+	Field string   // /T of a changed field
+}
+
+// Changes lists the objects added or changed after the revision that ends at size bytes (a
+// signature's signed size), comparing what both revisions resolve each object number to.
+func Changes(path string, size int64) ([]Change, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	before, err := Open(io.NewSectionReader(f, 0, size), size)
+	if err != nil {
+		return nil, err
+	}
+	after, err := Open(io.NewSectionReader(f, 0, fi.Size()), fi.Size())
+	if err != nil {
+		return nil, err
+	}
+	var out []Change
+	nums := make([]int, 0, len(after.ctx.XRefTable.Table))
+	for n := range after.ctx.XRefTable.Table {
+		nums = append(nums, n)
+	}
+	sort.Ints(nums)
+	for _, n := range nums {
+		e := after.ctx.XRefTable.Table[n]
+		if n == 0 || e == nil || e.Free || e.Object == nil {
+			continue
+		}
+		if _, isXRef := e.Object.(types.XRefStreamDict); isXRef {
+			continue
+		}
+		c := Change{Obj: n, Type: typeOf(e.Object)}
+		old := before.ctx.XRefTable.Table[n]
+		if old == nil || old.Free || old.Object == nil {
+			c.Added = true
+			out = append(out, c)
+			continue
+		}
+		if same(old.Object, e.Object) {
+			continue
+		}
+		od, oOK := asDict(old.Object)
+		nd, nOK := asDict(e.Object)
+		if oOK && nOK {
+			for k, v := range nd {
+				if ov, ok := od[k]; !ok || ov.PDFString() != v.PDFString() {
+					c.Keys = append(c.Keys, k)
+				}
+			}
+			for k := range od {
+				if _, ok := nd[k]; !ok {
+					c.Keys = append(c.Keys, k)
+				}
+			}
+			sort.Strings(c.Keys)
+			if t, ok := nd["T"]; ok {
+				c.Field = decodeText(t)
+			}
+		} else {
+			c.Keys = []string{"(content)"}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func asDict(o types.Object) (types.Dict, bool) {
+	switch v := o.(type) {
+	case types.Dict:
+		return v, true
+	case types.StreamDict:
+		return v.Dict, true
+	}
+	return nil, false
+}
+
+func same(a, b types.Object) bool {
+	sa, aStream := a.(types.StreamDict)
+	sb, bStream := b.(types.StreamDict)
+	if aStream || bStream {
+		return aStream && bStream && sa.Dict.PDFString() == sb.Dict.PDFString() && string(sa.Raw) == string(sb.Raw)
+	}
+	return a.PDFString() == b.PDFString()
+}
+
+func typeOf(o types.Object) string {
+	d, ok := asDict(o)
+	if !ok {
+		return ""
+	}
+	if t, ok := d["Type"].(types.Name); ok {
+		if ft, ok := d["FT"].(types.Name); ok {
+			return string(t) + "/" + string(ft)
+		}
+		return string(t)
+	}
+	if ft, ok := d["FT"].(types.Name); ok {
+		return string(ft)
+	}
+	if _, ok := o.(types.StreamDict); ok {
+		return "stream"
+	}
+	return ""
+}

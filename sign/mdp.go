@@ -1,0 +1,108 @@
+package sign
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/vbdt/vbdt/internal/pdf"
+)
+
+// Modification is the worst kind of change made after a signature, in increasing order.
+type Modification string
+
+const (
+	ModNone     Modification = "none"
+	ModFormFill Modification = "form filling and signatures"
+	ModOther    Modification = "other changes"
+)
+
+// ChangeReport says what changed after one signature and whether its DocMDP allows it.
+type ChangeReport struct {
+	Field    string       `json:"field"`
+	Worst    Modification `json:"worst"`
+	Allowed  bool         `json:"allowed"`
+	Problems []string     `json:"problems,omitempty"`
+}
+
+// Keys a change may touch while remaining form filling and signing (DocMDP P=2).
+var (
+	pageKeys     = []string{"Annots"}
+	fieldKeys    = []string{"V", "AP", "AS"}
+	acroFormKeys = []string{"Fields", "SigFlags", "DR", "DA"}
+	catalogKeys  = []string{"AcroForm"}
+)
+
+// AnalyzeChanges classifies what was changed after each signature of the file at path.
+// Added objects are harmless by themselves; what matters is which existing objects now point
+// at them: pages only through new annotations, fields only through new values and appearances,
+// the form only through new fields. Anything else (page contents, resources, other objects) is
+// an "other change", which DocMDP P=1 and P=2 forbid.
+func AnalyzeChanges(path string) ([]ChangeReport, error) {
+	checks, err := CheckFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []ChangeReport
+	for _, c := range checks {
+		r := ChangeReport{Field: c.Field, Worst: ModNone}
+		if !c.Intact {
+			r.Worst, r.Problems = ModOther, []string{c.Problem}
+			out = append(out, r)
+			continue
+		}
+		if c.WholeFile {
+			r.Allowed = true
+			out = append(out, r)
+			continue
+		}
+		changes, err := pdf.Changes(path, c.SignedSize)
+		if err != nil {
+			return nil, err
+		}
+		for _, ch := range changes {
+			if ch.Added {
+				if r.Worst == ModNone {
+					r.Worst = ModFormFill
+				}
+				continue
+			}
+			allowed := pageKeys
+			switch {
+			case ch.Type == "Page":
+			case ch.Field != "" || ch.Type == "Annot/Tx" || ch.Type == "Annot/Sig" || ch.Type == "Tx":
+				allowed = fieldKeys
+			case ch.Type == "Catalog":
+				allowed = catalogKeys
+			case ch.Type == "" && containsAll(acroFormKeys, ch.Keys):
+				allowed = acroFormKeys // the AcroForm dictionary has no /Type
+			default:
+				allowed = nil
+			}
+			if !containsAll(allowed, ch.Keys) {
+				r.Worst = ModOther
+				r.Problems = append(r.Problems, fmt.Sprintf("object %d (%s) changed: %v", ch.Obj, ch.Type, ch.Keys))
+				continue
+			}
+			if r.Worst == ModNone {
+				r.Worst = ModFormFill
+			}
+		}
+		switch c.DocMDP {
+		case 1:
+			r.Allowed = r.Worst == ModNone
+		default: // P=2, P=3 and approval signatures: form filling and signing are allowed
+			r.Allowed = r.Worst != ModOther
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func containsAll(allowed, keys []string) bool {
+	for _, k := range keys {
+		if !slices.Contains(allowed, k) {
+			return false
+		}
+	}
+	return true
+}
