@@ -39,3 +39,26 @@ echo "== 200 MB PDF" | tee -a "$out"
 VBDT_PIN=1234 /usr/bin/time -f "vbdt sign: %e s, peak RSS %M KiB" "$work/vbdt" -q sign --key "file:$work/demo/pki/organization-rsa.p12" "$work/big.pdf" -o "$work/big-signed.pdf" 2>>"$out.tmp"
 cat "$out.tmp" | tee -a "$out"
 rm -f "$out.tmp"
+
+# Side by side with a peer: poppler's pdfsig signs one document per process (adbe.pkcs7.detached,
+# NSS database). The same 100 documents, the same RSA-2048 key, in one run.
+if command -v pk12util >/dev/null && command -v certutil >/dev/null; then
+  mkdir -p "$work/peer/in" "$work/peer/vbdt" "$work/peer/pdfsig" "$work/peer/nss"
+  for i in $(seq -w 1 100); do cp "$work/demo/1-du-thao.pdf" "$work/peer/in/$i.pdf"; done
+  certutil -N -d "sql:$work/peer/nss" --empty-password
+  pk12util -i "$work/demo/pki/organization-rsa.p12" -d "sql:$work/peer/nss" -W 1234 -K "" >/dev/null
+  nick=$(certutil -L -d "sql:$work/peer/nss" | awk '/u,u,u$/ {sub(/ +u,u,u$/, ""); print}')
+  start=$(date +%s.%N)
+  VBDT_PIN=1234 "$work/vbdt" -q sign --key "file:$work/demo/pki/organization-rsa.p12" "$work/peer/in" --out "$work/peer/vbdt" >/dev/null
+  mid=$(date +%s.%N)
+  for f in "$work"/peer/in/*.pdf; do
+    pdfsig -add-signature -nssdir "sql:$work/peer/nss" -nick "$nick" "$f" "$work/peer/pdfsig/$(basename "$f")" >/dev/null 2>&1
+  done
+  end=$(date +%s.%N)
+  echo "== 100 one-page PDFs, RSA-2048, one run" | tee -a "$out"
+  awk -v a="$start" -v b="$mid" -v c="$end" 'BEGIN {
+    printf "vbdt sign (one process, batch): %.2f s, %.0f docs/s\n", b-a, 100/(b-a);
+    printf "pdfsig -add-signature (a process per file): %.2f s, %.0f docs/s\n", c-b, 100/(c-b) }' | tee -a "$out"
+else
+  echo "pk12util/certutil missing (apt-get install libnss3-tools): no side-by-side run" | tee -a "$out"
+fi
