@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/vbdt/vbdt/internal/fsutil"
 	"github.com/vbdt/vbdt/internal/pdf"
 )
 
@@ -110,6 +112,35 @@ func (b *Batch) Run(ctx context.Context, jobs []Job) (Summary, error) {
 	workers := max(b.Workers, 1)
 	queue := make(chan Job)
 	var mu sync.Mutex
+	// New outputs are written unsynced and made durable a group at a time (one syncfs), before
+	// their journal lines: a power cut loses only files the journal does not claim.
+	var pending []Job
+	var flushErr error
+	flush := func() {
+		if len(pending) == 0 {
+			return
+		}
+		dirs := map[string]bool{}
+		var list []string
+		for _, j := range pending {
+			if d := filepath.Dir(j.Out); !dirs[d] {
+				dirs[d] = true
+				list = append(list, d)
+			}
+		}
+		if err := fsutil.SyncDirs(list...); err != nil && flushErr == nil {
+			flushErr = fmt.Errorf("making the signed files durable: %w", err)
+			return
+		}
+		if journal != nil {
+			for _, j := range pending {
+				line, _ := json.Marshal(journalLine{Job: j, At: time.Now()})
+				journal.Write(append(line, '\n'))
+			}
+			journal.Sync()
+		}
+		pending = pending[:0]
+	}
 	record := func(r JobResult) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -120,10 +151,9 @@ func (b *Batch) Run(ctx context.Context, jobs []Job) (Summary, error) {
 			sum.Skipped++
 		default:
 			sum.Signed++
-			if journal != nil {
-				line, _ := json.Marshal(journalLine{Job: r.Job, At: time.Now()})
-				journal.Write(append(line, '\n'))
-				journal.Sync()
+			pending = append(pending, r.Job)
+			if len(pending) >= syncGroup {
+				flush()
 			}
 		}
 		if b.OnResult != nil {
@@ -146,13 +176,18 @@ func (b *Batch) Run(ctx context.Context, jobs []Job) (Summary, error) {
 		case <-ctx.Done():
 			close(queue)
 			wg.Wait()
+			flush()
 			return sum, ctx.Err()
 		}
 	}
 	close(queue)
 	wg.Wait()
-	return sum, nil
+	flush()
+	return sum, flushErr
 }
+
+// syncGroup is how many signed files are made durable with one syncfs.
+const syncGroup = 64
 
 func (b *Batch) one(j Job, journaled bool) JobResult {
 	start := time.Now()
@@ -179,7 +214,8 @@ func (b *Batch) one(j Job, journaled bool) JobResult {
 		res.Skipped = fmt.Sprintf("already has the signature field %s", r.Field)
 		return res
 	}
-	out, err := signDoc(doc, j.In, j.Out, r)
+	// replacing an input in place is synced at once; new files are synced by group in Run
+	out, err := signDoc(doc, j.In, j.Out, r, j.In == j.Out)
 	if err != nil {
 		res.Err = err
 		return res

@@ -68,17 +68,22 @@ func SignFile(in, out string, r Request) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", in, err)
 	}
-	return signDoc(doc, in, out, r)
+	return signDoc(doc, in, out, r, true)
 }
 
-// signDoc signs an opened document into out, atomically (see fsutil.Replace).
-func signDoc(doc *pdf.Doc, in, out string, r Request) (res *Result, err error) {
+// signDoc signs an opened document into out, atomically (see fsutil.Replace); durable false
+// leaves syncing to the caller (fsutil.ReplaceUnsynced).
+func signDoc(doc *pdf.Doc, in, out string, r Request, durable bool) (res *Result, err error) {
 	src, err := os.Open(in)
 	if err != nil {
 		return nil, err
 	}
 	defer src.Close()
-	err = fsutil.Replace(out, 0o644, func(f *os.File) error {
+	replace := fsutil.Replace
+	if !durable {
+		replace = fsutil.ReplaceUnsynced
+	}
+	err = replace(out, 0o644, func(f *os.File) error {
 		res, err = Sign(doc, src, f, r)
 		return err
 	})

@@ -18,7 +18,18 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 // Replace makes path hold what write writes, atomically: write fills a temporary file in the
 // same folder, which is synced and renamed over path only if write succeeds; otherwise it is
 // removed and path is untouched. Readers of path never see a partial file, even after a crash.
-func Replace(path string, perm os.FileMode, write func(f *os.File) error) (err error) {
+func Replace(path string, perm os.FileMode, write func(f *os.File) error) error {
+	return replace(path, perm, true, write)
+}
+
+// ReplaceUnsynced is Replace without making the result durable: readers still never see a
+// partial file, but after a power cut the file may be lost. The caller must call SyncDirs for
+// its folder before it records the file as done (a batch syncs once per group of files).
+func ReplaceUnsynced(path string, perm os.FileMode, write func(f *os.File) error) error {
+	return replace(path, perm, false, write)
+}
+
+func replace(path string, perm os.FileMode, durable bool, write func(f *os.File) error) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -36,8 +47,10 @@ func Replace(path string, perm os.FileMode, write func(f *os.File) error) (err e
 	if err = f.Chmod(perm); err != nil {
 		return err
 	}
-	if err = f.Sync(); err != nil {
-		return err
+	if durable {
+		if err = f.Sync(); err != nil {
+			return err
+		}
 	}
 	if err = f.Close(); err != nil {
 		return err
@@ -45,9 +58,11 @@ func Replace(path string, perm os.FileMode, write func(f *os.File) error) (err e
 	if err = os.Rename(f.Name(), path); err != nil {
 		return err
 	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+	if durable {
+		if d, err := os.Open(dir); err == nil {
+			d.Sync()
+			d.Close()
+		}
 	}
 	return nil
 }
