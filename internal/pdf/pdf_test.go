@@ -3,6 +3,7 @@ package pdf
 import (
 	"bytes"
 	"errors"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,5 +140,50 @@ func FuzzOpen(f *testing.F) {
 			d.Fields()
 			d.Signatures()
 		}
+	})
+}
+
+func TestFindText(t *testing.T) {
+	for flavour, path := range samples(t) {
+		d, err := OpenFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const mm = 72 / 25.4
+		top := 841.89
+		for _, tc := range []struct {
+			text string
+			x, y float64 // where Sample draws it: left edge and baseline
+		}{
+			{"Nguyễn Văn Ấn", 125 * mm, top - 270*mm},
+			{"Số: …/QĐ-UBND", 25 * mm, top - 42*mm},
+			{"CHỦ TỊCH", 130 * mm, top - 236*mm},
+			{"ngày … tháng", 105*mm + 0, top - 42*mm},
+		} {
+			box, ok, err := d.FindText(1, tc.text)
+			if err != nil || !ok {
+				t.Fatalf("%s: %q not found (%v)", flavour, tc.text, err)
+			}
+			baseline := box.Y1 + 0.22*box.Height()
+			if math.Abs(baseline-tc.y) > 1.5 || (tc.text != "ngày … tháng" && math.Abs(box.X1-tc.x) > 1.5) {
+				t.Errorf("%s: %q at %+v, want x %.1f baseline %.1f", flavour, tc.text, box, tc.x, tc.y)
+			}
+			if box.Width() <= 0 || box.Height() < 8 || box.Height() > 20 {
+				t.Errorf("%q: box %+v", tc.text, box)
+			}
+		}
+		if _, ok, _ := d.FindText(1, "không có trên trang"); ok {
+			t.Error("found text that is not there")
+		}
+	}
+}
+
+func FuzzContentText(f *testing.F) {
+	f.Add([]byte("BT /F1 12 Tf 1 0 0 1 10 20 Tm <00410042> Tj [(a) -120 (b)] TJ ET q 2 0 0 2 0 0 cm Q"))
+	f.Add([]byte("BI /W 1 /H 1 ID \x00\xff EI (unbalanced"))
+	f.Add([]byte("beginbfrange <FFFFFFF0> <FFFFFFFF> <0041> endbfrange"))
+	f.Fuzz(func(t *testing.T, content []byte) {
+		runText(content, map[string]*textFont{"F1": {twoByte: true, toUni: map[uint32]string{0x41: "A"}, widths: map[uint32]float64{}, dw: 500}})
+		parseToUnicode(content, map[uint32]string{})
 	})
 }
