@@ -53,8 +53,12 @@ type Appearance struct {
 	Seal     *pdf.Image
 	SealSize float64
 	Font     *pdf.Font
-	// NumberRect and DateRect place the approver's empty fields (defaults: the Decree 30 header).
+	// NumberRect and DateRect place the approver's empty fields (default: over the "Số: …" and
+	// "ngày … tháng … năm …" placeholders when found, else where Decree 30 puts them).
 	NumberRect, DateRect *pdf.Rect
+	// Anchor is text the approver's image goes above (default: the signer's name as in the
+	// certificate, without any parenthesis).
+	Anchor string
 	// Code is the main document's number and notation (attachment).
 	Code string
 	// CopyForm is SAO Y, SAO LỤC or TRÍCH SAO and CopyAgency the copying agency (copy).
@@ -98,12 +102,19 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 			return fmt.Errorf("the approver's number and date fields need a font")
 		}
 		rect := defaultRect(a.Rect, pdf.Rect{X1: box.X2 - 245, Y1: 90, X2: box.X2 - 75, Y2: 165})
+		if a.Rect == nil {
+			if anchored, ok := approverByAnchor(doc, page, a.anchor(r)); ok {
+				rect = anchored
+			}
+		}
 		r.Field = ApproverField
 		r.Visible = &Placement{Page: page, Rect: rect, Drawing: pdf.Drawing{Images: []pdf.PlacedImage{{Image: a.Image, At: fit(a.Image, rect)}}}}
 		top := box.Y2
+		numberRect := placeholder(doc, a.NumberRect, pdf.Rect{X1: 20 * mm, Y1: top - 44.5*mm, X2: 90 * mm, Y2: top - 36.5*mm}, 150, "số:")
+		dateRect := placeholder(doc, a.DateRect, pdf.Rect{X1: 100 * mm, Y1: top - 44.5*mm, X2: 195 * mm, Y2: top - 36.5*mm}, 240, "ngày", "tháng", "năm")
 		r.TextFields = []pdf.TextField{
-			{Name: NumberField, Page: 1, Rect: defaultRect(a.NumberRect, pdf.Rect{X1: 20 * mm, Y1: top - 44.5*mm, X2: 90 * mm, Y2: top - 36.5*mm}), Size: 13},
-			{Name: DateField, Page: 1, Rect: defaultRect(a.DateRect, pdf.Rect{X1: 100 * mm, Y1: top - 44.5*mm, X2: 195 * mm, Y2: top - 36.5*mm}), Size: 13},
+			{Name: NumberField, Page: 1, Rect: numberRect, Size: 13},
+			{Name: DateField, Page: 1, Rect: dateRect, Size: 13},
 		}
 		r.Font = a.Font
 		r.DocMDP = 2
@@ -234,4 +245,48 @@ func approverRect(doc *pdf.Doc) (pageRect, bool) {
 		}
 	}
 	return pageRect{}, false
+}
+
+func (a Appearance) anchor(r *Request) string {
+	if a.Anchor != "" || len(r.Chain) == 0 {
+		return a.Anchor
+	}
+	name := r.Chain[0].Subject.CommonName
+	if i := strings.Index(name, "("); i > 0 {
+		name = name[:i]
+	}
+	return strings.TrimSpace(name)
+}
+
+// approverByAnchor places the signature image centred over the anchor (the signer's name),
+// filling the gap up to the line above it (the position title).
+func approverByAnchor(doc *pdf.Doc, page int, anchor string) (pdf.Rect, bool) {
+	if anchor == "" {
+		return pdf.Rect{}, false
+	}
+	name, ok, err := doc.FindText(page, anchor)
+	if err != nil || !ok {
+		return pdf.Rect{}, false
+	}
+	y1, y2 := name.Y2+2, name.Y2+74
+	if title, ok, _ := doc.Above(page, pdf.Rect{X1: name.X1 - 40, Y1: name.Y1, X2: name.X2 + 40, Y2: name.Y2}); ok &&
+		title.Box.Y1-2-y1 >= 30 {
+		y2 = min(title.Box.Y1-2, y1+130)
+	}
+	cx, w := (name.X1+name.X2)/2, 170.0
+	return pdf.Rect{X1: cx - w/2, Y1: y1, X2: cx + w/2, Y2: y2}, true
+}
+
+// placeholder places a field over the first run on page 1 containing parts, at least width
+// points wide, unless a rectangle was given; def when the placeholder is not found.
+func placeholder(doc *pdf.Doc, given *pdf.Rect, def pdf.Rect, width float64, parts ...string) pdf.Rect {
+	if given != nil {
+		return *given
+	}
+	run, ok, err := doc.FindRun(1, parts...)
+	if err != nil || !ok {
+		return def
+	}
+	b := run.Box
+	return pdf.Rect{X1: b.X1 - 1, Y1: b.Y1 - 1, X2: b.X1 + max(b.Width()+20, width), Y2: b.Y2 + 1}
 }

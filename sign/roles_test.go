@@ -166,17 +166,21 @@ func TestDecree30Appearances(t *testing.T) {
 	if want.Bounds() != img.Bounds() {
 		t.Fatalf("rendering is %v, golden %v", img.Bounds(), want.Bounds())
 	}
-	var diff float64
+	// Count pixels that differ clearly (anti-aliasing differences stay below the threshold):
+	// moving the signature image by a line height changes about 1.3 % of the page.
+	clear := 0
 	for y := 0; y < img.Bounds().Dy(); y++ {
 		for x := 0; x < img.Bounds().Dx(); x++ {
 			r1, g1, b1, _ := img.At(x, y).RGBA()
 			r2, g2, b2, _ := want.At(x, y).RGBA()
-			diff += math.Abs(float64(r1)-float64(r2)) + math.Abs(float64(g1)-float64(g2)) + math.Abs(float64(b1)-float64(b2))
+			d := math.Abs(float64(r1>>8)-float64(r2>>8)) + math.Abs(float64(g1>>8)-float64(g2>>8)) + math.Abs(float64(b1>>8)-float64(b2>>8))
+			if d > 96 {
+				clear++
+			}
 		}
 	}
-	mean := diff / float64(3*img.Bounds().Dx()*img.Bounds().Dy()) / 65535
-	if mean > 0.01 {
-		t.Errorf("the rendering differs from the golden image by %.4f on average (tolerance 0.01)", mean)
+	if frac := float64(clear) / float64(img.Bounds().Dx()*img.Bounds().Dy()); frac > 0.002 {
+		t.Errorf("%.3f%% of the pixels differ clearly from the golden image (tolerance 0.2%%)", 100*frac)
 	}
 }
 

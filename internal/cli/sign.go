@@ -30,6 +30,7 @@ type signOptions struct {
 	page, jobs                                                                               int
 	visible, inPlace, pss, fromRegister                                                      bool
 	stamp                                                                                    issueOptions
+	anchor                                                                                   string
 }
 
 func (a *app) newSignCmd() *cobra.Command {
@@ -42,8 +43,10 @@ an incremental update: the original bytes stay an exact prefix, so earlier signa
 
 Roles (Decree 30/2020/NĐ-CP, Appendix I):
   approver    the competent person: the blue signature image (--image) between the position
-              title and the name (--page, --rect; default: last page, right column); creates
-              the empty number and date fields the clerk fills, and certifies with DocMDP P=2
+              title and the name: above --anchor (default: the signer's name in the certificate)
+              when found on the page, else --rect, else the right column of the last page;
+              creates the empty number and date fields the clerk fills, over the "Số: …" and
+              "ngày … tháng … năm …" placeholders when found, and certifies with DocMDP P=2
   issuer      the organization: the red seal (--seal) at its real size (image DPI or
               --seal-size), over the left third of the approver's signature
   attachment  the organization on an attachment file: no image; --code and the signing time
@@ -80,6 +83,7 @@ For N machines sharing a backlog, e.g. a Kubernetes Indexed Job of N completions
 	f.StringVar(&o.image, "image", "", "approver's signature image, PNG with transparency (default appearance.signature_image)")
 	f.StringVar(&o.seal, "seal", "", "the agency's seal, PNG with transparency (default appearance.seal_image)")
 	f.StringVar(&o.sealSize, "seal-size", "", "the seal's real diameter, e.g. 36mm (default: from the image's DPI)")
+	f.StringVar(&o.anchor, "anchor", "", "approver: text the signature image goes above (default: the signer's name in the certificate)")
 	f.StringVar(&o.numberRect, "number-rect", "", "approver: the number field's rectangle x1,y1,x2,y2 on page 1")
 	f.StringVar(&o.dateRect, "date-rect", "", "approver: the date field's rectangle x1,y1,x2,y2 on page 1")
 	f.StringVar(&o.code, "code", "", "attachment: the main document's number and notation")
@@ -333,7 +337,7 @@ func (a *app) signAppearance(o *signOptions, role sign.Role) (sign.Appearance, e
 	if err != nil {
 		return sign.Appearance{}, err
 	}
-	ap := sign.Appearance{Role: role, Page: o.page, Visible: o.visible, Code: o.code, CopyForm: o.copyForm, CopyAgency: o.copyAgency}
+	ap := sign.Appearance{Role: role, Page: o.page, Visible: o.visible, Code: o.code, CopyForm: o.copyForm, CopyAgency: o.copyAgency, Anchor: o.anchor}
 	if ap.CopyAgency == "" {
 		ap.CopyAgency = cfg.Agency.Name
 	}

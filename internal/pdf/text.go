@@ -504,6 +504,41 @@ func runText(content []byte, fonts map[string]*textFont) []TextRun {
 	return runs
 }
 
+// FindRun returns the first run on page n whose text contains all of parts (case folded).
+func (d *Doc) FindRun(n int, parts ...string) (TextRun, bool, error) {
+	runs, err := d.Text(n)
+	if err != nil {
+		return TextRun{}, false, err
+	}
+	for _, r := range runs {
+		t := strings.ToLower(r.Text)
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(t, strings.ToLower(p))
+		}
+		if all {
+			return r, true, nil
+		}
+	}
+	return TextRun{}, false, nil
+}
+
+// Above returns the nearest run above box on page n that overlaps it horizontally.
+func (d *Doc) Above(n int, box Rect) (TextRun, bool, error) {
+	runs, err := d.Text(n)
+	if err != nil {
+		return TextRun{}, false, err
+	}
+	var best TextRun
+	found := false
+	for _, r := range runs {
+		if r.Box.Y1 > box.Y2 && r.Box.X1 < box.X2 && r.Box.X2 > box.X1 && (!found || r.Box.Y1 < best.Box.Y1) {
+			best, found = r, true
+		}
+	}
+	return best, found, nil
+}
+
 // FindText returns the box of the first run on page n whose text contains s (spaces and case
 // folded), narrowed to where s itself starts, by the run's average character width.
 func (d *Doc) FindText(n int, s string) (Rect, bool, error) {
