@@ -145,6 +145,23 @@ func TestDecree30Appearances(t *testing.T) {
 	if !strings.Contains(string(text), "15/QĐ-UBND") {
 		t.Errorf("the number is not in the document's text")
 	}
+	// vbdt's fonts are embedded as subsets (tag+Name) with ToUnicode maps
+	fontsOut, _ := exec.Command("pdffonts", issued).Output()
+	subsets := 0
+	for _, line := range strings.Split(string(fontsOut), "\n") {
+		if f := strings.Fields(line); len(f) > 6 && strings.Contains(f[0], "+") {
+			subsets++
+			if f[len(f)-5] != "yes" || f[len(f)-4] != "yes" || f[len(f)-3] != "yes" {
+				t.Errorf("font not embedded as a subset with ToUnicode: %s", line)
+			}
+		}
+	}
+	if subsets == 0 {
+		t.Errorf("no subset font:\n%s", fontsOut)
+	}
+	if fi, _ := os.Stat(issued); fi.Size() > 300_000 {
+		t.Errorf("the issued document is %d bytes: fonts or images are embedded too generously", fi.Size())
+	}
 
 	// Golden rendering, with a tolerance for rasterizer differences.
 	golden := filepath.Join("testdata", "issued-golden.png")

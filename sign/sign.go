@@ -21,8 +21,12 @@ import (
 	"github.com/vbdt/vbdt/internal/pdf"
 )
 
-// DefaultContentsSize is the space reserved for the CMS (bytes, before hex encoding).
-const DefaultContentsSize = 16384
+// Space reserved for the CMS (bytes, before hex encoding): a B-B CMS with a three-certificate
+// chain is about 3.5 KB; a timestamp token with the TSA's chain adds as much again.
+const (
+	DefaultContentsSize    = 8192
+	DefaultContentsSizeTSA = 16384
+)
 
 // Request describes one signature.
 type Request struct {
@@ -41,7 +45,8 @@ type Request struct {
 	Font       *pdf.Font // for TextFields
 	// DocMDP certifies the document with this permission (2: form filling and signing).
 	DocMDP int
-	// ContentsSize reserves space for the CMS (DefaultContentsSize when zero).
+	// ContentsSize reserves space for the CMS (DefaultContentsSize, or DefaultContentsSizeTSA
+	// with a TSA, when zero).
 	ContentsSize int
 	// TSA, when set, timestamps the signature value: a B-T signature.
 	TSA *TSA
@@ -114,6 +119,9 @@ func Sign(doc *pdf.Doc, src io.Reader, out Output, r Request) (*Result, error) {
 	}
 	if r.ContentsSize == 0 {
 		r.ContentsSize = DefaultContentsSize
+		if r.TSA != nil {
+			r.ContentsSize = DefaultContentsSizeTSA
+		}
 	}
 	if r.Field == "" {
 		r.Field = fmt.Sprintf("Signature%d", time.Now().UnixNano()%1e9)

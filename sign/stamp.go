@@ -38,6 +38,9 @@ func CanStamp(doc *pdf.Doc) error {
 			return fmt.Errorf("the document is already numbered (%s = %q)", name, f.Value)
 		}
 	}
+	if err := doc.CheckFormFont(); err != nil {
+		return fmt.Errorf("the number cannot be drawn: %w", err)
+	}
 	sigs, err := doc.Signatures()
 	if err != nil {
 		return err

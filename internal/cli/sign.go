@@ -255,6 +255,10 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) error {
 		return err
 	}
 	location := cmp.Or(o.location, cfg.Agency.Place)
+	zone, err := cfg.Agency.Location() // signing times are shown in the agency's zone: +07:00
+	if err != nil {
+		return usageErrorf("agency.time_zone: %v", err)
+	}
 	var tsa *sign.TSA
 	if u := cmp.Or(o.tsa, cfg.TSA.URL); u != "" {
 		tsa = &sign.TSA{URL: u}
@@ -280,7 +284,7 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) error {
 		Workers: o.jobs, Journal: journal,
 		Request: sign.Request{Signer: key, Chain: key.Chain, Hash: h, PSS: o.pss, Reason: o.reason, Location: location, TSA: tsa},
 		Prepare: func(doc *pdf.Doc, r *sign.Request) error {
-			r.Time = time.Now()
+			r.Time = time.Now().In(zone)
 			return app.Apply(doc, r)
 		},
 		OnResult: func(r sign.JobResult) {

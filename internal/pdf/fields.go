@@ -54,7 +54,7 @@ func (inc *Increment) AddTextFields(fields []TextField, font *Font) error {
 	if err != nil {
 		return err
 	}
-	fontRef := font.embed(inc)
+	fontRef := font.embed(inc, nil) // every Latin and Vietnamese glyph: the clerk's text is not known yet
 	dr, _ := af["DR"].(types.Dict)
 	if dr == nil {
 		dr = types.Dict{}
@@ -234,6 +234,12 @@ func (inc *Increment) FillText(name, value string) error {
 		return nil
 	}
 	return fmt.Errorf("the document has no field %q", name)
+}
+
+// CheckFormFont says whether the form's default font (the one FillText draws with) can be used.
+func (d *Doc) CheckFormFont() error {
+	_, _, err := d.drFont()
+	return err
 }
 
 // drFont loads vbdt's font from the AcroForm default resources, parsing the embedded file

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"sort"
 	"strings"
@@ -103,16 +104,28 @@ func deflate(data []byte) []byte {
 	return b.Bytes()
 }
 
-// embed writes the font's objects into inc and returns the Type0 font's reference.
-func (f *Font) embed(inc *Increment) Ref {
+// embed writes the font's objects into inc and returns the Type0 font's reference. The font
+// file is a subset holding the glyphs of texts, or, when texts is nil, every Latin and
+// Vietnamese glyph (a form's default font, which later fills of any text reuse).
+func (f *Font) embed(inc *Increment, texts []string) Ref {
 	gidToRune := map[sfnt.GlyphIndex]rune{}
-	for _, rg := range fontRanges {
-		for r := rg[0]; r <= rg[1]; r++ {
-			if g, err := f.f.GlyphIndex(&f.buf, r); err == nil && g != 0 {
-				if _, seen := gidToRune[g]; !seen {
-					gidToRune[g] = r
-				}
+	add := func(r rune) {
+		if g, err := f.f.GlyphIndex(&f.buf, r); err == nil && g != 0 {
+			if _, seen := gidToRune[g]; !seen {
+				gidToRune[g] = r
 			}
+		}
+	}
+	if texts == nil {
+		for _, rg := range fontRanges {
+			for r := rg[0]; r <= rg[1]; r++ {
+				add(r)
+			}
+		}
+	}
+	for _, t := range texts {
+		for _, r := range t {
+			add(r)
 		}
 	}
 	gids := make([]int, 0, len(gidToRune))
@@ -136,8 +149,18 @@ func (f *Font) embed(inc *Increment) Ref {
 	for _, g := range gids {
 		widths = append(widths, types.Integer(g), types.Array{types.Float(f.advance(sfnt.GlyphIndex(g)))})
 	}
-	name := "VBDT+" + strings.NewReplacer(" ", "", "(", "", ")", "").Replace(fontName(f))
-	file := inc.AddStream(types.Dict{"Filter": types.Name("FlateDecode"), "Length1": types.Integer(len(f.ttf))}, deflate(f.ttf))
+	keep := map[uint16]bool{}
+	tag := fnv.New32a()
+	for _, g := range gids {
+		keep[uint16(g)] = true
+		fmt.Fprint(tag, g, ",")
+	}
+	data, err := subsetTTF(f.ttf, keep)
+	if err != nil {
+		data = f.ttf // a font we cannot subset is embedded whole
+	}
+	name := subsetTag(tag.Sum32()) + "+" + strings.NewReplacer(" ", "", "(", "", ")", "").Replace(fontName(f))
+	file := inc.AddStream(types.Dict{"Filter": types.Name("FlateDecode"), "Length1": types.Integer(len(data))}, deflate(data))
 	bounds, _ := f.f.Bounds(&f.buf, fixed.I(1000), font.HintingNone)
 	desc := inc.Add(types.Dict{
 		"Type": types.Name("FontDescriptor"), "FontName": types.Name(name), "Flags": types.Integer(34),
@@ -156,6 +179,16 @@ func (f *Font) embed(inc *Increment) Ref {
 		"Type": types.Name("Font"), "Subtype": types.Name("Type0"), "BaseFont": types.Name(name),
 		"Encoding": types.Name("Identity-H"), "DescendantFonts": types.Array{cid.ref()}, "ToUnicode": toUni.ref(),
 	})
+}
+
+// subsetTag is the six capital letters PDF puts before a subset font's name.
+func subsetTag(h uint32) string {
+	b := make([]byte, 6)
+	for i := range b {
+		b[i] = 'A' + byte(h%26)
+		h /= 26
+	}
+	return string(b)
 }
 
 func fontName(f *Font) string {

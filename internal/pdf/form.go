@@ -56,7 +56,11 @@ func (inc *Increment) formXObject(d Drawing, w, h float64, fontRef *Ref) (Ref, e
 		if fontRef != nil {
 			fr = *fontRef
 		} else {
-			fr = d.Font.embed(inc)
+			texts := make([]string, len(d.Texts))
+			for i, t := range d.Texts {
+				texts[i] = t.Text
+			}
+			fr = d.Font.embed(inc, texts)
 		}
 		res["Font"] = types.Dict{"F1": fr.ref()}
 		cs.WriteString("BT 0 g\n")

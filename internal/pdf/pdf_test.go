@@ -187,3 +187,49 @@ func FuzzContentText(f *testing.F) {
 		parseToUnicode(content, map[uint32]string{})
 	})
 }
+
+func TestSubsetTTF(t *testing.T) {
+	face, err := fonts.Find("")
+	if err != nil {
+		testenv.Need(t, err.Error())
+	}
+	full, err := LoadFont(face.Regular)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := map[uint16]bool{}
+	gs, _ := full.glyphs("Số: 15/QĐ")
+	for _, g := range gs {
+		keep[uint16(g)] = true
+	}
+	data, err := subsetTTF(full.ttf, keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) > len(full.ttf)/3 {
+		t.Errorf("subset is %d bytes of %d", len(data), len(full.ttf))
+	}
+	sub, err := parseFont("subset", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sub.f.NumGlyphs() != full.f.NumGlyphs() {
+		t.Fatalf("glyph count changed: %d → %d", full.f.NumGlyphs(), sub.f.NumGlyphs())
+	}
+	for i, g := range gs {
+		if sub.advance(g) != full.advance(g) {
+			t.Errorf("glyph %d changed width", g)
+		}
+		if []rune("Số: 15/QĐ")[i] == ' ' {
+			continue // a space has no outline
+		}
+		segs, err := sub.f.LoadGlyph(&sub.buf, g, 1000<<6, nil)
+		if err != nil || len(segs) == 0 {
+			t.Errorf("kept glyph %d has no outline: %v", g, err)
+		}
+	}
+	unused, _ := full.glyphs("Ж") // Cyrillic: not kept
+	if segs, err := sub.f.LoadGlyph(&sub.buf, unused[0], 1000<<6, nil); err == nil && len(segs) > 0 {
+		t.Errorf("an unused glyph kept its outline")
+	}
+}
