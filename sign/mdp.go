@@ -42,6 +42,11 @@ func AnalyzeChanges(path string) ([]ChangeReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	return analyzeChanges(path, checks)
+}
+
+// analyzeChanges judges the changes after each signature whose integrity checks are given.
+func analyzeChanges(path string, checks []Check) ([]ChangeReport, error) {
 	var out []ChangeReport
 	for _, c := range checks {
 		r := ChangeReport{Field: c.Field, Worst: ModNone}

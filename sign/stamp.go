@@ -98,7 +98,7 @@ func Stamp(in, out, numberLine, dateLine string) (*StampResult, error) {
 				return fmt.Errorf("after numbering, signature %s no longer verifies (%s): nothing was written", c.Field, c.Problem)
 			}
 		}
-		reports, err := AnalyzeChanges(f.Name())
+		reports, err := analyzeChanges(f.Name(), checks)
 		if err != nil {
 			return err
 		}

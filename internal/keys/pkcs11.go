@@ -283,11 +283,11 @@ func ecPublic(curve elliptic.Curve, v []byte) crypto.PublicKey {
 	if rest, err := asn1.Unmarshal(v, &inner); err == nil && len(rest) == 0 {
 		v = inner
 	}
-	x, y := elliptic.Unmarshal(curve, v) //nolint:staticcheck // we need the curve-generic form
-	if x == nil {
+	pub, err := ecdsa.ParseUncompressedPublicKey(curve, v)
+	if err != nil {
 		return nil
 	}
-	return &ecdsa.PublicKey{Curve: curve, X: x, Y: y}
+	return pub
 }
 
 func sameKey(a, b crypto.PublicKey) bool {

@@ -2,7 +2,6 @@ package pdf
 
 import (
 	"io"
-	"os"
 	"sort"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
@@ -20,20 +19,16 @@ type Change struct {
 // Changes lists the objects added or changed after the revision that ends at size bytes (a
 // signature's signed size), comparing what both revisions resolve each object number to.
 func Changes(path string, size int64) ([]Change, error) {
-	f, err := os.Open(path)
+	f, total, err := openSized(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
 	before, err := Open(io.NewSectionReader(f, 0, size), size)
 	if err != nil {
 		return nil, err
 	}
-	after, err := Open(io.NewSectionReader(f, 0, fi.Size()), fi.Size())
+	after, err := Open(io.NewSectionReader(f, 0, total), total)
 	if err != nil {
 		return nil, err
 	}

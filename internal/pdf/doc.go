@@ -50,6 +50,7 @@ type Doc struct {
 	startxref  int64 // offset of the last cross-reference section
 	xrefStream bool
 	nextObj    int
+	text       map[int][]TextRun // extracted page text, by page number
 }
 
 // Open parses a PDF of size bytes from r. A hostile or damaged file gives an error, never a
@@ -99,16 +100,25 @@ func Open(r io.ReadSeeker, size int64) (d *Doc, err error) {
 
 // OpenFile opens the PDF at path.
 func OpenFile(path string) (*Doc, error) {
-	f, err := os.Open(path)
+	f, size, err := openSized(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	return Open(f, size)
+}
+
+func openSized(path string) (*os.File, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, err
+		f.Close()
+		return nil, 0, err
 	}
-	return Open(f, fi.Size())
+	return f, fi.Size(), nil
 }
 
 var startxrefRE = regexp.MustCompile(`startxref\s+(\d+)\s+%%EOF\s*$`)

@@ -20,8 +20,23 @@ type TextRun struct {
 
 // Text extracts the text runs of page n with their positions: enough to find an anchor (the
 // signer's name, the "Số: …" placeholder) without OCR. Fonts map codes to text through their
-// ToUnicode maps (simple fonts without one are read as Latin-1).
+// ToUnicode maps (simple fonts without one are read as Latin-1). A page is read once per Doc.
 func (d *Doc) Text(n int) ([]TextRun, error) {
+	if runs, ok := d.text[n]; ok {
+		return runs, nil
+	}
+	runs, err := d.extractText(n)
+	if err != nil {
+		return nil, err
+	}
+	if d.text == nil {
+		d.text = map[int][]TextRun{}
+	}
+	d.text[n] = runs
+	return runs, nil
+}
+
+func (d *Doc) extractText(n int) ([]TextRun, error) {
 	pd, _, _, err := d.page(n)
 	if err != nil {
 		return nil, err
