@@ -204,6 +204,7 @@ func (b *Batch) one(j Job, journaled bool) JobResult {
 		res.Err = fmt.Errorf("%s: %w", j.In, err)
 		return res
 	}
+	defer doc.Close()
 	if b.Prepare != nil {
 		if err := b.Prepare(doc, &r); err != nil {
 			res.Err = fmt.Errorf("%s: %w", j.In, err)

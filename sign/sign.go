@@ -73,17 +73,17 @@ func SignFile(in, out string, r Request) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", in, err)
 	}
+	defer doc.Close()
 	return signDoc(doc, in, out, r, true)
 }
 
 // signDoc signs an opened document into out, atomically (see fsutil.Replace); durable false
 // leaves syncing to the caller (fsutil.ReplaceUnsynced).
 func signDoc(doc *pdf.Doc, in, out string, r Request, durable bool) (res *Result, err error) {
-	src, err := os.Open(in)
+	src, err := doc.Original()
 	if err != nil {
 		return nil, err
 	}
-	defer src.Close()
 	replace := fsutil.Replace
 	if !durable {
 		replace = fsutil.ReplaceUnsynced

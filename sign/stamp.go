@@ -61,6 +61,7 @@ func Stamp(in, out, numberLine, dateLine string) (*StampResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", in, err)
 	}
+	defer doc.Close()
 	if err := CanStamp(doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", in, err)
 	}
@@ -75,11 +76,10 @@ func Stamp(in, out, numberLine, dateLine string) (*StampResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, err := os.Open(in)
+	src, err := doc.Original()
 	if err != nil {
 		return nil, err
 	}
-	defer src.Close()
 	h := sha256.New()
 	var checks []Check
 	err = fsutil.Replace(out, 0o644, func(f *os.File) error {

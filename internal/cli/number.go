@@ -224,7 +224,9 @@ func (a *app) runStamp(ctx context.Context, o *stampOptions, in string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
-	if err := sign.CanStamp(doc); err != nil { // before a number is taken
+	err = sign.CanStamp(doc) // before a number is taken
+	doc.Close()
+	if err != nil {
 		return usageErrorf("%s: %v", in, err)
 	}
 	n, err := a.openRegister(ctx, &o.registerOptions)

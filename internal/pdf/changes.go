@@ -1,9 +1,11 @@
 package pdf
 
 import (
+	"bytes"
 	"io"
 	"sort"
 
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
@@ -32,6 +34,7 @@ func Changes(path string, size int64) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
+	bx, ax := before.ctx.XRefTable, after.ctx.XRefTable
 	var out []Change
 	nums := make([]int, 0, len(after.ctx.XRefTable.Table))
 	for n := range after.ctx.XRefTable.Table {
@@ -43,17 +46,17 @@ func Changes(path string, size int64) ([]Change, error) {
 		if n == 0 || e == nil || e.Free || e.Object == nil {
 			continue
 		}
-		if _, isXRef := e.Object.(types.XRefStreamDict); isXRef {
+		c := Change{Obj: n, Type: typeOf(e.Object)}
+		if c.Type == "XRef" || c.Type == "ObjStm" { // containers: what they hold is compared
 			continue
 		}
-		c := Change{Obj: n, Type: typeOf(e.Object)}
-		old := before.ctx.XRefTable.Table[n]
+		old := bx.Table[n]
 		if old == nil || old.Free || old.Object == nil {
 			c.Added = true
 			out = append(out, c)
 			continue
 		}
-		if same(old.Object, e.Object) {
+		if location(bx, n) == location(ax, n) || same(before, after, old.Object, e.Object) {
 			continue
 		}
 		od, oOK := asDict(old.Object)
@@ -91,13 +94,32 @@ func asDict(o types.Object) (types.Dict, bool) {
 	return nil, false
 }
 
-func same(a, b types.Object) bool {
+// location is where the cross-reference puts object n: an object at the same place in both
+// revisions is the same object.
+func location(x *model.XRefTable, n int) [3]int64 {
+	e := x.Table[n]
+	switch {
+	case e.Compressed:
+		return [3]int64{int64(*e.ObjectStream), int64(*e.ObjectStreamInd), location(x, *e.ObjectStream)[0]}
+	case e.Offset != nil:
+		return [3]int64{*e.Offset, -1, -1}
+	}
+	return [3]int64{-1, -1, -1}
+}
+
+// same compares two objects by content.
+func same(da, db *Doc, a, b types.Object) bool {
 	sa, aStream := a.(types.StreamDict)
 	sb, bStream := b.(types.StreamDict)
-	if aStream || bStream {
-		return aStream && bStream && sa.Dict.PDFString() == sb.Dict.PDFString() && string(sa.Raw) == string(sb.Raw)
+	if !aStream && !bStream {
+		return a.PDFString() == b.PDFString()
 	}
-	return a.PDFString() == b.PDFString()
+	if !aStream || !bStream || sa.Dict.PDFString() != sb.Dict.PDFString() {
+		return false
+	}
+	ra, errA := rawStream(da.src, da.size, da.ctx.XRefTable, &sa)
+	rb, errB := rawStream(db.src, db.size, db.ctx.XRefTable, &sb)
+	return errA == nil && errB == nil && bytes.Equal(ra, rb)
 }
 
 func typeOf(o types.Object) string {

@@ -46,16 +46,19 @@ func config() *model.Configuration {
 // Doc is an open PDF.
 type Doc struct {
 	ctx        *model.Context
-	size       int64 // bytes of the original
-	startxref  int64 // offset of the last cross-reference section
+	src        Source    // what the document was parsed from; stream data is read from it
+	closer     io.Closer // the file OpenFile opened
+	size       int64     // bytes of the original
+	startxref  int64     // offset of the last cross-reference section
 	xrefStream bool
 	nextObj    int
 	text       map[int][]TextRun // extracted page text, by page number
 }
 
-// Open parses a PDF of size bytes from r. A hostile or damaged file gives an error, never a
-// crash: a panic inside the parser is turned into ErrDamaged.
-func Open(r io.ReadSeeker, size int64) (d *Doc, err error) {
+// Open parses a PDF of size bytes from r, which must stay readable while the document is in
+// use. A hostile or damaged file gives an error, never a crash: a panic inside the parser is
+// turned into ErrDamaged.
+func Open(r Source, size int64) (d *Doc, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			d, err = nil, fmt.Errorf("%w: the parser failed: %v", ErrDamaged, p)
@@ -78,7 +81,21 @@ func Open(r io.ReadSeeker, size int64) (d *Doc, err error) {
 	// A deadline bounds the parse of a hostile file: 10 s, plus 1 s for every 20 MB.
 	c, cancel := context.WithTimeout(context.Background(), 10*time.Second+time.Duration(size/(20<<20))*time.Second)
 	defer cancel()
-	ctx, err := pdfcpu.ReadWithContext(c, r, config())
+	ctx, xrefStream, err := readLazy(c, r, size, sx)
+	if errors.Is(err, ErrEncrypted) {
+		return nil, err
+	}
+	if err != nil && c.Err() == nil {
+		// pdfcpu's reader repairs some damage the lazy reader refuses, at the cost of holding
+		// every stream in memory.
+		if _, err := r.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
+		ctx, err = pdfcpu.ReadWithContext(c, r, config())
+		if ctx != nil {
+			xrefStream = ctx.Read.UsingXRefStreams
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
 	}
@@ -88,7 +105,7 @@ func Open(r io.ReadSeeker, size int64) (d *Doc, err error) {
 	if err := ctx.EnsurePageCount(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
 	}
-	d = &Doc{ctx: ctx, size: size, startxref: sx, xrefStream: ctx.Read.UsingXRefStreams}
+	d = &Doc{ctx: ctx, src: r, size: size, startxref: sx, xrefStream: xrefStream}
 	for nr := range ctx.XRefTable.Table {
 		d.nextObj = max(d.nextObj, nr+1)
 	}
@@ -98,14 +115,49 @@ func Open(r io.ReadSeeker, size int64) (d *Doc, err error) {
 	return d, nil
 }
 
-// OpenFile opens the PDF at path.
+// OpenFile opens the PDF at path. Close it when done.
 func OpenFile(path string) (*Doc, error) {
 	f, size, err := openSized(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	return Open(f, size)
+	d, err := Open(f, size)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	d.closer = f
+	return d, nil
+}
+
+// Close closes the file OpenFile opened.
+func (d *Doc) Close() error {
+	if d.closer == nil {
+		return nil
+	}
+	return d.closer.Close()
+}
+
+// Original returns a reader of the document's original bytes, from the very file it was
+// parsed from (not a second open of its path, which could meet a different file).
+func (d *Doc) Original() (io.Reader, error) {
+	if _, err := d.src.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return io.LimitReader(d.src, d.size), nil
+}
+
+// streamData returns the decoded data of a stream object, read from the document.
+func (d *Doc) streamData(o types.Object) ([]byte, error) {
+	o, err := d.deref(o)
+	if err != nil {
+		return nil, err
+	}
+	sd, ok := o.(types.StreamDict)
+	if !ok {
+		return nil, fmt.Errorf("%w: not a stream", ErrDamaged)
+	}
+	return streamData(d.src, d.size, d.ctx.XRefTable, &sd)
 }
 
 func openSized(path string) (*os.File, int64, error) {

@@ -274,14 +274,11 @@ func (d *Doc) drFont() (*Font, Ref, error) {
 	if !ok {
 		return nil, Ref{}, fmt.Errorf("%w: the form font has no embedded file", ErrDamaged)
 	}
-	sd, _, err := d.ctx.XRefTable.DereferenceStreamDict(ffRef)
-	if err != nil || sd == nil {
+	data, err := d.streamData(ffRef)
+	if err != nil {
 		return nil, Ref{}, fmt.Errorf("%w: form font file: %v", ErrDamaged, err)
 	}
-	if err := sd.Decode(); err != nil {
-		return nil, Ref{}, fmt.Errorf("%w: form font file: %v", ErrDamaged, err)
-	}
-	f, err := parseFont("embedded form font", sd.Content)
+	f, err := parseFont("embedded form font", data)
 	return f, Ref{Num: ref.ObjectNumber.Value(), Gen: ref.GenerationNumber.Value()}, err
 }
 

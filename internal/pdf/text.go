@@ -36,18 +36,42 @@ func (d *Doc) Text(n int) ([]TextRun, error) {
 	return runs, nil
 }
 
+// pageContent returns the page's content streams, decoded and joined.
+func (d *Doc) pageContent(pd types.Dict) ([]byte, error) {
+	o, err := d.deref(pd["Contents"])
+	if err != nil {
+		return nil, err
+	}
+	parts, ok := o.(types.Array)
+	if !ok {
+		parts = types.Array{pd["Contents"]}
+	}
+	var content []byte
+	for _, p := range parts {
+		if p == nil {
+			continue
+		}
+		data, err := d.streamData(p)
+		if err != nil {
+			return nil, err
+		}
+		content = append(append(content, data...), '\n')
+	}
+	return content, nil
+}
+
 func (d *Doc) extractText(n int) ([]TextRun, error) {
 	pd, _, _, err := d.page(n)
 	if err != nil {
 		return nil, err
 	}
-	content, err := d.ctx.XRefTable.PageContent(pd, n)
+	content, err := d.pageContent(pd)
 	if err != nil {
 		return nil, fmt.Errorf("%w: page %d contents: %v", ErrDamaged, n, err)
 	}
-	_, _, inh, err := d.ctx.XRefTable.PageDict(n, true)
+	_, _, inh, err := d.ctx.XRefTable.PageDict(n, false) // Resources as inherited, unmerged
 	if err != nil || inh == nil {
-		return nil, fmt.Errorf("%w: page %d resources", ErrDamaged, n)
+		return nil, fmt.Errorf("%w: page %d resources: %v", ErrDamaged, n, err)
 	}
 	fonts := map[string]*textFont{}
 	if fd, err := d.dict(inh.Resources["Font"]); err == nil {
@@ -133,8 +157,8 @@ func (d *Doc) loadTextFont(ref types.Object) *textFont {
 		}
 	}
 	if tu, ok := fd["ToUnicode"].(types.IndirectRef); ok {
-		if sd, _, err := d.ctx.XRefTable.DereferenceStreamDict(tu); err == nil && sd != nil && sd.Decode() == nil {
-			parseToUnicode(sd.Content, f.toUni)
+		if data, err := d.streamData(tu); err == nil {
+			parseToUnicode(data, f.toUni)
 		}
 	}
 	return f

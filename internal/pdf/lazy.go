@@ -1,0 +1,395 @@
+package pdf
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+// The lazy reader builds pdfcpu's model of a document from its cross-reference sections and
+// parses every object's dictionary, but leaves stream data in the file: memory follows the
+// number of objects, not the size of the file (pdfcpu's own reader loads every stream). Stream
+// data is read when something needs it (Doc.streamData). A document this reader cannot follow
+// (a damaged cross-reference, say) is read by pdfcpu's reader, which can repair some.
+
+// Bounds of the lazy reader, against hostile files.
+const (
+	maxSections    = 4096      // cross-reference sections followed through /Prev
+	maxObjectNum   = 8_388_607 // the largest object number PDF allows
+	maxStreamBytes = 256 << 20 // encoded stream data read into memory at once
+	maxDecoded     = 256 << 20 // decoded stream data
+	maxTrailer     = 64 << 10  // bytes of a trailer dictionary
+)
+
+// Source is what a document is read from: a file, a section of one, or bytes.
+type Source interface {
+	io.ReadSeeker
+	io.ReaderAt
+}
+
+type lazyReader struct {
+	c    context.Context
+	ctx  *model.Context
+	src  io.ReaderAt
+	size int64
+}
+
+// readLazy reads the document whose last cross-reference section starts at startxref. It
+// reports whether that section is a cross-reference stream.
+func readLazy(c context.Context, src Source, size, startxref int64) (*model.Context, bool, error) {
+	ctx, err := model.NewContext(src, config())
+	if err != nil {
+		return nil, false, err
+	}
+	lr := &lazyReader{c: c, ctx: ctx, src: src, size: size}
+	x := ctx.XRefTable
+	var trailer types.Dict
+	xrefStream := false
+	seen := map[int64]bool{}
+	for off := startxref; off > 0; {
+		if seen[off] || len(seen) >= maxSections {
+			return nil, false, fmt.Errorf("cross-reference sections loop at offset %d", off)
+		}
+		seen[off] = true
+		t, isStream, err := lr.section(off)
+		if err != nil {
+			return nil, false, err
+		}
+		if trailer == nil {
+			trailer, xrefStream = t, isStream
+		}
+		off = 0
+		if p, ok := t["Prev"].(types.Integer); ok {
+			off = int64(p)
+		}
+	}
+	if _, ok := trailer["Encrypt"]; ok {
+		return nil, false, ErrEncrypted
+	}
+	root, ok := trailer["Root"].(types.IndirectRef)
+	if !ok {
+		return nil, false, fmt.Errorf("the trailer has no /Root")
+	}
+	x.Root = &root
+	if info, ok := trailer["Info"].(types.IndirectRef); ok {
+		x.Info = &info
+	}
+	if id, ok := trailer["ID"].(types.Array); ok {
+		x.ID = id
+	}
+	if s, ok := trailer["Size"].(types.Integer); ok {
+		n := int(s)
+		x.Size = &n
+	}
+	if err := lr.objects(); err != nil {
+		return nil, false, err
+	}
+	return ctx, xrefStream, nil
+}
+
+// section reads the cross-reference section at off, adding the entries not defined by a newer
+// section, and returns its trailer dictionary.
+func (lr *lazyReader) section(off int64) (types.Dict, bool, error) {
+	if off <= 0 || off >= lr.size {
+		return nil, false, fmt.Errorf("cross-reference offset %d is outside the file", off)
+	}
+	br := bufio.NewReader(io.NewSectionReader(lr.src, off, lr.size-off))
+	tok, err := xrefToken(br)
+	if err != nil {
+		return nil, false, err
+	}
+	if tok != "xref" {
+		entries, t, err := lr.xrefStream(off)
+		if err != nil {
+			return nil, false, err
+		}
+		lr.merge(entries)
+		return t, true, nil
+	}
+	entries, t, err := lr.xrefTable(br)
+	if err != nil {
+		return nil, false, err
+	}
+	// A hybrid file's table leaves the compressed objects to the stream at /XRefStm.
+	if xs, ok := t["XRefStm"].(types.Integer); ok {
+		hidden, _, err := lr.xrefStream(int64(xs))
+		if err != nil {
+			return nil, false, err
+		}
+		for nr, e := range hidden {
+			if old, ok := entries[nr]; !ok || old.Free {
+				entries[nr] = e
+			}
+		}
+	}
+	lr.merge(entries)
+	return t, false, nil
+}
+
+// merge adds the entries of an older section: a newer definition of an object wins.
+func (lr *lazyReader) merge(entries map[int]*model.XRefTableEntry) {
+	for nr, e := range entries {
+		if _, ok := lr.ctx.XRefTable.Table[nr]; !ok {
+			lr.ctx.XRefTable.Table[nr] = e
+		}
+	}
+}
+
+// xrefTable reads a classic cross-reference table after its "xref" keyword, and its trailer.
+func (lr *lazyReader) xrefTable(br *bufio.Reader) (map[int]*model.XRefTableEntry, types.Dict, error) {
+	entries := map[int]*model.XRefTableEntry{}
+	for {
+		tok, err := xrefToken(br)
+		if err != nil {
+			return nil, nil, err
+		}
+		if tok == "trailer" {
+			break
+		}
+		start, err1 := strconv.Atoi(tok)
+		ctok, err2 := xrefToken(br)
+		count, err3 := strconv.Atoi(ctok)
+		if err1 != nil || err2 != nil || err3 != nil || start < 0 || count < 0 || start+count > maxObjectNum+1 {
+			return nil, nil, fmt.Errorf("bad cross-reference subsection %q %q", tok, ctok)
+		}
+		for i := 0; i < count; i++ {
+			f1, _ := xrefToken(br)
+			f2, _ := xrefToken(br)
+			kind, err := xrefToken(br)
+			off, err1 := strconv.ParseInt(f1, 10, 64)
+			gen, err2 := strconv.Atoi(f2)
+			if err != nil || err1 != nil || err2 != nil || (kind != "n" && kind != "f") {
+				return nil, nil, fmt.Errorf("bad cross-reference entry for object %d", start+i)
+			}
+			if kind == "f" {
+				entries[start+i] = &model.XRefTableEntry{Free: true, Generation: &gen}
+			} else {
+				entries[start+i] = &model.XRefTableEntry{Offset: &off, Generation: &gen}
+			}
+		}
+		if err := lr.c.Err(); err != nil {
+			return nil, nil, err
+		}
+	}
+	rest, _ := io.ReadAll(io.LimitReader(br, maxTrailer))
+	s := string(rest)
+	o, err := model.ParseObjectContext(lr.c, &s, 0, 100)
+	t, ok := o.(types.Dict)
+	if err != nil || !ok {
+		return nil, nil, fmt.Errorf("bad trailer dictionary: %v", err)
+	}
+	return entries, t, nil
+}
+
+// xrefStream reads the cross-reference stream object at off.
+func (lr *lazyReader) xrefStream(off int64) (map[int]*model.XRefTableEntry, types.Dict, error) {
+	if off <= 0 || off >= lr.size {
+		return nil, nil, fmt.Errorf("cross-reference stream offset %d is outside the file", off)
+	}
+	o, err := pdfcpu.ParseObjectWithContext(lr.c, lr.ctx, off, 0, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	sd, ok := o.(types.StreamDict)
+	if !ok || sd.Type() == nil || *sd.Type() != "XRef" {
+		return nil, nil, fmt.Errorf("no cross-reference at offset %d", off)
+	}
+	data, err := streamData(lr.src, lr.size, lr.ctx.XRefTable, &sd)
+	if err != nil {
+		return nil, nil, err
+	}
+	xsd, err := model.ParseXRefStreamDictRelaxedWithLimits(&sd, lr.ctx.Configuration.Limits)
+	if err != nil {
+		return nil, nil, err
+	}
+	w := xsd.W
+	width := w[0] + w[1] + w[2]
+	if w[0] < 0 || w[1] < 0 || w[2] < 0 || w[1] > 8 || w[2] > 8 || w[0] > 8 || width == 0 || len(data) < width*len(xsd.Objects) {
+		return nil, nil, fmt.Errorf("cross-reference stream at %d: bad /W or data", off)
+	}
+	field := func(b []byte, def int64) int64 {
+		if len(b) == 0 {
+			return def
+		}
+		var v int64
+		for _, c := range b {
+			v = v<<8 | int64(c)
+		}
+		return v
+	}
+	entries := make(map[int]*model.XRefTableEntry, len(xsd.Objects))
+	for i, nr := range xsd.Objects {
+		rec := data[i*width : (i+1)*width]
+		kind := field(rec[:w[0]], 1)
+		f2 := field(rec[w[0]:w[0]+w[1]], 0)
+		f3 := int(field(rec[w[0]+w[1]:], 0))
+		switch kind {
+		case 0:
+			entries[nr] = &model.XRefTableEntry{Free: true, Generation: &f3}
+		case 1:
+			gen := f3
+			entries[nr] = &model.XRefTableEntry{Offset: &f2, Generation: &gen}
+		case 2:
+			stm, ind, gen := int(f2), f3, 0
+			entries[nr] = &model.XRefTableEntry{Compressed: true, ObjectStream: &stm, ObjectStreamInd: &ind, Generation: &gen}
+		}
+	}
+	return entries, sd.Dict, nil
+}
+
+// objects parses every object in use: the objects at offsets first, then those compressed in
+// object streams.
+func (lr *lazyReader) objects() error {
+	x := lr.ctx.XRefTable
+	inStream := map[int][]int{}
+	for nr, e := range x.Table {
+		if err := lr.c.Err(); err != nil {
+			return err
+		}
+		switch {
+		case e.Free:
+		case e.Compressed:
+			inStream[*e.ObjectStream] = append(inStream[*e.ObjectStream], nr)
+		case *e.Offset <= 0 || *e.Offset >= lr.size:
+			return fmt.Errorf("object %d: offset %d is outside the file", nr, *e.Offset)
+		case e.Object == nil: // a stream's /Filter may have made pdfcpu parse it already
+			o, err := pdfcpu.ParseObjectWithContext(lr.c, lr.ctx, *e.Offset, nr, *e.Generation)
+			if err != nil {
+				return fmt.Errorf("object %d: %v", nr, err)
+			}
+			e.Object = o
+		}
+	}
+	for stm, nrs := range inStream {
+		if err := lr.objectStream(stm, nrs); err != nil {
+			return fmt.Errorf("object stream %d: %v", stm, err)
+		}
+	}
+	if _, ok := x.Table[0]; !ok {
+		gen := types.FreeHeadGeneration
+		x.Table[0] = &model.XRefTableEntry{Free: true, Generation: &gen}
+	}
+	return nil
+}
+
+// objectStream parses the objects nrs compressed in object stream stm.
+func (lr *lazyReader) objectStream(stm int, nrs []int) error {
+	x := lr.ctx.XRefTable
+	e, ok := x.Table[stm]
+	if !ok || e.Compressed {
+		return fmt.Errorf("missing")
+	}
+	sd, ok := e.Object.(types.StreamDict)
+	if !ok || sd.First() == nil || sd.N() == nil {
+		return fmt.Errorf("not an object stream")
+	}
+	data, err := streamData(lr.src, lr.size, x, &sd)
+	if err != nil {
+		return err
+	}
+	first, n := *sd.First(), *sd.N()
+	if first < 0 || first > len(data) || n < 0 || n > len(data) {
+		return fmt.Errorf("bad /First or /N")
+	}
+	br := bufio.NewReader(bytes.NewReader(data[:first]))
+	offs := make([]int, n+1)
+	for i := 0; i < n; i++ {
+		xrefToken(br) // the object number: the cross-reference's index is what counts
+		t, _ := xrefToken(br)
+		o, err := strconv.Atoi(t)
+		if err != nil || o < 0 || first+o > len(data) || (i > 0 && o < offs[i-1]) {
+			return fmt.Errorf("bad offset table")
+		}
+		offs[i] = o
+	}
+	offs[n] = len(data) - first
+	for _, nr := range nrs {
+		i := *x.Table[nr].ObjectStreamInd
+		if i < 0 || i >= n {
+			return fmt.Errorf("object %d: index %d out of range", nr, i)
+		}
+		s := string(data[first+offs[i] : first+offs[i+1]])
+		o, err := model.ParseObjectContext(lr.c, &s, 0, 100)
+		if err != nil {
+			return fmt.Errorf("object %d: %v", nr, err)
+		}
+		x.Table[nr].Object = o
+	}
+	return nil
+}
+
+// xrefToken reads the next whitespace-delimited token.
+func xrefToken(br *bufio.Reader) (string, error) {
+	var b []byte
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			if len(b) > 0 {
+				return string(b), nil
+			}
+			return "", fmt.Errorf("unexpected end of cross-reference data")
+		}
+		switch c {
+		case ' ', '\n', '\r', '\t', '\f', 0:
+			if len(b) > 0 {
+				return string(b), nil
+			}
+			continue
+		}
+		if len(b) >= 32 {
+			return "", fmt.Errorf("bad cross-reference data")
+		}
+		b = append(b, c)
+	}
+}
+
+// streamData reads and decodes a stream's data from src. The stream dictionary is a copy: its
+// data is not kept in the document's model.
+func streamData(src io.ReaderAt, size int64, x *model.XRefTable, sd *types.StreamDict) ([]byte, error) {
+	if sd.Raw == nil {
+		raw, err := rawStream(src, size, x, sd)
+		if err != nil {
+			return nil, err
+		}
+		sd.Raw = raw
+	}
+	if err := sd.DecodeWithLimit(maxDecoded); err != nil {
+		return nil, err
+	}
+	return sd.Content, nil
+}
+
+// rawStream reads a stream's encoded data.
+func rawStream(src io.ReaderAt, size int64, x *model.XRefTable, sd *types.StreamDict) ([]byte, error) {
+	if sd.Raw != nil {
+		return sd.Raw, nil
+	}
+	var n int64 = -1
+	if sd.StreamLength != nil {
+		n = *sd.StreamLength
+	} else if sd.StreamLengthObjNr != nil {
+		if e, ok := x.Table[*sd.StreamLengthObjNr]; ok {
+			if i, ok := e.Object.(types.Integer); ok {
+				n = int64(i)
+			}
+		}
+	}
+	if n < 0 || sd.StreamOffset <= 0 || sd.StreamOffset+n > size {
+		return nil, fmt.Errorf("%w: stream length or offset outside the file", ErrDamaged)
+	}
+	if n > maxStreamBytes {
+		return nil, fmt.Errorf("%w: a stream of %d bytes is more than vbdt reads at once", ErrDamaged, n)
+	}
+	buf := make([]byte, n)
+	if _, err := src.ReadAt(buf, sd.StreamOffset); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
