@@ -13,27 +13,42 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/vbdt" ./cmd/vbdt
 "$work/vbdt" demo "$work/demo" >/dev/null 2>&1
-# a 200 MB PDF: the demo's draft plus a 200 MB embedded stream, appended as an increment
+# a 200 MB PDF shaped like a scanned register: the demo's draft plus 200 pages, each a 1 MB
+# 1024×1024 grey image (random bytes), appended as an increment
 python3 - "$work" <<'PY'
-import os, sys
+import os, re, sys
 work = sys.argv[1]
 base = open(os.path.join(work, "demo", "1-du-thao.pdf"), "rb").read()
 sx = int(base.rsplit(b"startxref", 1)[1].split()[0])
-size = 200 << 20
-num = 1000
-off = len(base) + 1
-obj = b"\n%d 0 obj\n<< /Length %d >>\nstream\n" % (num, size)
-tail = b"\nendstream\nendobj\n"
-xref_at = off + len(obj) - 1 + size + len(tail)
-import re
-root = re.findall(rb"/Root (\d+ \d+ R)", base)[-1]
+root = re.findall(rb"/Root (\d+) 0 R", base)[-1]
+pages = int(re.search(rb"\n%s 0 obj\s*<<.*?/Pages (\d+) 0 R" % root, base, re.S).group(1))
+kids = re.search(rb"\n%d 0 obj\s*<<.*?/Kids\s*\[([^\]]*)\]" % pages, base, re.S).group(1).strip()
+chunk = os.urandom(1 << 20)
+first, n = 1000, 200
+body, offs, new_kids = bytearray(), {}, []
+def obj(num, head, stream=None):
+    offs[num] = len(base) + len(body)
+    body.extend(b"%d 0 obj\n%s\n" % (num, head))
+    if stream is not None:
+        body.extend(b"stream\n" + stream + b"\nendstream\n")
+    body.extend(b"endobj\n")
+for i in range(n):
+    img, content, page = first + 3 * i, first + 3 * i + 1, first + 3 * i + 2
+    obj(img, b"<< /Type /XObject /Subtype /Image /Width 1024 /Height 1024 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length %d >>" % len(chunk), chunk)
+    draw = b"q 595 0 0 842 0 0 cm /Im0 Do Q"
+    obj(content, b"<< /Length %d >>" % len(draw), draw)
+    obj(page, b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R >>" % (pages, img, content))
+    new_kids.append(b"%d 0 R" % page)
+obj(pages, b"<< /Type /Pages /Kids [%s %s] /Count %d >>" % (kids, b" ".join(new_kids), n + 1))
+xref = bytearray(b"xref\n")
+for num in sorted(offs):
+    xref.extend(b"%d 1\n%010d 00000 n\r\n" % (num, offs[num]))
+xref_at = len(base) + len(body)
 with open(os.path.join(work, "big.pdf"), "wb") as f:
-    f.write(base); f.write(obj)
-    chunk = os.urandom(1 << 20)
-    for _ in range(200): f.write(chunk)
-    f.write(tail)
-    f.write(b"xref\n%d 1\n%010d 00000 n\r\ntrailer\n<< /Size %d /Root %s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (num, off, num + 1, root, sx, xref_at))
+    f.write(base); f.write(body); f.write(xref)
+    f.write(b"trailer\n<< /Size %d /Root %s 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (first + 3 * n, root, sx, xref_at))
 PY
+qpdf --check "$work/big.pdf" >/dev/null
 echo "== 200 MB PDF" | tee -a "$out"
 /usr/bin/time -f "sha256sum: %e s, peak RSS %M KiB" sha256sum "$work/big.pdf" >/dev/null 2>>"$out.tmp" || true
 VBDT_PIN=1234 /usr/bin/time -f "vbdt sign: %e s, peak RSS %M KiB" "$work/vbdt" -q sign --key "file:$work/demo/pki/organization-rsa.p12" "$work/big.pdf" -o "$work/big-signed.pdf" 2>>"$out.tmp"
