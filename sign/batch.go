@@ -110,36 +110,49 @@ func (b *Batch) Run(ctx context.Context, jobs []Job) (Summary, error) {
 	}
 	sort.Slice(jobs, func(i, j int) bool { return jobs[i].In < jobs[j].In })
 	workers := max(b.Workers, 1)
+	req := b.Request
+	if req.Signer != nil {
+		ss := newSerialSigner(req.Signer)
+		defer ss.stop()
+		req.Signer = ss
+	}
 	queue := make(chan Job)
 	var mu sync.Mutex
 	// New outputs are written unsynced and made durable a group at a time (one syncfs), before
-	// their journal lines: a power cut loses only files the journal does not claim.
+	// their journal lines: a power cut loses only files the journal does not claim. A flusher
+	// goroutine does this while the workers go on signing.
 	var pending []Job
 	var flushErr error
-	flush := func() {
-		if len(pending) == 0 {
-			return
-		}
-		dirs := map[string]bool{}
-		var list []string
-		for _, j := range pending {
-			if d := filepath.Dir(j.Out); !dirs[d] {
-				dirs[d] = true
-				list = append(list, d)
+	groups := make(chan []Job, 1)
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		for g := range groups {
+			if flushErr != nil {
+				continue
+			}
+			if err := fsutil.SyncDirs(outDirs(g)...); err != nil {
+				flushErr = fmt.Errorf("making the signed files durable: %w", err)
+				continue
+			}
+			if journal != nil {
+				var lines []byte
+				for _, j := range g {
+					line, _ := json.Marshal(journalLine{Job: j, At: time.Now()})
+					lines = append(append(lines, line...), '\n')
+				}
+				journal.Write(lines)
+				journal.Sync()
 			}
 		}
-		if err := fsutil.SyncDirs(list...); err != nil && flushErr == nil {
-			flushErr = fmt.Errorf("making the signed files durable: %w", err)
-			return
+	}()
+	finish := func() error {
+		if len(pending) > 0 {
+			groups <- pending
 		}
-		if journal != nil {
-			for _, j := range pending {
-				line, _ := json.Marshal(journalLine{Job: j, At: time.Now()})
-				journal.Write(append(line, '\n'))
-			}
-			journal.Sync()
-		}
-		pending = pending[:0]
+		close(groups)
+		<-flushed
+		return flushErr
 	}
 	record := func(r JobResult) {
 		mu.Lock()
@@ -153,7 +166,8 @@ func (b *Batch) Run(ctx context.Context, jobs []Job) (Summary, error) {
 			sum.Signed++
 			pending = append(pending, r.Job)
 			if len(pending) >= syncGroup {
-				flush()
+				groups <- pending
+				pending = nil
 			}
 		}
 		if b.OnResult != nil {
@@ -166,7 +180,7 @@ func (b *Batch) Run(ctx context.Context, jobs []Job) (Summary, error) {
 		go func() {
 			defer wg.Done()
 			for j := range queue {
-				record(b.one(j, done[j]))
+				record(b.one(j, done[j], req))
 			}
 		}()
 	}
@@ -176,20 +190,32 @@ func (b *Batch) Run(ctx context.Context, jobs []Job) (Summary, error) {
 		case <-ctx.Done():
 			close(queue)
 			wg.Wait()
-			flush()
+			finish()
 			return sum, ctx.Err()
 		}
 	}
 	close(queue)
 	wg.Wait()
-	flush()
-	return sum, flushErr
+	return sum, finish()
+}
+
+// outDirs lists the folders of the outputs of jobs, once each.
+func outDirs(jobs []Job) []string {
+	seen := map[string]bool{}
+	var list []string
+	for _, j := range jobs {
+		if d := filepath.Dir(j.Out); !seen[d] {
+			seen[d] = true
+			list = append(list, d)
+		}
+	}
+	return list
 }
 
 // syncGroup is how many signed files are made durable with one syncfs.
 const syncGroup = 64
 
-func (b *Batch) one(j Job, journaled bool) JobResult {
+func (b *Batch) one(j Job, journaled bool, r Request) JobResult {
 	start := time.Now()
 	res := JobResult{Job: j}
 	if journaled {
@@ -198,7 +224,6 @@ func (b *Batch) one(j Job, journaled bool) JobResult {
 			return res
 		}
 	}
-	r := b.Request
 	doc, err := pdf.OpenFile(j.In)
 	if err != nil {
 		res.Err = fmt.Errorf("%s: %w", j.In, err)

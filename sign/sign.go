@@ -244,7 +244,7 @@ func pdfDate(t time.Time) string {
 // hashRanges streams the two signed ranges of f through h.
 func hashRanges(f io.ReaderAt, h crypto.Hash, br [4]int64) ([]byte, error) {
 	d := h.New()
-	buf := make([]byte, 1<<20)
+	buf := make([]byte, min(1<<20, max(br[1], br[3])))
 	for _, rg := range [][2]int64{{br[0], br[1]}, {br[2], br[3]}} {
 		if _, err := io.CopyBuffer(d, io.NewSectionReader(f, rg[0], rg[1]), buf); err != nil {
 			return nil, err

@@ -115,11 +115,24 @@ func Open(r Source, size int64) (d *Doc, err error) {
 	return d, nil
 }
 
+// wholeFile is the size up to which OpenFile reads a document into memory at once: one read,
+// instead of one per object parsed.
+const wholeFile = 4 << 20
+
 // OpenFile opens the PDF at path. Close it when done.
 func OpenFile(path string) (*Doc, error) {
 	f, size, err := openSized(path)
 	if err != nil {
 		return nil, err
+	}
+	if size <= wholeFile {
+		data := make([]byte, size)
+		_, err := io.ReadFull(f, data)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		return Open(bytes.NewReader(data), size)
 	}
 	d, err := Open(f, size)
 	if err != nil {
