@@ -34,6 +34,12 @@ func Changes(path string, size int64) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := before.lr.loadAll(); err != nil {
+		return nil, err
+	}
+	if err := after.lr.loadAll(); err != nil {
+		return nil, err
+	}
 	bx, ax := before.ctx.XRefTable, after.ctx.XRefTable
 	var out []Change
 	nums := make([]int, 0, len(after.ctx.XRefTable.Table))
@@ -117,8 +123,8 @@ func same(da, db *Doc, a, b types.Object) bool {
 	if !aStream || !bStream || sa.Dict.PDFString() != sb.Dict.PDFString() {
 		return false
 	}
-	ra, errA := rawStream(da.src, da.size, da.ctx.XRefTable, &sa)
-	rb, errB := rawStream(db.src, db.size, db.ctx.XRefTable, &sb)
+	ra, errA := da.lr.rawStream(&sa)
+	rb, errB := db.lr.rawStream(&sb)
 	return errA == nil && errB == nil && bytes.Equal(ra, rb)
 }
 

@@ -46,12 +46,14 @@ func config() *model.Configuration {
 // Doc is an open PDF.
 type Doc struct {
 	ctx        *model.Context
-	src        Source    // what the document was parsed from; stream data is read from it
+	lr         *lazyReader // parses objects on first use, reads stream data
+	src        Source      // what the document was parsed from
 	closer     io.Closer // the file OpenFile opened
 	size       int64     // bytes of the original
 	startxref  int64     // offset of the last cross-reference section
 	xrefStream bool
 	nextObj    int
+	pages      int
 	text       map[int][]TextRun // extracted page text, by page number
 }
 
@@ -81,31 +83,33 @@ func Open(r Source, size int64) (d *Doc, err error) {
 	// A deadline bounds the parse of a hostile file: 10 s, plus 1 s for every 20 MB.
 	c, cancel := context.WithTimeout(context.Background(), 10*time.Second+time.Duration(size/(20<<20))*time.Second)
 	defer cancel()
-	ctx, xrefStream, err := readLazy(c, r, size, sx)
+	lr, xrefStream, err := readLazy(c, r, size, sx)
 	if errors.Is(err, ErrEncrypted) {
 		return nil, err
 	}
+	if err == nil {
+		d = &Doc{ctx: lr.ctx, lr: lr, src: r, size: size, startxref: sx, xrefStream: xrefStream}
+		d.pages, err = d.countPages()
+	}
 	if err != nil && c.Err() == nil {
-		// pdfcpu's reader repairs some damage the lazy reader refuses, at the cost of holding
-		// every stream in memory.
-		if _, err := r.Seek(0, io.SeekStart); err != nil {
-			return nil, err
-		}
-		ctx, err = pdfcpu.ReadWithContext(c, r, config())
-		if ctx != nil {
-			xrefStream = ctx.Read.UsingXRefStreams
+		// pdfcpu's reader repairs some damage the lazy reader refuses, at the cost of parsing
+		// every object and holding every stream in memory.
+		var ctx *model.Context
+		if ctx, err = pdfcpu.ReadWithContext(c, io.NewSectionReader(r, 0, size), config()); err == nil {
+			lr = &lazyReader{ctx: ctx, src: r, size: size, stms: map[int]*objStm{}}
+			d = &Doc{ctx: ctx, lr: lr, src: r, size: size, startxref: sx, xrefStream: ctx.Read.UsingXRefStreams}
+			if ctx.Encrypt != nil || ctx.XRefTable.Encrypt != nil {
+				return nil, ErrEncrypted
+			}
+			d.pages, err = d.countPages()
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
 	}
-	if ctx.Encrypt != nil || ctx.XRefTable.Encrypt != nil {
-		return nil, ErrEncrypted
-	}
-	if err := ctx.EnsurePageCount(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
-	}
-	d = &Doc{ctx: ctx, src: r, size: size, startxref: sx, xrefStream: xrefStream}
+	// objects parsed after Open are bounded by size, not by time
+	lr.c = context.Background()
+	ctx := d.ctx
 	for nr := range ctx.XRefTable.Table {
 		d.nextObj = max(d.nextObj, nr+1)
 	}
@@ -152,7 +156,8 @@ func (d *Doc) Close() error {
 }
 
 // Original returns a reader of the document's original bytes, from the very file it was
-// parsed from (not a second open of its path, which could meet a different file).
+// parsed from (not a second open of its path, which could meet a different file). The parser
+// reads through its own offset, so parsing more objects does not move this reader.
 func (d *Doc) Original() (io.Reader, error) {
 	if _, err := d.src.Seek(0, io.SeekStart); err != nil {
 		return nil, err
@@ -170,7 +175,7 @@ func (d *Doc) streamData(o types.Object) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: not a stream", ErrDamaged)
 	}
-	return streamData(d.src, d.size, d.ctx.XRefTable, &sd)
+	return d.lr.streamData(&sd)
 }
 
 func openSized(path string) (*os.File, int64, error) {
@@ -215,11 +220,31 @@ func (d *Doc) Size() int64 { return d.size }
 func (d *Doc) XRefStream() bool { return d.xrefStream }
 
 // PageCount is the number of pages.
-func (d *Doc) PageCount() int { return d.ctx.PageCount }
+func (d *Doc) PageCount() int { return d.pages }
 
-func (d *Doc) deref(o types.Object) (types.Object, error) { return d.ctx.XRefTable.Dereference(o) }
+// deref resolves an indirect reference, parsing the object on first use.
+func (d *Doc) deref(o types.Object) (types.Object, error) {
+	if ir, ok := o.(types.IndirectRef); ok {
+		if err := d.lr.load(ir.ObjectNumber.Value()); err != nil {
+			return nil, err
+		}
+	}
+	return d.ctx.XRefTable.Dereference(o)
+}
 
-func (d *Doc) dict(o types.Object) (types.Dict, error) { return d.ctx.XRefTable.DereferenceDict(o) }
+func (d *Doc) dict(o types.Object) (types.Dict, error) {
+	o, err := d.deref(o)
+	if err != nil {
+		return nil, err
+	}
+	switch v := o.(type) {
+	case types.Dict:
+		return v, nil
+	case nil:
+		return nil, nil
+	}
+	return nil, fmt.Errorf("%w: %T where a dictionary belongs", ErrDamaged, o)
+}
 
 // catalog returns the catalog and its reference.
 func (d *Doc) catalog() (types.Dict, types.IndirectRef, error) {
@@ -227,9 +252,12 @@ func (d *Doc) catalog() (types.Dict, types.IndirectRef, error) {
 	if root == nil {
 		return nil, types.IndirectRef{}, fmt.Errorf("%w: no catalog", ErrDamaged)
 	}
-	c, err := d.ctx.XRefTable.Catalog()
+	c, err := d.dict(*root)
+	if err == nil && c == nil {
+		err = fmt.Errorf("%w: no catalog", ErrDamaged)
+	}
 	if err != nil {
-		return nil, types.IndirectRef{}, fmt.Errorf("%w: %v", ErrDamaged, err)
+		return nil, types.IndirectRef{}, err
 	}
 	return c, *root, nil
 }
@@ -243,19 +271,11 @@ func (r Rect) Height() float64 { return r.Y2 - r.Y1 }
 
 // page returns a page's dict, its reference and its crop box (or media box).
 func (d *Doc) page(n int) (types.Dict, types.IndirectRef, Rect, error) {
-	if n < 1 || n > d.ctx.PageCount {
-		return nil, types.IndirectRef{}, Rect{}, fmt.Errorf("page %d does not exist (the document has %d)", n, d.ctx.PageCount)
+	p, err := d.findPage(n)
+	if err != nil {
+		return nil, types.IndirectRef{}, Rect{}, err
 	}
-	pd, ref, inh, err := d.ctx.XRefTable.PageDict(n, false)
-	if err != nil || ref == nil {
-		return nil, types.IndirectRef{}, Rect{}, fmt.Errorf("%w: page %d: %v", ErrDamaged, n, err)
-	}
-	box := Rect{0, 0, 595.28, 841.89}
-	if inh != nil && inh.MediaBox != nil {
-		mb := inh.MediaBox
-		box = Rect{mb.LL.X, mb.LL.Y, mb.UR.X, mb.UR.Y}
-	}
-	return pd, *ref, box, nil
+	return p.dict, p.ref, p.box, nil
 }
 
 // PageBox returns the size of page n.

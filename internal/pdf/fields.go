@@ -162,7 +162,7 @@ func (d *Doc) Fields() ([]Field, error) {
 
 // pageNumber finds the number of the page ref, 0 if it is none.
 func (d *Doc) pageNumber(ref types.IndirectRef) int {
-	for n := 1; n <= d.ctx.PageCount; n++ {
+	for n := 1; n <= d.pages; n++ {
 		if _, pr, _, err := d.page(n); err == nil && pr.ObjectNumber == ref.ObjectNumber {
 			return n
 		}

@@ -39,16 +39,26 @@ type lazyReader struct {
 	ctx  *model.Context
 	src  io.ReaderAt
 	size int64
+	stms map[int]*objStm // decoded object streams, by object number
 }
 
-// readLazy reads the document whose last cross-reference section starts at startxref. It
-// reports whether that section is a cross-reference stream.
-func readLazy(c context.Context, src Source, size, startxref int64) (*model.Context, bool, error) {
-	ctx, err := model.NewContext(src, config())
+// objStm is a decoded object stream: its data and where each object starts.
+type objStm struct {
+	data  []byte
+	first int
+	offs  []int // n+1 offsets relative to first; the last is the end of the data
+}
+
+// readLazy reads the cross-reference sections of the document whose last section starts at
+// startxref; objects are parsed when first used (lazyReader.load). It reports whether the last
+// section is a cross-reference stream.
+func readLazy(c context.Context, src Source, size, startxref int64) (*lazyReader, bool, error) {
+	// pdfcpu reads through its own offset (ReadAt), never moving src's: see Doc.Original
+	ctx, err := model.NewContext(io.NewSectionReader(src, 0, size), config())
 	if err != nil {
 		return nil, false, err
 	}
-	lr := &lazyReader{c: c, ctx: ctx, src: src, size: size}
+	lr := &lazyReader{c: c, ctx: ctx, src: src, size: size, stms: map[int]*objStm{}}
 	x := ctx.XRefTable
 	var trailer types.Dict
 	xrefStream := false
@@ -88,10 +98,38 @@ func readLazy(c context.Context, src Source, size, startxref int64) (*model.Cont
 		n := int(s)
 		x.Size = &n
 	}
-	if err := lr.objects(); err != nil {
+	if _, ok := x.Table[0]; !ok {
+		gen := types.FreeHeadGeneration
+		x.Table[0] = &model.XRefTableEntry{Free: true, Generation: &gen}
+	}
+	if err := lr.checkOffsets(); err != nil {
 		return nil, false, err
 	}
-	return ctx, xrefStream, nil
+	return lr, xrefStream, nil
+}
+
+// checkOffsets makes sure that every object's offset points at its "N G obj" header, so that
+// objects parsed later are the ones the cross-reference names (pdfcpu's parser would take
+// whatever stands there).
+func (lr *lazyReader) checkOffsets() error {
+	buf := make([]byte, 48)
+	for nr, e := range lr.ctx.XRefTable.Table {
+		if e.Free || e.Compressed {
+			continue
+		}
+		if *e.Offset <= 0 || *e.Offset >= lr.size {
+			return fmt.Errorf("object %d: offset %d is outside the file", nr, *e.Offset)
+		}
+		n, _ := lr.src.ReadAt(buf, *e.Offset)
+		f := bytes.Fields(buf[:n])
+		if len(f) < 3 || string(f[0]) != strconv.Itoa(nr) || string(f[1]) != strconv.Itoa(*e.Generation) || !bytes.HasPrefix(f[2], []byte("obj")) {
+			return fmt.Errorf("object %d: offset %d does not point at it", nr, *e.Offset)
+		}
+		if err := lr.c.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // section reads the cross-reference section at off, adding the entries not defined by a newer
@@ -201,7 +239,7 @@ func (lr *lazyReader) xrefStream(off int64) (map[int]*model.XRefTableEntry, type
 	if !ok || sd.Type() == nil || *sd.Type() != "XRef" {
 		return nil, nil, fmt.Errorf("no cross-reference at offset %d", off)
 	}
-	data, err := streamData(lr.src, lr.size, lr.ctx.XRefTable, &sd)
+	data, err := lr.streamData(&sd)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -244,59 +282,83 @@ func (lr *lazyReader) xrefStream(off int64) (map[int]*model.XRefTableEntry, type
 	return entries, sd.Dict, nil
 }
 
-// objects parses every object in use: the objects at offsets first, then those compressed in
-// object streams.
-func (lr *lazyReader) objects() error {
-	x := lr.ctx.XRefTable
-	inStream := map[int][]int{}
-	for nr, e := range x.Table {
-		if err := lr.c.Err(); err != nil {
+// load parses object nr if it is in use and not parsed yet.
+func (lr *lazyReader) load(nr int) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: object %d: the parser failed: %v", ErrDamaged, nr, p)
+		}
+	}()
+	e, ok := lr.ctx.XRefTable.Table[nr]
+	if !ok || e.Free || e.Object != nil {
+		return nil
+	}
+	if e.Compressed {
+		o, err := lr.compressed(*e.ObjectStream, *e.ObjectStreamInd)
+		if err != nil {
+			return fmt.Errorf("%w: object %d in object stream %d: %v", ErrDamaged, nr, *e.ObjectStream, err)
+		}
+		e.Object = o
+		return nil
+	}
+	if e.Offset == nil || *e.Offset <= 0 || *e.Offset >= lr.size {
+		return fmt.Errorf("%w: object %d is outside the file", ErrDamaged, nr)
+	}
+	o, err := pdfcpu.ParseObjectWithContext(lr.c, lr.ctx, *e.Offset, nr, *e.Generation)
+	if err != nil {
+		return fmt.Errorf("%w: object %d: %v", ErrDamaged, nr, err)
+	}
+	e.Object = o
+	return nil
+}
+
+// loadAll parses every object in use.
+func (lr *lazyReader) loadAll() error {
+	for nr := range lr.ctx.XRefTable.Table {
+		if err := lr.load(nr); err != nil {
 			return err
 		}
-		switch {
-		case e.Free:
-		case e.Compressed:
-			inStream[*e.ObjectStream] = append(inStream[*e.ObjectStream], nr)
-		case *e.Offset <= 0 || *e.Offset >= lr.size:
-			return fmt.Errorf("object %d: offset %d is outside the file", nr, *e.Offset)
-		case e.Object == nil: // a stream's /Filter may have made pdfcpu parse it already
-			o, err := pdfcpu.ParseObjectWithContext(lr.c, lr.ctx, *e.Offset, nr, *e.Generation)
-			if err != nil {
-				return fmt.Errorf("object %d: %v", nr, err)
-			}
-			e.Object = o
-		}
-	}
-	for stm, nrs := range inStream {
-		if err := lr.objectStream(stm, nrs); err != nil {
-			return fmt.Errorf("object stream %d: %v", stm, err)
-		}
-	}
-	if _, ok := x.Table[0]; !ok {
-		gen := types.FreeHeadGeneration
-		x.Table[0] = &model.XRefTableEntry{Free: true, Generation: &gen}
 	}
 	return nil
 }
 
-// objectStream parses the objects nrs compressed in object stream stm.
-func (lr *lazyReader) objectStream(stm int, nrs []int) error {
-	x := lr.ctx.XRefTable
-	e, ok := x.Table[stm]
-	if !ok || e.Compressed {
-		return fmt.Errorf("missing")
+// compressed parses the object at index i of object stream stm.
+func (lr *lazyReader) compressed(stm, i int) (types.Object, error) {
+	os, ok := lr.stms[stm]
+	if !ok {
+		var err error
+		if os, err = lr.objectStream(stm); err != nil {
+			return nil, err
+		}
+		lr.stms[stm] = os
+	}
+	if i < 0 || i >= len(os.offs)-1 {
+		return nil, fmt.Errorf("index %d out of range", i)
+	}
+	s := string(os.data[os.first+os.offs[i] : os.first+os.offs[i+1]])
+	return model.ParseObjectContext(lr.c, &s, 0, 100)
+}
+
+// objectStream decodes object stream stm.
+func (lr *lazyReader) objectStream(stm int) (*objStm, error) {
+	e, ok := lr.ctx.XRefTable.Table[stm]
+	if !ok || e.Compressed || e.Free {
+		return nil, fmt.Errorf("missing")
+	}
+	if err := lr.load(stm); err != nil {
+		return nil, err
 	}
 	sd, ok := e.Object.(types.StreamDict)
 	if !ok || sd.First() == nil || sd.N() == nil {
-		return fmt.Errorf("not an object stream")
+		return nil, fmt.Errorf("not an object stream")
 	}
-	data, err := streamData(lr.src, lr.size, x, &sd)
+	data, err := lr.streamData(&sd)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	first, n := *sd.First(), *sd.N()
 	if first < 0 || first > len(data) || n < 0 || n > len(data) {
-		return fmt.Errorf("bad /First or /N")
+		return nil, fmt.Errorf("bad /First or /N")
 	}
 	br := bufio.NewReader(bytes.NewReader(data[:first]))
 	offs := make([]int, n+1)
@@ -305,24 +367,12 @@ func (lr *lazyReader) objectStream(stm int, nrs []int) error {
 		t, _ := xrefToken(br)
 		o, err := strconv.Atoi(t)
 		if err != nil || o < 0 || first+o > len(data) || (i > 0 && o < offs[i-1]) {
-			return fmt.Errorf("bad offset table")
+			return nil, fmt.Errorf("bad offset table")
 		}
 		offs[i] = o
 	}
 	offs[n] = len(data) - first
-	for _, nr := range nrs {
-		i := *x.Table[nr].ObjectStreamInd
-		if i < 0 || i >= n {
-			return fmt.Errorf("object %d: index %d out of range", nr, i)
-		}
-		s := string(data[first+offs[i] : first+offs[i+1]])
-		o, err := model.ParseObjectContext(lr.c, &s, 0, 100)
-		if err != nil {
-			return fmt.Errorf("object %d: %v", nr, err)
-		}
-		x.Table[nr].Object = o
-	}
-	return nil
+	return &objStm{data: data, first: first, offs: offs}, nil
 }
 
 // xrefToken reads the next whitespace-delimited token.
@@ -350,11 +400,11 @@ func xrefToken(br *bufio.Reader) (string, error) {
 	}
 }
 
-// streamData reads and decodes a stream's data from src. The stream dictionary is a copy: its
-// data is not kept in the document's model.
-func streamData(src io.ReaderAt, size int64, x *model.XRefTable, sd *types.StreamDict) ([]byte, error) {
+// streamData reads and decodes a stream's data. The stream dictionary is a copy: its data is
+// not kept in the document's model.
+func (lr *lazyReader) streamData(sd *types.StreamDict) ([]byte, error) {
 	if sd.Raw == nil {
-		raw, err := rawStream(src, size, x, sd)
+		raw, err := lr.rawStream(sd)
 		if err != nil {
 			return nil, err
 		}
@@ -367,28 +417,31 @@ func streamData(src io.ReaderAt, size int64, x *model.XRefTable, sd *types.Strea
 }
 
 // rawStream reads a stream's encoded data.
-func rawStream(src io.ReaderAt, size int64, x *model.XRefTable, sd *types.StreamDict) ([]byte, error) {
+func (lr *lazyReader) rawStream(sd *types.StreamDict) ([]byte, error) {
 	if sd.Raw != nil {
 		return sd.Raw, nil
 	}
 	var n int64 = -1
 	if sd.StreamLength != nil {
 		n = *sd.StreamLength
-	} else if sd.StreamLengthObjNr != nil {
-		if e, ok := x.Table[*sd.StreamLengthObjNr]; ok {
+	} else if nr := sd.StreamLengthObjNr; nr != nil {
+		if err := lr.load(*nr); err != nil {
+			return nil, err
+		}
+		if e, ok := lr.ctx.XRefTable.Table[*nr]; ok {
 			if i, ok := e.Object.(types.Integer); ok {
 				n = int64(i)
 			}
 		}
 	}
-	if n < 0 || sd.StreamOffset <= 0 || sd.StreamOffset+n > size {
+	if n < 0 || sd.StreamOffset <= 0 || sd.StreamOffset+n > lr.size {
 		return nil, fmt.Errorf("%w: stream length or offset outside the file", ErrDamaged)
 	}
 	if n > maxStreamBytes {
 		return nil, fmt.Errorf("%w: a stream of %d bytes is more than vbdt reads at once", ErrDamaged, n)
 	}
 	buf := make([]byte, n)
-	if _, err := src.ReadAt(buf, sd.StreamOffset); err != nil {
+	if _, err := lr.src.ReadAt(buf, sd.StreamOffset); err != nil {
 		return nil, err
 	}
 	return buf, nil

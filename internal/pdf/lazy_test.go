@@ -57,10 +57,14 @@ func TestLazyReaderMatchesPdfcpu(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			lazy, _, err := readLazy(context.Background(), f, size, sx)
+			lr, _, err := readLazy(context.Background(), f, size, sx)
 			if err != nil {
 				t.Fatalf("lazy reader: %v", err)
 			}
+			if err := lr.loadAll(); err != nil {
+				t.Fatalf("lazy reader: %v", err)
+			}
+			lazy := lr.ctx
 			f.Seek(0, 0)
 			full, err := pdfcpu.ReadWithContext(context.Background(), f, config())
 			if err != nil {
@@ -105,7 +109,7 @@ func TestLazyReaderMatchesPdfcpu(t *testing.T) {
 					if got.Dict.PDFString() != w.Dict.PDFString() {
 						t.Errorf("object %d: %s, pdfcpu %s", n, got.Dict.PDFString(), w.Dict.PDFString())
 					}
-					raw, err := rawStream(f, size, lazy.XRefTable, &got)
+					raw, err := lr.rawStream(&got)
 					if err != nil || !bytes.Equal(raw, w.Raw) {
 						t.Errorf("object %d: stream data differs (%v)", n, err)
 					}

@@ -69,12 +69,12 @@ func (d *Doc) extractText(n int) ([]TextRun, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: page %d contents: %v", ErrDamaged, n, err)
 	}
-	_, _, inh, err := d.ctx.XRefTable.PageDict(n, false) // Resources as inherited, unmerged
-	if err != nil || inh == nil {
-		return nil, fmt.Errorf("%w: page %d resources: %v", ErrDamaged, n, err)
+	p, err := d.findPage(n)
+	if err != nil {
+		return nil, err
 	}
 	fonts := map[string]*textFont{}
-	if fd, err := d.dict(inh.Resources["Font"]); err == nil {
+	if fd, err := d.dict(p.resources["Font"]); err == nil {
 		for name, ref := range fd {
 			fonts[name] = d.loadTextFont(ref)
 		}
