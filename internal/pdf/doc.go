@@ -48,9 +48,9 @@ type Doc struct {
 	ctx        *model.Context
 	lr         *lazyReader // parses objects on first use, reads stream data
 	src        Source      // what the document was parsed from
-	closer     io.Closer // the file OpenFile opened
-	size       int64     // bytes of the original
-	startxref  int64     // offset of the last cross-reference section
+	closer     io.Closer   // the file OpenFile opened
+	size       int64       // bytes of the original
+	startxref  int64       // offset of the last cross-reference section
 	xrefStream bool
 	nextObj    int
 	pages      int
