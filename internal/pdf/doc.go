@@ -96,7 +96,7 @@ func Open(r Source, size int64) (d *Doc, err error) {
 		// every object and holding every stream in memory.
 		var ctx *model.Context
 		if ctx, err = pdfcpu.ReadWithContext(c, io.NewSectionReader(r, 0, size), config()); err == nil {
-			lr = &lazyReader{ctx: ctx, src: r, size: size, stms: map[int]*objStm{}}
+			lr = &lazyReader{c: c, ctx: ctx, src: r, size: size, stms: map[int]*objStm{}}
 			d = &Doc{ctx: ctx, lr: lr, src: r, size: size, startxref: sx, xrefStream: ctx.Read.UsingXRefStreams}
 			if ctx.Encrypt != nil || ctx.XRefTable.Encrypt != nil {
 				return nil, ErrEncrypted
@@ -104,8 +104,11 @@ func Open(r Source, size int64) (d *Doc, err error) {
 			d.pages, err = d.countPages()
 		}
 	}
+	if err != nil && !errors.Is(err, ErrDamaged) {
+		err = fmt.Errorf("%w: %v", ErrDamaged, err)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
+		return nil, err
 	}
 	// objects parsed after Open are bounded by size, not by time
 	lr.c = context.Background()
