@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -102,7 +101,7 @@ func BenchmarkBatchSoftHSM(b *testing.B) {
 			}
 		}
 		raw := float64(docs) / time.Since(start).Seconds()
-		batch := &Batch{Workers: benchWorkers(), Request: Request{Signer: key, Chain: key.Chain}}
+		batch := &Batch{Workers: 2, Request: Request{Signer: key, Chain: key.Chain}}
 		start = time.Now()
 		if sum, err := batch.Run(context.Background(), jobs); err != nil || sum.Signed != docs {
 			b.Fatalf("%+v %v", sum, err)
@@ -112,11 +111,4 @@ func BenchmarkBatchSoftHSM(b *testing.B) {
 		b.ReportMetric(rate, "docs/s")
 		b.ReportMetric(100*rate/raw, "%-of-token")
 	}
-}
-
-func benchWorkers() int {
-	if n, err := strconv.Atoi(os.Getenv("VBDT_BENCH_WORKERS")); err == nil {
-		return n
-	}
-	return 2
 }

@@ -40,15 +40,15 @@ func Changes(path string, size int64) ([]Change, error) {
 	if err := after.lr.loadAll(); err != nil {
 		return nil, err
 	}
-	bx, ax := before.ctx.XRefTable, after.ctx.XRefTable
+	bx, ax := before.xref(), after.xref()
 	var out []Change
-	nums := make([]int, 0, len(after.ctx.XRefTable.Table))
-	for n := range after.ctx.XRefTable.Table {
+	nums := make([]int, 0, len(ax.Table))
+	for n := range ax.Table {
 		nums = append(nums, n)
 	}
 	sort.Ints(nums)
 	for _, n := range nums {
-		e := after.ctx.XRefTable.Table[n]
+		e := ax.Table[n]
 		if n == 0 || e == nil || e.Free || e.Object == nil {
 			continue
 		}

@@ -45,8 +45,7 @@ func config() *model.Configuration {
 
 // Doc is an open PDF.
 type Doc struct {
-	ctx        *model.Context
-	lr         *lazyReader // parses objects on first use, reads stream data
+	lr         *lazyReader // the document's objects: parsed on first use; reads stream data
 	src        Source      // what the document was parsed from
 	closer     io.Closer   // the file OpenFile opened
 	size       int64       // bytes of the original
@@ -88,7 +87,7 @@ func Open(r Source, size int64) (d *Doc, err error) {
 		return nil, err
 	}
 	if err == nil {
-		d = &Doc{ctx: lr.ctx, lr: lr, src: r, size: size, startxref: sx, xrefStream: xrefStream}
+		d = &Doc{lr: lr, src: r, size: size, startxref: sx, xrefStream: xrefStream}
 		d.pages, err = d.countPages()
 	}
 	if err != nil && c.Err() == nil {
@@ -97,7 +96,7 @@ func Open(r Source, size int64) (d *Doc, err error) {
 		var ctx *model.Context
 		if ctx, err = pdfcpu.ReadWithContext(c, io.NewSectionReader(r, 0, size), config()); err == nil {
 			lr = &lazyReader{c: c, ctx: ctx, src: r, size: size, stms: map[int]*objStm{}}
-			d = &Doc{ctx: ctx, lr: lr, src: r, size: size, startxref: sx, xrefStream: ctx.Read.UsingXRefStreams}
+			d = &Doc{lr: lr, src: r, size: size, startxref: sx, xrefStream: ctx.Read.UsingXRefStreams}
 			if ctx.Encrypt != nil || ctx.XRefTable.Encrypt != nil {
 				return nil, ErrEncrypted
 			}
@@ -112,11 +111,10 @@ func Open(r Source, size int64) (d *Doc, err error) {
 	}
 	// objects parsed after Open are bounded by size, not by time
 	lr.c = context.Background()
-	ctx := d.ctx
-	for nr := range ctx.XRefTable.Table {
+	for nr := range d.xref().Table {
 		d.nextObj = max(d.nextObj, nr+1)
 	}
-	if s := ctx.XRefTable.Size; s != nil {
+	if s := d.xref().Size; s != nil {
 		d.nextObj = max(d.nextObj, *s)
 	}
 	return d, nil
@@ -225,6 +223,9 @@ func (d *Doc) XRefStream() bool { return d.xrefStream }
 // PageCount is the number of pages.
 func (d *Doc) PageCount() int { return d.pages }
 
+// xref is the document's cross-reference table, holding the objects parsed so far.
+func (d *Doc) xref() *model.XRefTable { return d.lr.ctx.XRefTable }
+
 // deref resolves an indirect reference, parsing the object on first use.
 func (d *Doc) deref(o types.Object) (types.Object, error) {
 	if ir, ok := o.(types.IndirectRef); ok {
@@ -232,7 +233,7 @@ func (d *Doc) deref(o types.Object) (types.Object, error) {
 			return nil, err
 		}
 	}
-	return d.ctx.XRefTable.Dereference(o)
+	return d.xref().Dereference(o)
 }
 
 func (d *Doc) dict(o types.Object) (types.Dict, error) {
@@ -251,7 +252,7 @@ func (d *Doc) dict(o types.Object) (types.Dict, error) {
 
 // catalog returns the catalog and its reference.
 func (d *Doc) catalog() (types.Dict, types.IndirectRef, error) {
-	root := d.ctx.XRefTable.Root
+	root := d.xref().Root
 	if root == nil {
 		return nil, types.IndirectRef{}, fmt.Errorf("%w: no catalog", ErrDamaged)
 	}

@@ -197,7 +197,7 @@ func subsections(nums []int) types.Array {
 }
 
 func (inc *Increment) trailer() (types.Dict, error) {
-	x := inc.d.ctx.XRefTable
+	x := inc.d.xref()
 	t := types.Dict{"Prev": types.Integer(inc.d.startxref)}
 	if x.Root == nil {
 		return nil, fmt.Errorf("%w: no catalog", ErrDamaged)

@@ -403,13 +403,11 @@ func xrefToken(br *bufio.Reader) (string, error) {
 // streamData reads and decodes a stream's data. The stream dictionary is a copy: its data is
 // not kept in the document's model.
 func (lr *lazyReader) streamData(sd *types.StreamDict) ([]byte, error) {
-	if sd.Raw == nil {
-		raw, err := lr.rawStream(sd)
-		if err != nil {
-			return nil, err
-		}
-		sd.Raw = raw
+	raw, err := lr.rawStream(sd)
+	if err != nil {
+		return nil, err
 	}
+	sd.Raw = raw
 	if err := sd.DecodeWithLimit(maxDecoded); err != nil {
 		return nil, err
 	}

@@ -18,7 +18,8 @@ import (
 // lazySamples adds to the samples a second revision of each (an incremental update).
 func lazySamples(t *testing.T) map[string]string {
 	out := samples(t)
-	for flavour, path := range samples(t) {
+	for _, flavour := range []string{"xref-table", "xref-stream"} {
+		path := out[flavour]
 		d, err := OpenFile(path)
 		if err != nil {
 			t.Fatal(err)
