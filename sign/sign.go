@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -80,16 +79,12 @@ func SignFile(in, out string, r Request) (*Result, error) {
 // signDoc signs an opened document into out, atomically (see fsutil.Replace); durable false
 // leaves syncing to the caller (fsutil.ReplaceUnsynced).
 func signDoc(doc *pdf.Doc, in, out string, r Request, durable bool) (res *Result, err error) {
-	src, err := doc.Original()
-	if err != nil {
-		return nil, err
-	}
 	replace := fsutil.Replace
 	if !durable {
 		replace = fsutil.ReplaceUnsynced
 	}
 	err = replace(out, 0o644, func(f *os.File) error {
-		res, err = Sign(doc, src, f, r)
+		res, err = Sign(doc, f, r)
 		return err
 	})
 	if err != nil {
@@ -98,16 +93,18 @@ func signDoc(doc *pdf.Doc, in, out string, r Request, durable bool) (res *Result
 	return res, nil
 }
 
-// Output is where a signed document is written: it is read back to hash and patched in place.
+// Output is where a signed document is written. A document read whole into memory is hashed
+// and signed there and written once; a larger one is read back from out to hash and its
+// signature patched in place.
 type Output interface {
 	io.Writer
 	io.ReaderAt
 	io.WriterAt
 }
 
-// Sign copies the original (src, positioned at its start) to out, appends the signature's
-// incremental update, and fills in the byte range and the CMS.
-func Sign(doc *pdf.Doc, src io.Reader, out Output, r Request) (*Result, error) {
+// Sign writes the original document to out followed by the signature's incremental update,
+// with the byte range and the CMS filled in.
+func Sign(doc *pdf.Doc, out Output, r Request) (*Result, error) {
 	if len(r.Chain) == 0 || r.Signer == nil {
 		return nil, errors.New("no signing key or certificate")
 	}
@@ -153,35 +150,77 @@ func Sign(doc *pdf.Doc, src io.Reader, out Output, r Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n, err := io.Copy(out, src); err != nil {
-		return nil, err
-	} else if n != doc.Size() {
-		return nil, fmt.Errorf("copied %d bytes of %d", n, doc.Size())
-	}
-	if _, err := w.WriteTo(out); err != nil {
-		return nil, err
-	}
-	total := doc.Size() + int64(len(w.Bytes))
-	// Locate the placeholders inside the signature object.
-	objAt := w.Offsets[sig.Num] - doc.Size()
+	// Locate the placeholders inside the signature object and fill in the byte range: it
+	// depends only on sizes, so it is written with the increment.
+	inc0 := doc.Size()
+	objAt := w.Offsets[sig.Num] - inc0
 	body := w.Bytes[objAt:]
 	brAt := bytes.Index(body, []byte(byteRangePlaceholder))
 	ctAt := bytes.Index(body, []byte("/Contents <"))
 	if brAt < 0 || ctAt < 0 {
 		return nil, errors.New("signature placeholders not found")
 	}
-	contentsStart := doc.Size() + objAt + int64(ctAt) + int64(len("/Contents "))
+	total := inc0 + int64(len(w.Bytes))
+	contentsStart := inc0 + objAt + int64(ctAt) + int64(len("/Contents "))
 	contentsEnd := contentsStart + 2 + int64(2*r.ContentsSize)
 	br := [4]int64{0, contentsStart, contentsEnd, total - contentsEnd}
 	brText := fmt.Sprintf("[0 %d %d %d]", br[1], br[2], br[3])
-	brText += strings.Repeat(" ", len(byteRangePlaceholder)-len(brText))
-	if _, err := out.WriteAt([]byte(brText), doc.Size()+objAt+int64(brAt)); err != nil {
-		return nil, err
+	copy(body[brAt:], brText+strings.Repeat(" ", len(byteRangePlaceholder)-len(brText)))
+	hexAt := w.Bytes[contentsStart+1-inc0 : contentsEnd-1-inc0]
+
+	sign := func(digest []byte) error {
+		cms, err := r.cms(digest)
+		if err != nil {
+			return err
+		}
+		return putHex(hexAt, cms)
 	}
-	digest, err := hashRanges(out, r.Hash, br)
-	if err != nil {
-		return nil, err
+	if mem := doc.Bytes(); mem != nil {
+		// The whole document is in memory: hash and sign there, then write it once.
+		d := r.Hash.New()
+		d.Write(mem)
+		d.Write(w.Bytes[:contentsStart-inc0])
+		d.Write(w.Bytes[contentsEnd-inc0:])
+		if err := sign(d.Sum(nil)); err != nil {
+			return nil, err
+		}
+		if _, err := out.Write(mem); err != nil {
+			return nil, err
+		}
+		if _, err := out.Write(w.Bytes); err != nil {
+			return nil, err
+		}
+	} else {
+		// A large document streams: copy it, append the increment, hash the written ranges
+		// back from the output and patch the signature into its place.
+		src, err := doc.Original()
+		if err != nil {
+			return nil, err
+		}
+		if n, err := io.Copy(out, src); err != nil {
+			return nil, err
+		} else if n != inc0 {
+			return nil, fmt.Errorf("copied %d bytes of %d", n, inc0)
+		}
+		if _, err := out.Write(w.Bytes); err != nil {
+			return nil, err
+		}
+		digest, err := hashRanges(out, r.Hash, br)
+		if err != nil {
+			return nil, err
+		}
+		if err := sign(digest); err != nil {
+			return nil, err
+		}
+		if _, err := out.WriteAt(hexAt, contentsStart+1); err != nil {
+			return nil, err
+		}
 	}
+	return &Result{Field: r.Field, ByteRange: br, Size: total}, nil
+}
+
+// cms makes the CMS SignedData over digest, with a signature timestamp when r has a TSA.
+func (r Request) cms(digest []byte) ([]byte, error) {
 	creq := cmsRequest{Signer: r.Signer, Chain: r.Chain, Hash: r.Hash, PSS: r.PSS, Digest: digest}
 	if r.TSA != nil {
 		creq.Unsigned = func(sig []byte) ([][]byte, error) {
@@ -196,25 +235,28 @@ func Sign(doc *pdf.Doc, src io.Reader, out Output, r Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(cms) > r.ContentsSize {
-		return nil, fmt.Errorf("the signature (%d bytes) does not fit the %d bytes reserved", len(cms), r.ContentsSize)
+	return cms, nil
+}
+
+// putHex writes data as upper-case hex digits at the start of dst (a /Contents placeholder of
+// zeros) or reports that it does not fit.
+func putHex(dst, data []byte) error {
+	if 2*len(data) > len(dst) {
+		return fmt.Errorf("the signature (%d bytes) does not fit the %d bytes reserved", len(data), len(dst)/2)
 	}
-	hx := make([]byte, 2*r.ContentsSize)
-	for i := range hx {
-		hx[i] = '0'
+	const digits = "0123456789ABCDEF"
+	for i, c := range data {
+		dst[2*i], dst[2*i+1] = digits[c>>4], digits[c&15]
 	}
-	hex.Encode(hx, cms)
-	if _, err := out.WriteAt(bytes.ToUpper(hx), contentsStart+1); err != nil {
-		return nil, err
-	}
-	return &Result{Field: r.Field, ByteRange: br, Size: total}, nil
+	return nil
 }
 
 // byteRangePlaceholder is wide enough for four offsets of files up to 9.9 GB.
 const byteRangePlaceholder = "[0 0000000000 0000000000 0000000000]"
 
 func sigDict(r Request) []byte {
-	var b strings.Builder
+	var b bytes.Buffer
+	b.Grow(2*r.ContentsSize + 512)
 	b.WriteString("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached")
 	fmt.Fprintf(&b, " /M %s", pdf.TextString(pdfDate(r.Time)).PDFString())
 	if r.Reason != "" {
@@ -226,9 +268,12 @@ func sigDict(r Request) []byte {
 	if r.DocMDP != 0 {
 		fmt.Fprintf(&b, " /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P %d /V /1.2 >> >>]", r.DocMDP)
 	}
-	b.WriteString(" /ByteRange " + byteRangePlaceholder)
-	b.WriteString(" /Contents <" + strings.Repeat("0", 2*r.ContentsSize) + "> >>")
-	return []byte(b.String())
+	b.WriteString(" /ByteRange " + byteRangePlaceholder + " /Contents <")
+	for range 2 * r.ContentsSize {
+		b.WriteByte('0')
+	}
+	b.WriteString("> >>")
+	return b.Bytes()
 }
 
 // pdfDate formats t as a PDF date with its offset: D:20260305084515+07'00'.

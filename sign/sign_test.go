@@ -125,16 +125,21 @@ func TestSignInvisible(t *testing.T) {
 		t.Run(string(alg), func(t *testing.T) {
 			fx := setup(t, alg)
 			for _, tc := range []struct {
-				name string
-				h    crypto.Hash
-				pss  bool
-			}{{"sha256", crypto.SHA256, false}, {"sha384", crypto.SHA384, false}, {"sha512", crypto.SHA512, false}, {"pss", crypto.SHA256, true}} {
+				name   string
+				h      crypto.Hash
+				pss    bool
+				stream bool // the document read from its file, not held in memory
+			}{{"sha256", crypto.SHA256, false, false}, {"sha384", crypto.SHA384, false, false}, {"sha512", crypto.SHA512, false, false},
+				{"pss", crypto.SHA256, true, false}, {"streamed", crypto.SHA256, false, true}} {
 				if tc.pss && alg != testpki.RSA {
 					continue
 				}
 				out := filepath.Join(fx.dir, tc.name+".pdf")
-				if _, err := SignFile(fx.doc, out, Request{Signer: fx.org, Chain: fx.org.Chain, Hash: tc.h, PSS: tc.pss,
-					Reason: "Phát hành văn bản", Location: "Hà Nội"}); err != nil {
+				req := Request{Signer: fx.org, Chain: fx.org.Chain, Hash: tc.h, PSS: tc.pss,
+					Reason: "Phát hành văn bản", Location: "Hà Nội"}
+				if tc.stream {
+					signStreamed(t, fx.doc, out, req)
+				} else if _, err := SignFile(fx.doc, out, req); err != nil {
 					t.Fatal(err)
 				}
 				mustValid(t, out, 1)
@@ -145,6 +150,33 @@ func TestSignInvisible(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// signStreamed signs a document opened from its file, the way documents over 4 MB are: hashed
+// back from the output and the signature patched in place.
+func signStreamed(t *testing.T, in, out string, req Request) {
+	t.Helper()
+	f, err := os.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	doc, err := pdf.Open(f, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Bytes() != nil {
+		t.Fatal("the document is held in memory")
+	}
+	o, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if _, err := Sign(doc, o, req); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -2,8 +2,13 @@
 package fsutil
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // WriteFileAtomic writes data to path so that path holds either its old content or all of
@@ -31,7 +36,7 @@ func ReplaceUnsynced(path string, perm os.FileMode, write func(f *os.File) error
 
 func replace(path string, perm os.FileMode, durable bool, write func(f *os.File) error) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	f, err := createTemp(dir, "."+filepath.Base(path)+".tmp-", perm)
 	if err != nil {
 		return err
 	}
@@ -42,9 +47,6 @@ func replace(path string, perm os.FileMode, durable bool, write func(f *os.File)
 		}
 	}()
 	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Chmod(perm); err != nil {
 		return err
 	}
 	if durable {
@@ -65,4 +67,17 @@ func replace(path string, perm os.FileMode, durable bool, write func(f *os.File)
 		}
 	}
 	return nil
+}
+
+// createTemp creates a new file named prefix and a random suffix in dir, with perm (less the
+// umask) from the start: os.CreateTemp's 0600 would need a chmod, a second change of the inode.
+func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
+	for range 100 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("no free temporary name in %s", dir)
 }

@@ -47,6 +47,7 @@ func config() *model.Configuration {
 type Doc struct {
 	lr         *lazyReader // the document's objects: parsed on first use; reads stream data
 	src        Source      // what the document was parsed from
+	mem        []byte      // the original bytes, when OpenFile read the whole file
 	closer     io.Closer   // the file OpenFile opened
 	size       int64       // bytes of the original
 	startxref  int64       // offset of the last cross-reference section
@@ -137,7 +138,12 @@ func OpenFile(path string) (*Doc, error) {
 		if err != nil {
 			return nil, err
 		}
-		return Open(bytes.NewReader(data), size)
+		d, err := Open(bytes.NewReader(data), size)
+		if err != nil {
+			return nil, err
+		}
+		d.mem = data
+		return d, nil
 	}
 	d, err := Open(f, size)
 	if err != nil {
@@ -165,6 +171,11 @@ func (d *Doc) Original() (io.Reader, error) {
 	}
 	return io.LimitReader(d.src, d.size), nil
 }
+
+// Bytes returns the original bytes when the whole document is in memory (OpenFile reads files
+// up to 4 MB at once), or nil: then Original streams them from the file. They must not be
+// modified.
+func (d *Doc) Bytes() []byte { return d.mem }
 
 // streamData returns the decoded data of a stream object, read from the document.
 func (d *Doc) streamData(o types.Object) ([]byte, error) {

@@ -124,11 +124,14 @@ func (inc *Increment) Bytes() (*Written, error) {
 	}
 	base := inc.d.size
 	var b bytes.Buffer
-	b.WriteString("\n") // the original may end without an end-of-line after %%EOF
 	nums := make([]int, 0, len(inc.bodies))
-	for n := range inc.bodies {
+	size := 1024 // the cross-reference section and the trailer, for a few objects
+	for n, body := range inc.bodies {
 		nums = append(nums, n)
+		size += len(body) + 64
 	}
+	b.Grow(size)
+	b.WriteString("\n") // the original may end without an end-of-line after %%EOF
 	sort.Ints(nums)
 	w := &Written{Offsets: map[int]int64{}}
 	for _, n := range nums {
