@@ -34,10 +34,10 @@ var Roles = []Role{RoleApprover, RoleIssuer, RoleAttachment, RoleCopy, RolePlain
 
 // Field names vbdt gives the approver's fields, so that the clerk's stamp finds them.
 const (
-	NumberField   = "vbdt.so"   // Số: 15/QĐ-UBND
-	DateField     = "vbdt.ngay" // Hà Nội, ngày 05 tháng 01 năm 2026
-	ApproverField = "vbdt.approver"
-	IssuerField   = "vbdt.issuer"
+	NumberField   = "vbdt_so"   // Số: 15/QĐ-UBND
+	DateField     = "vbdt_ngay" // Hà Nội, ngày 05 tháng 01 năm 2026
+	ApproverField = "vbdt_approver"
+	IssuerField   = "vbdt_issuer"
 )
 
 const mm = 72 / 25.4
@@ -64,6 +64,7 @@ type Appearance struct {
 	// CopyForm is SAO Y, SAO LỤC or TRÍCH SAO and CopyAgency the copying agency (copy).
 	CopyForm, CopyAgency string
 	Visible              bool // plain: visible
+	Certify              int  // plain: certify with this DocMDP permission (1, 2 or 3; 0: an approval signature)
 	Time                 time.Time
 }
 
@@ -109,9 +110,10 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 		}
 		r.Field = ApproverField
 		r.Visible = &Placement{Page: page, Rect: rect, Drawing: pdf.Drawing{Images: []pdf.PlacedImage{{Image: a.Image, At: fit(a.Image, rect)}}}}
-		top := box.Y2
-		numberRect := placeholder(doc, a.NumberRect, pdf.Rect{X1: 20 * mm, Y1: top - 44.5*mm, X2: 90 * mm, Y2: top - 36.5*mm}, 150, "số:")
-		dateRect := placeholder(doc, a.DateRect, pdf.Rect{X1: 100 * mm, Y1: top - 44.5*mm, X2: 195 * mm, Y2: top - 36.5*mm}, 240, "ngày", "tháng", "năm")
+		numberRect, dateRect, err := headerRects(doc, a.NumberRect, a.DateRect)
+		if err != nil {
+			return err
+		}
 		r.TextFields = []pdf.TextField{
 			{Name: NumberField, Page: 1, Rect: numberRect, Size: 13},
 			{Name: DateField, Page: 1, Rect: dateRect, Size: 13},
@@ -173,8 +175,9 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 		}
 		r.Visible = &Placement{Page: 1, Rect: rect, Drawing: drawing}
 	case RolePlain:
+		r.DocMDP = a.Certify
 		if !a.Visible {
-			return nil
+			break
 		}
 		rect := defaultRect(a.Rect, pdf.Rect{X1: box.X2 - 245, Y1: 60, X2: box.X2 - 45, Y2: 130})
 		d := pdf.Drawing{Font: a.Font}
@@ -187,6 +190,18 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 		r.Visible = &Placement{Page: page, Rect: rect, Drawing: d}
 	default:
 		return fmt.Errorf("unknown role %q", a.Role)
+	}
+	if r.DocMDP != 0 {
+		if r.DocMDP < 1 || r.DocMDP > 3 {
+			return fmt.Errorf("DocMDP permission %d: use 1 (no changes), 2 (form filling and signing) or 3 (also annotations)", r.DocMDP)
+		}
+		sigs, err := doc.Signatures()
+		if err != nil {
+			return err
+		}
+		if len(sigs) > 0 {
+			return fmt.Errorf("the document is already signed (%s): only its first signature may certify it", sigs[0].Field)
+		}
 	}
 	return nil
 }
@@ -275,6 +290,18 @@ func approverByAnchor(doc *pdf.Doc, page int, anchor string) (pdf.Rect, bool) {
 	}
 	cx, w := (name.X1+name.X2)/2, 170.0
 	return pdf.Rect{X1: cx - w/2, Y1: y1, X2: cx + w/2, Y2: y2}, true
+}
+
+// headerRects places the number and the date on page 1: over the "Số: …" and "ngày … tháng …
+// năm …" placeholders when found, else where Decree 30's layout puts them (unless given).
+func headerRects(doc *pdf.Doc, number, date *pdf.Rect) (pdf.Rect, pdf.Rect, error) {
+	box, err := doc.PageBox(1)
+	if err != nil {
+		return pdf.Rect{}, pdf.Rect{}, err
+	}
+	top := box.Y2
+	return placeholder(doc, number, pdf.Rect{X1: 20 * mm, Y1: top - 44.5*mm, X2: 90 * mm, Y2: top - 36.5*mm}, 150, "số:"),
+		placeholder(doc, date, pdf.Rect{X1: 100 * mm, Y1: top - 44.5*mm, X2: 195 * mm, Y2: top - 36.5*mm}, 240, "ngày", "tháng", "năm"), nil
 }
 
 // placeholder places a field over the first run on page 1 containing parts, at least width

@@ -86,7 +86,7 @@ func render(t *testing.T, path string, dpi int) *image.RGBA {
 	t.Helper()
 	testenv.NeedTools(t, "pdftoppm")
 	prefix := filepath.Join(t.TempDir(), "page")
-	if out, err := exec.Command("pdftoppm", "-r", itoa3(dpi), "-png", "-singlefile", path, prefix).CombinedOutput(); err != nil {
+	if out, err := exec.Command("pdftoppm", "-r", strconv.Itoa(dpi), "-png", "-singlefile", path, prefix).CombinedOutput(); err != nil {
 		t.Fatalf("pdftoppm: %v %s", err, out)
 	}
 	f, _ := os.Open(prefix + ".png")
@@ -103,8 +103,6 @@ func render(t *testing.T, path string, dpi int) *image.RGBA {
 	}
 	return rgba
 }
-
-func itoa3(n int) string { return strconv.Itoa(n) }
 
 // count counts pixels in a PDF rectangle (points) that match.
 func count(img *image.RGBA, r pdf.Rect, pageH float64, dpi int, match func(r, g, b uint8) bool) int {

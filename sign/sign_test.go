@@ -6,8 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,23 +83,39 @@ func pdfsig(t *testing.T, path string) string {
 
 func mustValid(t *testing.T, path string, sigs int) {
 	t.Helper()
+	mustValidBy(t, path, sigs, true)
+}
+
+// mustValidBy checks with pdfsig, qpdf and vbdt's own check, and with pdfcpu unless told not to:
+// pdfcpu v0.15.0 fails on any document that has an unsigned signature field ("signature field
+// dict entry V: missing signature dict reference"), which a number stamped as new fields is.
+func mustValidBy(t *testing.T, path string, sigs int, withPdfcpu bool) {
+	t.Helper()
 	out := pdfsig(t, path)
 	if n := strings.Count(out, "Signature Validation: Signature is Valid."); n != sigs {
 		t.Fatalf("pdfsig: %d valid signatures, want %d:\n%s", n, sigs, out)
 	}
-	if !regexp.MustCompile(`(?s)Signature #` + itoa(sigs) + `:.*Total document signed`).MatchString(out) {
+	var signed []string // pdfsig's blocks of signed fields (it lists unsigned ones too)
+	for _, block := range strings.Split(out, "Signature #")[1:] {
+		if !strings.Contains(block, "form field is not signed") {
+			signed = append(signed, block)
+		}
+	}
+	if len(signed) != sigs || !strings.Contains(signed[sigs-1], "- Total document signed") {
 		t.Fatalf("pdfsig: the last signature does not cover the whole document:\n%s", out)
 	}
 	if out, err := exec.Command("qpdf", "--check", path).CombinedOutput(); err != nil {
 		t.Fatalf("qpdf --check: %v\n%s", err, out)
 	}
-	verdicts, err := pdf.PdfcpuSignatures(path)
-	if err != nil || len(verdicts) != sigs {
-		t.Fatalf("pdfcpu: %d verdicts, %v", len(verdicts), err)
-	}
-	for i, v := range verdicts {
-		if !v.Intact {
-			t.Fatalf("pdfcpu: signature %d: %s %v", i+1, v.Status, v.Problems)
+	if withPdfcpu {
+		verdicts, err := pdf.PdfcpuSignatures(path)
+		if err != nil || len(verdicts) != sigs {
+			t.Fatalf("pdfcpu: %d verdicts, %v", len(verdicts), err)
+		}
+		for i, v := range verdicts {
+			if !v.Intact {
+				t.Fatalf("pdfcpu: signature %d: %s %v", i+1, v.Status, v.Problems)
+			}
 		}
 	}
 	checks, err := CheckFile(path)
@@ -117,8 +131,6 @@ func mustValid(t *testing.T, path string, sigs int) {
 		t.Fatalf("checks %+v", checks)
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestSignInvisible(t *testing.T) {
 	for _, alg := range testpki.Algs {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -175,9 +176,9 @@ func (o *issueOptions) addFlags(cmd *cobra.Command) {
 
 type stampOptions struct {
 	issueOptions
-	existing, output string
-	year             int
-	inPlace          bool
+	existing, output, font, numberRect, dateRect string
+	year                                         int
+	inPlace                                      bool
 }
 
 func (a *app) newNumberStampCmd() *cobra.Command {
@@ -193,8 +194,12 @@ DocMDP P=2 certification permits, appended as an incremental update. Afterwards 
 signature is checked again; if one no longer verifies, nothing is written. The numbered
 document's SHA-256 is recorded in the register.
 
-A PDF without these fields is refused with the reason: its number must be issued before the
-approver signs.` + exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitRegister, ui.ExitUsage),
+A PDF without these fields (signed by another tool, or not signed) gets the least intrusive
+change its signatures permit: two new visible signature fields, left unsigned, that show the
+number and the date over the "Số: …" and "ngày … tháng … năm …" placeholders of page 1 (else
+--number-rect and --date-rect, else where Decree 30 puts them). Approval signatures and
+certifications with P=2 or P=3 permit new signature fields; a certification with P=1 permits
+no change, and such a document is refused with the reason before any number is taken.` + exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitRegister, ui.ExitUsage),
 		Example: `  $ vbdt number stamp qd-approved.pdf --type QĐ --subject "Về việc ban hành Quy chế làm việc" -o qd-numbered.pdf
   $ vbdt number stamp qd-approved.pdf --number 15 --in-place`,
 		Args: args(cobra.ExactArgs(1)),
@@ -205,6 +210,9 @@ approver signs.` + exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitRegister, ui.Exi
 	cmd.Flags().IntVar(&o.year, "year", 0, "with --number: its year (default this year)")
 	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write the numbered document here")
 	cmd.Flags().BoolVar(&o.inPlace, "in-place", false, "replace DOC.pdf atomically")
+	cmd.Flags().StringVar(&o.font, "font", "", "without the approver's fields: TrueType font of the number (default appearance.font, Times New Roman, Liberation Serif)")
+	cmd.Flags().StringVar(&o.numberRect, "number-rect", "", "without the approver's fields: where the number goes on page 1, x1,y1,x2,y2 in points")
+	cmd.Flags().StringVar(&o.dateRect, "date-rect", "", "without the approver's fields: where the date goes on page 1, x1,y1,x2,y2 in points")
 	return cmd
 }
 
@@ -220,11 +228,19 @@ func (a *app) runStamp(ctx context.Context, o *stampOptions, in string) error {
 	case o.existing == "" && (o.docType == "" || o.subject == ""):
 		return usageErrorf("give --type and --subject for a new number, or --number for an issued one")
 	}
+	req := sign.StampRequest{In: in, Out: out}
+	var err error
+	if req.NumberRect, err = parseRect(o.numberRect); err != nil {
+		return err
+	}
+	if req.DateRect, err = parseRect(o.dateRect); err != nil {
+		return err
+	}
 	doc, err := pdf.OpenFile(in)
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
-	err = sign.CanStamp(doc) // before a number is taken
+	method, err := sign.PlanStamp(doc) // before a number is taken
 	doc.Close()
 	if err != nil {
 		return usageErrorf("%s: %v", in, err)
@@ -234,6 +250,11 @@ func (a *app) runStamp(ctx context.Context, o *stampOptions, in string) error {
 		return err
 	}
 	defer n.store.Close()
+	if method == sign.StampNewFields {
+		if req.Font, err = loadFont(cmp.Or(o.font, n.cfg.Appearance.Font)); err != nil {
+			return err
+		}
+	}
 	var e register.Entry
 	if o.existing != "" {
 		ro := refOptions{series: o.series, year: o.year}
@@ -252,7 +273,8 @@ func (a *app) runStamp(ctx context.Context, o *stampOptions, in string) error {
 	}
 	day, _ := time.ParseInLocation("2006-01-02", e.Date, n.loc)
 	dateLine := number.DateLine(n.cfg.Agency.Place, day)
-	res, err := sign.Stamp(in, out, "Số: "+e.Code, dateLine)
+	req.NumberLine, req.DateLine = "Số: "+e.Code, dateLine
+	res, err := sign.Stamp(req)
 	if err != nil {
 		return fmt.Errorf("%w (the number %s stays registered: void it with vbdt number void if it will not be used)", err, e.Code)
 	}
@@ -261,10 +283,10 @@ func (a *app) runStamp(ctx context.Context, o *stampOptions, in string) error {
 		return err
 	}
 	if a.ui.JSON {
-		a.ui.Emit("item", ui.Record{"code": e.Code, "date_line": dateLine, "output": out, "doc_hash": res.Hash, "signatures": res.Checks})
+		a.ui.Emit("item", ui.Record{"code": e.Code, "date_line": dateLine, "output": out, "method": res.Method, "doc_hash": res.Hash, "signatures": res.Checks})
 		return nil
 	}
-	a.ui.Fields([][2]string{{"Số", e.Code}, {"Date line", dateLine}, {"Output", out}, {"SHA-256", res.Hash}})
+	a.ui.Fields([][2]string{{"Số", e.Code}, {"Date line", dateLine}, {"Written as", string(res.Method)}, {"Output", out}, {"SHA-256", res.Hash}})
 	for _, c := range res.Checks {
 		a.ui.Infof("signature %s by %s: still intact", c.Field, c.Signer)
 	}

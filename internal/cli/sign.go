@@ -27,7 +27,7 @@ type signOptions struct {
 	keyAccessOptions
 	key, role, rect, image, seal, sealSize, numberRect, dateRect, code, copyForm, copyAgency string
 	hash, reason, location, output, outDir, journal, shard, font, tsa                        string
-	page, jobs                                                                               int
+	page, jobs, certify                                                                      int
 	visible, inPlace, pss, fromRegister                                                      bool
 	stamp                                                                                    issueOptions
 	anchor                                                                                   string
@@ -53,7 +53,8 @@ Roles (Decree 30/2020/NĐ-CP, Appendix I):
               at the top right of page 1
   copy        the organization on an electronic copy: --copy-form (SAO Y, SAO LỤC, TRÍCH SAO),
               --copy-agency and the signing time at the top right of page 1
-  plain       outside the Decree 30 flow, invisible unless --visible
+  plain       outside the Decree 30 flow, invisible unless --visible; an approval signature,
+              or with --certify P the document's certification (its first signature)
 
 INPUT is a file, a folder (its *.pdf, recursively), a glob, or - for a list of paths on stdin.
 One input may go to -o FILE; many go to --out DIR (same relative paths) or --in-place (each
@@ -78,6 +79,7 @@ For N machines sharing a backlog, e.g. a Kubernetes Indexed Job of N completions
 	f.StringVar(&o.key, "key", "", "signing key: a URI (file:…, pkcs11:…) or a key profile of vbdt.yaml")
 	f.StringVar(&o.role, "role", "plain", "approver, issuer, attachment, copy or plain")
 	f.BoolVar(&o.visible, "visible", false, "plain role: show the signature")
+	f.IntVar(&o.certify, "certify", 0, "plain role: certify the unsigned document, DocMDP 1 (no changes), 2 (form filling, signing) or 3 (also annotations)")
 	f.IntVar(&o.page, "page", 0, "page of the signature (default: the role's)")
 	f.StringVar(&o.rect, "rect", "", "signature rectangle in points from the bottom left: x1,y1,x2,y2")
 	f.StringVar(&o.image, "image", "", "approver's signature image, PNG with transparency (default appearance.signature_image)")
@@ -108,6 +110,16 @@ For N machines sharing a backlog, e.g. a Kubernetes Indexed Job of N completions
 	o.keyAccessOptions.addFlags(cmd)
 	cmd.MarkFlagRequired("key")
 	return cmd
+}
+
+// loadFont loads the named TrueType font (a path or a family; empty: Times New Roman, else
+// Liberation Serif) for text in appearances.
+func loadFont(name string) (*pdf.Font, error) {
+	face, err := fonts.Find(name)
+	if err != nil {
+		return nil, err
+	}
+	return pdf.LoadFont(face.Regular)
 }
 
 func parseRect(s string) (*pdf.Rect, error) {
@@ -341,7 +353,13 @@ func (a *app) signAppearance(o *signOptions, role sign.Role) (sign.Appearance, e
 	if err != nil {
 		return sign.Appearance{}, err
 	}
-	ap := sign.Appearance{Role: role, Page: o.page, Visible: o.visible, Code: o.code, CopyForm: o.copyForm, CopyAgency: o.copyAgency, Anchor: o.anchor}
+	switch {
+	case o.certify != 0 && role != sign.RolePlain:
+		return sign.Appearance{}, usageErrorf("--certify is for the plain role (the approver always certifies with P=2)")
+	case o.certify < 0 || o.certify > 3:
+		return sign.Appearance{}, usageErrorf("--certify %d: use 1, 2 or 3", o.certify)
+	}
+	ap := sign.Appearance{Role: role, Page: o.page, Visible: o.visible, Certify: o.certify, Code: o.code, CopyForm: o.copyForm, CopyAgency: o.copyAgency, Anchor: o.anchor}
 	if ap.CopyAgency == "" {
 		ap.CopyAgency = cfg.Agency.Name
 	}
@@ -373,11 +391,7 @@ func (a *app) signAppearance(o *signOptions, role sign.Role) (sign.Appearance, e
 		}
 	}
 	if role != sign.RoleIssuer && (role != sign.RolePlain || o.visible) {
-		face, err := fonts.Find(cmp.Or(o.font, cfg.Appearance.Font))
-		if err != nil {
-			return ap, err
-		}
-		if ap.Font, err = pdf.LoadFont(face.Regular); err != nil {
+		if ap.Font, err = loadFont(cmp.Or(o.font, cfg.Appearance.Font)); err != nil {
 			return ap, err
 		}
 	}

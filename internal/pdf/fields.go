@@ -20,8 +20,22 @@ type SignatureField struct {
 // AddSignature adds a signature field whose value is the signature dictionary sig (reserved
 // with Reserve and given its body with Put).
 func (inc *Increment) AddSignature(f SignatureField, sig Ref) error {
+	return inc.addSignatureField(f, &sig)
+}
+
+// AddUnsignedSignature adds a visible signature field that is not signed: its appearance
+// shows on the page (the clerk's number on a document whose signatures permit only new
+// signature fields), and nothing else of the document changes.
+func (inc *Increment) AddUnsignedSignature(f SignatureField) error {
+	return inc.addSignatureField(f, nil)
+}
+
+func (inc *Increment) addSignatureField(f SignatureField, sig *Ref) error {
 	field := types.Dict{"Type": types.Name("Annot"), "Subtype": types.Name("Widget"), "FT": types.Name("Sig"),
-		"T": TextString(f.Name), "V": sig.ref(), "F": types.Integer(132), "Rect": rectArray(f.Rect)} // print, locked
+		"T": TextString(f.Name), "F": types.Integer(132), "Rect": rectArray(f.Rect)} // print, locked
+	if sig != nil {
+		field["V"] = sig.ref()
+	}
 	ap, err := inc.formXObject(f.Appearance, f.Rect.Width(), f.Rect.Height(), nil)
 	if err != nil {
 		return err
@@ -30,11 +44,13 @@ func (inc *Increment) AddSignature(f SignatureField, sig Ref) error {
 	if _, err := inc.addField(f.Page, field); err != nil {
 		return err
 	}
-	af, err := inc.acroForm()
-	if err != nil {
-		return err
+	if sig != nil {
+		af, err := inc.acroForm()
+		if err != nil {
+			return err
+		}
+		af["SigFlags"] = types.Integer(3) // signatures exist; append only
 	}
-	af["SigFlags"] = types.Integer(3) // signatures exist; append only
 	return nil
 }
 
@@ -215,13 +231,7 @@ func (inc *Increment) FillText(name, value string) error {
 		if err != nil {
 			return err
 		}
-		size := 12.0
-		h := f.Rect.Height()
-		if h > 0 && h < 16 {
-			size = h * 0.75
-		}
-		ap, err := inc.formXObject(Drawing{Opaque: true, Font: font, Texts: []PlacedText{{Text: value, X: 1, Y: (h - size*0.7) / 2, Size: size}}},
-			f.Rect.Width(), h, &fontRef)
+		ap, err := inc.formXObject(Line(font, value, f.Rect), f.Rect.Width(), f.Rect.Height(), &fontRef)
 		if err != nil {
 			return err
 		}

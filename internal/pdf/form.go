@@ -31,6 +31,16 @@ type PlacedText struct {
 	Size float64
 }
 
+// Line draws one line of text in a box of r's size, opaque (it covers the placeholder beneath),
+// left-aligned and vertically centred: 12 pt, or less in a box under 16 pt high.
+func Line(font *Font, text string, r Rect) Drawing {
+	size, h := 12.0, r.Height()
+	if h > 0 && h < 16 {
+		size = h * 0.75
+	}
+	return Drawing{Opaque: true, Font: font, Texts: []PlacedText{{Text: text, X: 1, Y: (h - size*0.7) / 2, Size: size}}}
+}
+
 // formXObject writes a drawing of size w×h as a Form XObject. fontRef, when set, is an
 // already embedded font to use instead of embedding d.Font again.
 func (inc *Increment) formXObject(d Drawing, w, h float64, fontRef *Ref) (Ref, error) {
