@@ -269,9 +269,11 @@ func sigDict(r Request) []byte {
 		fmt.Fprintf(&b, " /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P %d /V /1.2 >> >>]", r.DocMDP)
 	}
 	b.WriteString(" /ByteRange " + byteRangePlaceholder + " /Contents <")
-	for range 2 * r.ContentsSize {
-		b.WriteByte('0')
+	zeros := b.AvailableBuffer()[:2*r.ContentsSize]
+	for i := range zeros {
+		zeros[i] = '0'
 	}
+	b.Write(zeros)
 	b.WriteString("> >>")
 	return b.Bytes()
 }
