@@ -2,6 +2,8 @@ package sign
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"slices"
 
 	"github.com/vbdt/vbdt/internal/pdf"
@@ -38,15 +40,25 @@ var (
 // the form only through new fields. Anything else (page contents, resources, other objects) is
 // an "other change", which DocMDP P=1 and P=2 forbid.
 func AnalyzeChanges(path string) ([]ChangeReport, error) {
-	checks, err := CheckFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	return analyzeChanges(path, checks)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	checks, err := CheckReader(f, fi.Size())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return analyzeChanges(f, fi.Size(), checks)
 }
 
-// analyzeChanges judges the changes after each signature whose integrity checks are given.
-func analyzeChanges(path string, checks []Check) ([]ChangeReport, error) {
+// analyzeChanges judges the changes after each signature, whose integrity checks are given, of
+// the document of size bytes in f.
+func analyzeChanges(f io.ReaderAt, size int64, checks []Check) ([]ChangeReport, error) {
 	var out []ChangeReport
 	for _, c := range checks {
 		r := ChangeReport{Field: c.Field, Worst: ModNone}
@@ -60,7 +72,7 @@ func analyzeChanges(path string, checks []Check) ([]ChangeReport, error) {
 			out = append(out, r)
 			continue
 		}
-		changes, err := pdf.Changes(path, c.SignedSize)
+		changes, err := pdf.Changes(f, size, c.SignedSize)
 		if err != nil {
 			return nil, err
 		}

@@ -160,7 +160,8 @@ func Stamp(req StampRequest) (*StampResult, error) {
 		if _, err := mw.Write(w.Bytes); err != nil {
 			return err
 		}
-		if checks, err = CheckFile(f.Name()); err != nil {
+		size := doc.Size() + int64(len(w.Bytes))
+		if checks, err = CheckReader(f, size); err != nil {
 			return err
 		}
 		for _, c := range checks {
@@ -168,7 +169,7 @@ func Stamp(req StampRequest) (*StampResult, error) {
 				return fmt.Errorf("after numbering, signature %s no longer verifies (%s): nothing was written", c.Field, c.Problem)
 			}
 		}
-		reports, err := analyzeChanges(f.Name(), checks)
+		reports, err := analyzeChanges(f, size, checks)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"time"
 
@@ -44,9 +45,18 @@ func CheckFile(path string) ([]Check, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := pdf.Open(f, fi.Size())
+	checks, err := CheckReader(f, fi.Size())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return checks, nil
+}
+
+// CheckReader checks the integrity of every signature of the PDF of size bytes in r.
+func CheckReader(r io.ReaderAt, size int64) ([]Check, error) {
+	doc, err := pdf.Open(io.NewSectionReader(r, 0, size), size)
+	if err != nil {
+		return nil, err
 	}
 	sigs, err := doc.Signatures()
 	if err != nil {
@@ -55,7 +65,7 @@ func CheckFile(path string) ([]Check, error) {
 	var out []Check
 	for _, s := range sigs {
 		c := Check{Field: s.Field, DocMDP: s.DocMDP}
-		if err := checkOne(f, fi.Size(), s, &c); err != nil {
+		if err := checkOne(r, size, s, &c); err != nil {
 			c.Problem = err.Error()
 		} else {
 			c.Intact = true
@@ -94,7 +104,7 @@ type attr struct {
 	Values asn1.RawValue `asn1:"set"`
 }
 
-func checkOne(f *os.File, size int64, s pdf.Signature, c *Check) error {
+func checkOne(f io.ReaderAt, size int64, s pdf.Signature, c *Check) error {
 	br := s.ByteRange
 	if len(br) != 4 || br[0] != 0 || br[1] <= 0 || br[2] <= br[1] || br[3] < 0 || br[2]+br[3] > size {
 		return fmt.Errorf("invalid /ByteRange %v", br)

@@ -211,13 +211,14 @@ numbering:
 `, abs, reg)
 }
 
-type demoPaths struct{ draft, approved, numbered, issued string }
+type demoPaths struct{ draft, approved, numbered, issued, foreign, foreignNumbered string }
 
 // demoDocuments drafts a decision and takes it through the approver's signature, the clerk's
 // number and the organization's signature, leaving each stage in dir.
 func (a *app) demoDocuments(dir string, token bool, step func(demoStep)) (demoPaths, error) {
 	p := demoPaths{draft: filepath.Join(dir, "1-du-thao.pdf"), approved: filepath.Join(dir, "2-da-ky-duyet.pdf"),
-		numbered: filepath.Join(dir, "3-da-cap-so.pdf"), issued: filepath.Join(dir, "4-ban-hanh.pdf")}
+		numbered: filepath.Join(dir, "3-da-cap-so.pdf"), issued: filepath.Join(dir, "4-ban-hanh.pdf"),
+		foreign: filepath.Join(dir, "5-ky-bang-cong-cu-khac.pdf"), foreignNumbered: filepath.Join(dir, "6-cong-cu-khac-da-cap-so.pdf")}
 	face, err := fonts.Find("")
 	if err != nil {
 		return p, err
@@ -273,6 +274,16 @@ func (a *app) demoDocuments(dir string, token bool, step func(demoStep)) (demoPa
 		artifacts: []string{p.issued}})
 	if err := signAs(orgKey, signOptions{role: "issuer", seal: sealPNG}, p.numbered, p.issued); err != nil {
 		return p, fmt.Errorf("demo: organization: %w", err)
+	}
+	step(demoStep{title: "A decision approved with another tool has no number fields: vbdt number stamp shows the number in two new, unsigned signature fields, which its approval signature permits",
+		artifacts: []string{p.foreign, p.foreignNumbered}})
+	if err := signAs(approverKey, signOptions{role: "plain"}, p.draft, p.foreign); err != nil {
+		return p, fmt.Errorf("demo: approval by another tool: %w", err)
+	}
+	if err := a.runStamp(context.Background(), &stampOptions{output: p.foreignNumbered, issueOptions: issueOptions{docType: "QĐ",
+		signer: "Nguyễn Văn Ấn (TEST)", subject: "Về việc thử nghiệm văn bản ký bằng công cụ khác (TEST)",
+		registerOptions: registerOptions{user: "văn thư (demo)"}}}, p.foreign); err != nil {
+		return p, fmt.Errorf("demo: numbering the other tool's document: %w", err)
 	}
 	return p, nil
 }

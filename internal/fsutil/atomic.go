@@ -34,40 +34,54 @@ func ReplaceUnsynced(path string, perm os.FileMode, write func(f *os.File) error
 	return replace(path, perm, false, write)
 }
 
-func replace(path string, perm os.FileMode, durable bool, write func(f *os.File) error) (err error) {
+func replace(path string, perm os.FileMode, durable bool, write func(f *os.File) error) error {
 	dir := filepath.Dir(path)
-	f, err := createTemp(dir, "."+filepath.Base(path)+".tmp-", perm)
+	if done, err := replaceUnnamed(dir, path, perm, durable, write); done {
+		return err
+	}
+	return replaceNamed(dir, path, perm, durable, write)
+}
+
+// replaceNamed writes a temporary file beside path and renames it over path.
+func replaceNamed(dir, path string, perm os.FileMode, durable bool, write func(f *os.File) error) error {
+	f, err := createTemp(dir, tempPrefix(path), perm)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = write(f); err != nil {
+	if err := finish(f, durable, write); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		os.Remove(f.Name())
 		return err
 	}
 	if durable {
-		if err = f.Sync(); err != nil {
-			return err
-		}
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	if durable {
-		if d, err := os.Open(dir); err == nil {
-			d.Sync()
-			d.Close()
-		}
+		syncDir(dir)
 	}
 	return nil
 }
+
+// finish writes f, syncs it when durable, and closes it.
+func finish(f *os.File, durable bool, write func(f *os.File) error) error {
+	err := write(f)
+	if err == nil && durable {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
 
 // createTemp creates a new file named prefix and a random suffix in dir, with perm (less the
 // umask) from the start: os.CreateTemp's 0600 would need a chmod, a second change of the inode.

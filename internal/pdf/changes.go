@@ -18,14 +18,10 @@ type Change struct {
 	Field string   // /T of a changed field
 }
 
-// Changes lists the objects added or changed after the revision that ends at size bytes (a
-// signature's signed size), comparing what both revisions resolve each object number to.
-func Changes(path string, size int64) ([]Change, error) {
-	f, total, err := openSized(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
+// Changes lists the objects added or changed, in the document of total bytes in f, after the
+// revision that ends at size bytes (a signature's signed size), comparing what both revisions
+// resolve each object number to.
+func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 	before, err := Open(io.NewSectionReader(f, 0, size), size)
 	if err != nil {
 		return nil, err
