@@ -8,12 +8,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 	"time"
 
-	"github.com/vbdt/vbdt/internal/fsutil"
 	"github.com/vbdt/vbdt/internal/pdf"
 )
 
@@ -118,42 +116,7 @@ func (b *Batch) Run(ctx context.Context, jobs []Job) (Summary, error) {
 	}
 	queue := make(chan Job)
 	var mu sync.Mutex
-	// New outputs are written unsynced and made durable a group at a time (one syncfs), before
-	// their journal lines: a power cut loses only files the journal does not claim. A flusher
-	// goroutine does this while the workers go on signing.
-	var pending []Job
-	var flushErr error
-	groups := make(chan []Job, 1)
-	flushed := make(chan struct{})
-	go func() {
-		defer close(flushed)
-		for g := range groups {
-			if flushErr != nil {
-				continue
-			}
-			if err := fsutil.SyncDirs(outDirs(g)...); err != nil {
-				flushErr = fmt.Errorf("making the signed files durable: %w", err)
-				continue
-			}
-			if journal != nil {
-				var lines []byte
-				for _, j := range g {
-					line, _ := json.Marshal(journalLine{Job: j, At: time.Now()})
-					lines = append(append(lines, line...), '\n')
-				}
-				journal.Write(lines)
-				journal.Sync()
-			}
-		}
-	}()
-	finish := func() error {
-		if len(pending) > 0 {
-			groups <- pending
-		}
-		close(groups)
-		<-flushed
-		return flushErr
-	}
+	fl := newFlusher(journal)
 	record := func(r JobResult) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -164,11 +127,7 @@ func (b *Batch) Run(ctx context.Context, jobs []Job) (Summary, error) {
 			sum.Skipped++
 		default:
 			sum.Signed++
-			pending = append(pending, r.Job)
-			if len(pending) >= syncGroup {
-				groups <- pending
-				pending = nil
-			}
+			fl.add(r.Job)
 		}
 		if b.OnResult != nil {
 			b.OnResult(r)
@@ -190,30 +149,14 @@ func (b *Batch) Run(ctx context.Context, jobs []Job) (Summary, error) {
 		case <-ctx.Done():
 			close(queue)
 			wg.Wait()
-			finish()
+			fl.close()
 			return sum, ctx.Err()
 		}
 	}
 	close(queue)
 	wg.Wait()
-	return sum, finish()
+	return sum, fl.close()
 }
-
-// outDirs lists the folders of the outputs of jobs, once each.
-func outDirs(jobs []Job) []string {
-	seen := map[string]bool{}
-	var list []string
-	for _, j := range jobs {
-		if d := filepath.Dir(j.Out); !seen[d] {
-			seen[d] = true
-			list = append(list, d)
-		}
-	}
-	return list
-}
-
-// syncGroup is how many signed files are made durable with one syncfs.
-const syncGroup = 64
 
 func (b *Batch) one(j Job, journaled bool, r Request) JobResult {
 	start := time.Now()

@@ -13,10 +13,17 @@ import (
 type Modification string
 
 const (
-	ModNone     Modification = "none"
-	ModFormFill Modification = "form filling and signatures"
-	ModOther    Modification = "other changes"
+	ModNone        Modification = "none"
+	ModFormFill    Modification = "form filling and signatures"
+	ModAnnotations Modification = "annotations"
+	ModOther       Modification = "other changes"
 )
+
+// worse reports whether a is a worse modification than b.
+func worse(a, b Modification) bool {
+	rank := map[Modification]int{ModNone: 0, ModFormFill: 1, ModAnnotations: 2, ModOther: 3}
+	return rank[a] > rank[b]
+}
 
 // ChangeReport says what changed after one signature and whether its DocMDP allows it.
 type ChangeReport struct {
@@ -100,14 +107,23 @@ func analyzeChanges(f io.ReaderAt, size int64, checks []Check) ([]ChangeReport, 
 				r.Problems = append(r.Problems, fmt.Sprintf("object %d (%s) changed: %v", ch.Obj, ch.Type, ch.Keys))
 				continue
 			}
-			if r.Worst == ModNone {
-				r.Worst = ModFormFill
+			level := ModFormFill
+			for _, st := range ch.NewAnnots {
+				if st != "Widget" { // a field's widget is form filling or signing; anything else is an annotation
+					level = ModAnnotations
+					r.Problems = append(r.Problems, fmt.Sprintf("page object %d gained a %s annotation", ch.Obj, st))
+				}
+			}
+			if worse(level, r.Worst) {
+				r.Worst = level
 			}
 		}
 		switch c.DocMDP {
 		case 1:
 			r.Allowed = r.Worst == ModNone
-		default: // P=2, P=3 and approval signatures: form filling and signing are allowed
+		case 2:
+			r.Allowed = !worse(r.Worst, ModFormFill)
+		default: // P=3 and approval signatures: form filling, signing and annotations are allowed
 			r.Allowed = r.Worst != ModOther
 		}
 		out = append(out, r)

@@ -3,6 +3,7 @@ package sign
 import (
 	"bytes"
 	"crypto"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -336,6 +337,44 @@ func TestChangesAfterApproval(t *testing.T) {
 	for _, r := range reports {
 		if r.Worst != ModOther || r.Allowed {
 			t.Errorf("signature %s: the page change is not flagged: %+v", r.Field, r)
+		}
+	}
+}
+
+// An annotation added after a certification is an annotation change: DocMDP P=2 forbids it,
+// P=3 and an approval signature permit it; a new signature field is form filling for all three.
+func TestAnnotationAfterCertification(t *testing.T) {
+	fx := setup(t, testpki.ECDSA)
+	for _, tc := range []struct {
+		docMDP  int
+		allowed bool
+	}{{2, false}, {3, true}, {0, true}} {
+		signed := filepath.Join(fx.dir, fmt.Sprintf("p%d.pdf", tc.docMDP))
+		if _, err := SignFile(fx.doc, signed, Request{Signer: fx.org, Chain: fx.org.Chain, DocMDP: tc.docMDP}); err != nil {
+			t.Fatal(err)
+		}
+		doc, err := pdf.OpenFile(signed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inc := doc.NewIncrement()
+		if err := inc.AddFreeText(1, pdf.Rect{X1: 100, Y1: 100, X2: 300, Y2: 140}, "ĐÃ XEM"); err != nil {
+			t.Fatal(err)
+		}
+		w, err := inc.Bytes()
+		doc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		annotated := filepath.Join(fx.dir, fmt.Sprintf("p%d-annotated.pdf", tc.docMDP))
+		orig, _ := os.ReadFile(signed)
+		os.WriteFile(annotated, append(orig, w.Bytes...), 0o644)
+		reports, err := AnalyzeChanges(annotated)
+		if err != nil || len(reports) != 1 {
+			t.Fatalf("P=%d: %+v %v", tc.docMDP, reports, err)
+		}
+		if reports[0].Worst != ModAnnotations || reports[0].Allowed != tc.allowed {
+			t.Errorf("P=%d: %+v, want annotations, allowed %v", tc.docMDP, reports[0], tc.allowed)
 		}
 	}
 }

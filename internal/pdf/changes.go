@@ -3,6 +3,7 @@ package pdf
 import (
 	"bytes"
 	"io"
+	"slices"
 	"sort"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -16,6 +17,8 @@ type Change struct {
 	Type  string   // /Type, or /FT for fields, or "stream"
 	Keys  []string // dictionary keys whose values differ (changed objects)
 	Field string   // /T of a changed field
+	// NewAnnots are the subtypes of the annotations a changed page gained (Widget for fields).
+	NewAnnots []string
 }
 
 // Changes lists the objects added or changed, in the document of total bytes in f, after the
@@ -78,12 +81,45 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 			if t, ok := nd["T"]; ok {
 				c.Field = decodeText(t)
 			}
+			if slices.Contains(c.Keys, "Annots") {
+				c.NewAnnots = newAnnots(before, after, od["Annots"], nd["Annots"])
+			}
 		} else {
 			c.Keys = []string{"(content)"}
 		}
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// newAnnots lists the subtypes of the annotations in the array now that were not in was.
+func newAnnots(before, after *Doc, was, now types.Object) []string {
+	old := map[string]bool{}
+	if a, ok := derefArray(before, was); ok {
+		for _, o := range a {
+			old[o.PDFString()] = true
+		}
+	}
+	var out []string
+	a, _ := derefArray(after, now)
+	for _, o := range a {
+		if old[o.PDFString()] {
+			continue
+		}
+		d, _ := after.dict(o)
+		st, _ := d["Subtype"].(types.Name)
+		out = append(out, string(st))
+	}
+	return out
+}
+
+func derefArray(d *Doc, o types.Object) (types.Array, bool) {
+	o, err := d.deref(o)
+	if err != nil {
+		return nil, false
+	}
+	a, ok := o.(types.Array)
+	return a, ok
 }
 
 func asDict(o types.Object) (types.Dict, bool) {

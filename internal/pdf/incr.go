@@ -269,3 +269,19 @@ func (inc *Increment) ReplacePageContent(n int, content []byte) error {
 	pd["Contents"] = inc.AddStream(types.Dict{}, content).ref()
 	return nil
 }
+
+// AddFreeText adds a FreeText annotation to page n. vbdt never does this to a signed document;
+// tests use it to make an annotation change, which DocMDP P=2 forbids and P=3 permits.
+func (inc *Increment) AddFreeText(n int, r Rect, text string) error {
+	_, ref, _, err := inc.d.page(n)
+	if err != nil {
+		return err
+	}
+	pd, err := inc.modifyDict(ref)
+	if err != nil {
+		return err
+	}
+	annot := inc.Add(types.Dict{"Type": types.Name("Annot"), "Subtype": types.Name("FreeText"), "Rect": rectArray(r),
+		"Contents": TextString(text), "DA": types.StringLiteral("/Helv 12 Tf 0 g"), "P": ref})
+	return inc.appendTo(pd, "Annots", annot.ref())
+}
