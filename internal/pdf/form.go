@@ -115,7 +115,7 @@ func (inc *Increment) acroForm() (types.Dict, error) {
 
 // addField appends a field (a merged field and widget) to the AcroForm and its page's /Annots.
 func (inc *Increment) addField(page int, field types.Dict) (Ref, error) {
-	_, pageRef, _, err := inc.d.page(page)
+	pd, pageRef, err := inc.modifyPage(page)
 	if err != nil {
 		return Ref{}, err
 	}
@@ -126,10 +126,6 @@ func (inc *Increment) addField(page int, field types.Dict) (Ref, error) {
 		return Ref{}, err
 	}
 	if err := inc.appendTo(af, "Fields", ref.ref()); err != nil {
-		return Ref{}, err
-	}
-	pd, err := inc.modifyDict(pageRef)
-	if err != nil {
 		return Ref{}, err
 	}
 	if err := inc.appendTo(pd, "Annots", ref.ref()); err != nil {

@@ -258,11 +258,7 @@ func escapeLiteral(s string) string {
 // ReplacePageContent points page n at a new content stream. vbdt never does this to a signed
 // document; tests use it to make the changes a verifier must catch.
 func (inc *Increment) ReplacePageContent(n int, content []byte) error {
-	_, ref, _, err := inc.d.page(n)
-	if err != nil {
-		return err
-	}
-	pd, err := inc.modifyDict(ref)
+	pd, _, err := inc.modifyPage(n)
 	if err != nil {
 		return err
 	}
@@ -273,15 +269,21 @@ func (inc *Increment) ReplacePageContent(n int, content []byte) error {
 // AddFreeText adds a FreeText annotation to page n. vbdt never does this to a signed document;
 // tests use it to make an annotation change, which DocMDP P=2 forbids and P=3 permits.
 func (inc *Increment) AddFreeText(n int, r Rect, text string) error {
-	_, ref, _, err := inc.d.page(n)
-	if err != nil {
-		return err
-	}
-	pd, err := inc.modifyDict(ref)
+	pd, ref, err := inc.modifyPage(n)
 	if err != nil {
 		return err
 	}
 	annot := inc.Add(types.Dict{"Type": types.Name("Annot"), "Subtype": types.Name("FreeText"), "Rect": rectArray(r),
 		"Contents": TextString(text), "DA": types.StringLiteral("/Helv 12 Tf 0 g"), "P": ref})
 	return inc.appendTo(pd, "Annots", annot.ref())
+}
+
+// modifyPage returns page n's dictionary, to be changed in this increment, and its reference.
+func (inc *Increment) modifyPage(n int) (types.Dict, types.IndirectRef, error) {
+	_, ref, _, err := inc.d.page(n)
+	if err != nil {
+		return nil, ref, err
+	}
+	pd, err := inc.modifyDict(ref)
+	return pd, ref, err
 }
