@@ -168,7 +168,7 @@ func Sign(doc *pdf.Doc, out Output, r Request) (*Result, error) {
 	copy(body[brAt:], brText+strings.Repeat(" ", len(byteRangePlaceholder)-len(brText)))
 	hexAt := w.Bytes[contentsStart+1-inc0 : contentsEnd-1-inc0]
 
-	sign := func(digest []byte) error {
+	signDigest := func(digest []byte) error {
 		cms, err := r.cms(digest)
 		if err != nil {
 			return err
@@ -181,7 +181,7 @@ func Sign(doc *pdf.Doc, out Output, r Request) (*Result, error) {
 		d.Write(mem)
 		d.Write(w.Bytes[:contentsStart-inc0])
 		d.Write(w.Bytes[contentsEnd-inc0:])
-		if err := sign(d.Sum(nil)); err != nil {
+		if err := signDigest(d.Sum(nil)); err != nil {
 			return nil, err
 		}
 		if _, err := out.Write(mem); err != nil {
@@ -209,7 +209,7 @@ func Sign(doc *pdf.Doc, out Output, r Request) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := sign(digest); err != nil {
+		if err := signDigest(digest); err != nil {
 			return nil, err
 		}
 		if _, err := out.WriteAt(hexAt, contentsStart+1); err != nil {
