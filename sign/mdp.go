@@ -3,7 +3,6 @@ package sign
 import (
 	"fmt"
 	"io"
-	"os"
 	"slices"
 
 	"github.com/vbdt/vbdt/internal/pdf"
@@ -20,9 +19,18 @@ const (
 )
 
 // worse reports whether a is a worse modification than b.
-func worse(a, b Modification) bool {
-	rank := map[Modification]int{ModNone: 0, ModFormFill: 1, ModAnnotations: 2, ModOther: 3}
-	return rank[a] > rank[b]
+func worse(a, b Modification) bool { return a.rank() > b.rank() }
+
+func (m Modification) rank() int {
+	switch m {
+	case ModFormFill:
+		return 1
+	case ModAnnotations:
+		return 2
+	case ModOther:
+		return 3
+	}
+	return 0
 }
 
 // ChangeReport says what changed after one signature and whether its DocMDP allows it.
@@ -47,20 +55,12 @@ var (
 // the form only through new fields. Anything else (page contents, resources, other objects) is
 // an "other change", which DocMDP P=1 and P=2 forbid.
 func AnalyzeChanges(path string) ([]ChangeReport, error) {
-	f, err := os.Open(path)
+	f, size, checks, err := openChecked(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	checks, err := CheckReader(f, fi.Size())
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return analyzeChanges(f, fi.Size(), checks)
+	return analyzeChanges(f, size, checks)
 }
 
 // analyzeChanges judges the changes after each signature, whose integrity checks are given, of

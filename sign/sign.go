@@ -256,7 +256,7 @@ const byteRangePlaceholder = "[0 0000000000 0000000000 0000000000]"
 
 func sigDict(r Request) []byte {
 	var b bytes.Buffer
-	b.Grow(2*r.ContentsSize + 512)
+	b.Grow(2*r.ContentsSize + 512) // the dictionary's other entries are short
 	b.WriteString("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached")
 	fmt.Fprintf(&b, " /M %s", pdf.TextString(pdfDate(r.Time)).PDFString())
 	if r.Reason != "" {
@@ -269,6 +269,7 @@ func sigDict(r Request) []byte {
 		fmt.Fprintf(&b, " /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P %d /V /1.2 >> >>]", r.DocMDP)
 	}
 	b.WriteString(" /ByteRange " + byteRangePlaceholder + " /Contents <")
+	b.Grow(2 * r.ContentsSize) // a long /Reason or /Location may have used the room reserved above
 	zeros := b.AvailableBuffer()[:2*r.ContentsSize]
 	for i := range zeros {
 		zeros[i] = '0'

@@ -378,3 +378,12 @@ func TestAnnotationAfterCertification(t *testing.T) {
 		}
 	}
 }
+
+// A long /Reason or /Location leaves the /Contents placeholder whole.
+func TestSigDictLongReason(t *testing.T) {
+	r := Request{ContentsSize: DefaultContentsSize, Time: time.Now(), Reason: strings.Repeat("Phát hành văn bản ", 40), Location: "Hà Nội"}
+	d := sigDict(r)
+	if !bytes.Contains(d, []byte("/Contents <"+strings.Repeat("0", 2*r.ContentsSize)+"> >>")) {
+		t.Fatalf("the placeholder is damaged: %d bytes", len(d))
+	}
+}

@@ -36,20 +36,29 @@ type Check struct {
 
 // CheckFile checks the integrity of every signature of the PDF at path.
 func CheckFile(path string) ([]Check, error) {
-	f, err := os.Open(path)
+	f, _, checks, err := openChecked(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	checks, err := CheckReader(f, fi.Size())
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
+	f.Close()
 	return checks, nil
+}
+
+// openChecked opens the PDF at path and checks its signatures; the caller closes f.
+func openChecked(path string) (f *os.File, size int64, checks []Check, err error) {
+	if f, err = os.Open(path); err != nil {
+		return nil, 0, nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil {
+		size = fi.Size()
+		checks, err = CheckReader(f, size)
+	}
+	if err != nil {
+		f.Close()
+		return nil, 0, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, size, checks, nil
 }
 
 // CheckReader checks the integrity of every signature of the PDF of size bytes in r.
