@@ -179,7 +179,7 @@ func (b *Batch) one(j Job, journaled bool, r Request) JobResult {
 			return res
 		}
 	}
-	if r.Field != "" && hasField(doc, r.Field) {
+	if f, err := doc.Field(r.Field); r.Field != "" && err == nil && (f.Signed || !r.ExistingField) {
 		res.Skipped = fmt.Sprintf("already has the signature field %s", r.Field)
 		return res
 	}
@@ -191,14 +191,4 @@ func (b *Batch) one(j Job, journaled bool, r Request) JobResult {
 	}
 	res.Size, res.Elapsed = out.Size, time.Since(start)
 	return res
-}
-
-func hasField(doc *pdf.Doc, name string) bool {
-	fields, _ := doc.Fields()
-	for _, f := range fields {
-		if f.Name == name {
-			return true
-		}
-	}
-	return false
 }

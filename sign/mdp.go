@@ -12,7 +12,10 @@ import (
 type Modification string
 
 const (
-	ModNone        Modification = "none"
+	ModNone Modification = "none"
+	// ModLTA is validation data (/DSS), document timestamps and the document information
+	// dictionary: what even DocMDP P=1 permits.
+	ModLTA         Modification = "validation data and metadata"
 	ModFormFill    Modification = "form filling and signatures"
 	ModAnnotations Modification = "annotations"
 	ModOther       Modification = "other changes"
@@ -23,12 +26,14 @@ func worse(a, b Modification) bool { return a.rank() > b.rank() }
 
 func (m Modification) rank() int {
 	switch m {
-	case ModFormFill:
+	case ModLTA:
 		return 1
-	case ModAnnotations:
+	case ModFormFill:
 		return 2
-	case ModOther:
+	case ModAnnotations:
 		return 3
+	case ModOther:
+		return 4
 	}
 	return 0
 }
@@ -41,31 +46,35 @@ type ChangeReport struct {
 	Problems []string     `json:"problems,omitempty"`
 }
 
-// Keys a change may touch while remaining form filling and signing (DocMDP P=2).
-var (
-	pageKeys     = []string{"Annots"}
-	fieldKeys    = []string{"V", "AP", "AS"}
-	acroFormKeys = []string{"Fields", "SigFlags", "DR", "DA"}
-	catalogKeys  = []string{"AcroForm"}
-)
+// Strictness chooses between the strict reading of DocMDP that whitelist validators (EU DSS,
+// pyHanko) apply and Acrobat's: the only difference vbdt knows of is a new visible signature
+// field after a certification, which "P=2 permits signing" allows for Acrobat (signing any
+// field) and not for strict validators (signing fields that existed).
+type Strictness struct {
+	// NewVisibleSignatureFields accepts new visible signature fields after a certification as
+	// form filling and signing (Acrobat's reading).
+	NewVisibleSignatureFields bool
+}
 
-// AnalyzeChanges classifies what was changed after each signature of the file at path.
-// Added objects are harmless by themselves; what matters is which existing objects now point
-// at them: pages only through new annotations, fields only through new values and appearances,
-// the form only through new fields. Anything else (page contents, resources, other objects) is
-// an "other change", which DocMDP P=1 and P=2 forbid.
+// AnalyzeChanges classifies what was changed after each signature of the file at path, by the
+// strict reading.
 func AnalyzeChanges(path string) ([]ChangeReport, error) {
 	f, size, checks, err := openChecked(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return analyzeChanges(f, size, checks)
+	return analyzeChanges(f, size, checks, Strictness{})
 }
 
 // analyzeChanges judges the changes after each signature, whose integrity checks are given, of
-// the document of size bytes in f.
-func analyzeChanges(f io.ReaderAt, size int64, checks []Check) ([]ChangeReport, error) {
+// the document of size bytes in f. It is a whitelist: every changed object must be explained
+// by a rule — a page that gained annotations, a form that gained signature fields, a field
+// that was filled in or signed — or it is an "other change", which DocMDP P=1 and P=2 forbid
+// and which approval signatures do not permit either. Added objects are harmless by
+// themselves: what matters is which existing objects now point at them.
+func analyzeChanges(f io.ReaderAt, size int64, checks []Check, strict Strictness) ([]ChangeReport, error) {
+	certified := slices.ContainsFunc(checks, func(c Check) bool { return c.DocMDP != 0 })
 	var out []ChangeReport
 	for _, c := range checks {
 		r := ChangeReport{Field: c.Field, Worst: ModNone}
@@ -84,51 +93,141 @@ func analyzeChanges(f io.ReaderAt, size int64, checks []Check) ([]ChangeReport, 
 			return nil, err
 		}
 		for _, ch := range changes {
-			if ch.Added {
-				if r.Worst == ModNone {
-					r.Worst = ModFormFill
-				}
-				continue
-			}
-			allowed := pageKeys
-			switch {
-			case ch.Type == "Page":
-			case ch.Field != "" || ch.Type == "Annot/Tx" || ch.Type == "Annot/Sig" || ch.Type == "Tx":
-				allowed = fieldKeys
-			case ch.Type == "Catalog":
-				allowed = catalogKeys
-			case ch.Type == "" && containsAll(acroFormKeys, ch.Keys):
-				allowed = acroFormKeys // the AcroForm dictionary has no /Type
-			default:
-				allowed = nil
-			}
-			if !containsAll(allowed, ch.Keys) {
-				r.Worst = ModOther
-				r.Problems = append(r.Problems, fmt.Sprintf("object %d (%s) changed: %v", ch.Obj, ch.Type, ch.Keys))
-				continue
-			}
-			level := ModFormFill
-			for _, st := range ch.NewAnnots {
-				if st != "Widget" { // a field's widget is form filling or signing; anything else is an annotation
-					level = ModAnnotations
-					r.Problems = append(r.Problems, fmt.Sprintf("page object %d gained a %s annotation", ch.Obj, st))
-				}
-			}
+			level, problems := classify(ch, certified, strict)
+			r.Problems = append(r.Problems, problems...)
 			if worse(level, r.Worst) {
 				r.Worst = level
 			}
 		}
-		switch c.DocMDP {
-		case 1:
-			r.Allowed = r.Worst == ModNone
-		case 2:
-			r.Allowed = !worse(r.Worst, ModFormFill)
-		default: // P=3 and approval signatures: form filling, signing and annotations are allowed
-			r.Allowed = r.Worst != ModOther
-		}
+		r.Allowed = permits(c.DocMDP, r.Worst)
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// permits says whether a signature with DocMDP permission p (0: an approval signature) permits
+// changes up to worst.
+func permits(p int, worst Modification) bool {
+	switch p {
+	case 1:
+		return !worse(worst, ModLTA)
+	case 2:
+		return !worse(worst, ModFormFill)
+	}
+	return worst != ModOther // P=3 and approval signatures: also annotations
+}
+
+// Keys of existing objects that the whitelist rules let change: those that both pyHanko and
+// EU DSS accept (their intersection, where they differ).
+var (
+	pageKeys     = []string{"Annots"}
+	acroFormKeys = []string{"Fields", "DR", "DA"} // not /SigFlags: pyHanko counts its change as suspicious
+	// a form held in the catalog, and what else the catalog may gain
+	catalogFormKeys = []string{"AcroForm/Fields", "AcroForm/DR", "AcroForm/DA", "Metadata"}
+	catalogLTAKeys  = []string{"DSS", "Extensions", "Version"}
+	// an existing field filled in or signed (signature fields must gain /V)
+	fillKeys   = []string{"V", "AP", "AS", "F", "DA", "Q", "Ff", "Type"}
+	widgetKeys = []string{"AP", "AS"} // a field's separate widget redrawn
+	// the XMP metadata stream rewritten
+	metadataKeys = []string{"(stream data)", "Length", "Filter", "DecodeParms"}
+)
+
+// classify judges one change by the whitelist rules.
+func classify(ch pdf.Change, certified bool, strict Strictness) (Modification, []string) {
+	other := func(format string, a ...any) (Modification, []string) {
+		return ModOther, []string{fmt.Sprintf(format, a...)}
+	}
+	switch {
+	case ch.Type == "trailer":
+		return other("the trailer's %v changed", ch.Keys)
+	case ch.Deleted:
+		return other("object %d (%s) was deleted", ch.Obj, ch.Type)
+	case ch.Added:
+		return ModNone, nil
+	case ch.Type == "Info":
+		return ModLTA, nil
+	case ch.Type == "Array" && ch.Of == "Annots", ch.Type == "Page" && containsAll(pageKeys, ch.Keys):
+		return gainedAnnots(ch, certified, strict)
+	case ch.Type == "Array" && ch.Of == "Fields", ch.Type == "AcroForm" && containsAll(acroFormKeys, ch.Keys):
+		return gainedFields(ch, certified, strict)
+	case ch.Type == "Catalog" && containsAll(catalogLTAKeys, ch.Keys):
+		return ModLTA, nil
+	case ch.Type == "Catalog" && containsAll(append(catalogFormKeys, catalogLTAKeys...), ch.Keys):
+		return gainedFields(ch, certified, strict)
+	case ch.Type == "Metadata" && containsAll(metadataKeys, ch.Keys):
+		return ModFormFill, nil
+	case ch.Type == "Annot/Sig" || ch.Type == "Sig":
+		switch {
+		case ch.WasSigned:
+			return other("signature field %q, already signed, was changed: %v", ch.Field, ch.Keys)
+		case !slices.Contains(ch.Keys, "V") || !containsAll(fillKeys, ch.Keys):
+			return other("signature field %q changed beyond being signed: %v", ch.Field, ch.Keys)
+		}
+		return ModFormFill, nil
+	case ch.Field != "" && containsAll(fillKeys, ch.Keys):
+		return ModFormFill, nil
+	case ch.Subtype == "Widget" && ch.Field == "" && containsAll(widgetKeys, ch.Keys):
+		return ModFormFill, nil
+	}
+	return other("object %d (%s) changed: %v", ch.Obj, ch.Type, ch.Keys)
+}
+
+// newSigField judges a signature field added after the signature.
+func newSigField(a pdf.Annot, certified bool, strict Strictness) (Modification, []string) {
+	if a.Visible && certified && !strict.NewVisibleSignatureFields {
+		return ModOther, []string{fmt.Sprintf("a new visible signature field (object %d) after the certification: only fields that existed may be signed", a.Obj)}
+	}
+	return ModFormFill, nil
+}
+
+// gainedAnnots judges the annotations a page gained: a signature field's widget is signing,
+// another field is a change of the form, any other annotation is an annotation change.
+func gainedAnnots(ch pdf.Change, certified bool, strict Strictness) (Modification, []string) {
+	if ch.Removed > 0 {
+		return ModOther, []string{fmt.Sprintf("%d annotations were removed from page object %d", ch.Removed, ch.Obj)}
+	}
+	worst, problems := ModNone, []string(nil)
+	for _, a := range ch.NewAnnots {
+		level, p := ModAnnotations, []string{fmt.Sprintf("a %s annotation (object %d) was added", a.Subtype, a.Obj)}
+		switch {
+		case a.Subtype == "Widget" && a.FT == "Sig":
+			level, p = newSigField(a, certified, strict)
+		case a.Subtype == "Widget":
+			level, p = ModOther, []string{fmt.Sprintf("a new %s field (object %d) was added: only signature fields may be", a.FT, a.Obj)}
+		}
+		problems = append(problems, p...)
+		if worse(level, worst) {
+			worst = level
+		}
+	}
+	return max1(worst, ModFormFill), problems
+}
+
+// gainedFields judges the fields the form gained: signature fields only.
+func gainedFields(ch pdf.Change, certified bool, strict Strictness) (Modification, []string) {
+	if ch.Removed > 0 {
+		return ModOther, []string{fmt.Sprintf("%d fields were removed from the form", ch.Removed)}
+	}
+	worst, problems := ModNone, []string(nil)
+	for _, a := range ch.NewFields {
+		level, p := newSigField(a, certified, strict)
+		if a.FT != "Sig" {
+			level, p = ModOther, []string{fmt.Sprintf("a new %s field (object %d) was added: only signature fields may be", a.FT, a.Obj)}
+		}
+		problems = append(problems, p...)
+		if worse(level, worst) {
+			worst = level
+		}
+	}
+	return max1(worst, ModFormFill), problems
+}
+
+// max1 is the worse of two modifications.
+func max1(a, b Modification) Modification {
+	if worse(b, a) {
+		return b
+	}
+	return a
 }
 
 func containsAll(allowed, keys []string) bool {

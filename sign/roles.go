@@ -65,7 +65,13 @@ type Appearance struct {
 	CopyForm, CopyAgency string
 	Visible              bool // plain: visible
 	Certify              int  // plain: certify with this DocMDP permission (1, 2 or 3; 0: an approval signature)
-	Time                 time.Time
+	// Field signs this existing, empty signature field, the role's drawing fitted into it (the
+	// issuer finds the approver's prepared IssuerField by itself).
+	Field string
+	// NewField allows a new visible signature field after a certification (see
+	// Request.NewVisibleField).
+	NewField bool
+	Time     time.Time
 }
 
 // CopyForms are the copy forms of Decree 30.
@@ -94,6 +100,8 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 	if t.IsZero() {
 		t = r.Time
 	}
+	existing := a.Field
+	r.NewVisibleField = a.NewField
 	switch a.Role {
 	case RoleApprover:
 		if a.Image == nil {
@@ -102,10 +110,10 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 		if a.Font == nil {
 			return fmt.Errorf("the approver's number and date fields need a font")
 		}
-		rect := defaultRect(a.Rect, pdf.Rect{X1: box.X2 - 245, Y1: 90, X2: box.X2 - 75, Y2: 165})
+		rect := clampInto(defaultRect(a.Rect, fraction(box, 0.588, 0.107, 0.874, 0.196)), box)
 		if a.Rect == nil {
 			if anchored, ok := approverByAnchor(doc, page, a.anchor(r)); ok {
-				rect = anchored
+				rect = clampInto(anchored, box)
 			}
 		}
 		r.Field = ApproverField
@@ -118,37 +126,43 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 			{Name: NumberField, Page: 1, Rect: numberRect, Size: 13},
 			{Name: DateField, Page: 1, Rect: dateRect, Size: 13},
 		}
+		// the organization's seal will sign this field: after the certification, signing a
+		// field that existed is the only signature strict validators accept
+		w, h := a.sealSize()
+		r.PreparedFields = []pdf.SignatureField{{Name: IssuerField, Page: page, Rect: sealRect(rect, w, h, box)}}
 		r.Font = a.Font
 		r.DocMDP = 2
 	case RoleIssuer:
 		if a.Seal == nil {
 			return fmt.Errorf("the organization's signature needs the seal image (--seal, or appearance.seal_image)")
 		}
-		size := a.SealSize * mm
-		if size == 0 && a.Seal.DPI > 0 {
-			size = float64(a.Seal.W) / a.Seal.DPI * 72
+		if err := numbered(doc); err != nil {
+			return err
 		}
-		if size == 0 {
-			size = 36 * mm
+		w, h := a.sealSize()
+		seal := pdf.Drawing{Images: []pdf.PlacedImage{{Image: a.Seal, At: pdf.Rect{X2: w, Y2: h}}}}
+		r.Field = IssuerField
+		if existing == "" {
+			if f, err := doc.Field(IssuerField); err == nil && f.Type == "Sig" && !f.Signed {
+				existing = IssuerField // prepared by the approver: --rect places only a new field
+			}
 		}
-		rect := pdf.Rect{}
-		if a.Rect != nil {
+		var rect pdf.Rect
+		switch {
+		case existing != "":
+			rect = pdf.Rect{X2: w, Y2: h} // fitted into the field below
+		case a.Rect != nil:
 			rect = *a.Rect
-		} else {
+			rect.Y2 = rect.Y1 + h*rect.Width()/w
+		default:
 			ap, ok := approverRect(doc)
 			if !ok {
 				return fmt.Errorf("no approver's signature to place the seal by: give --page and --rect")
 			}
-			// the seal's right third overlaps the left third of the approver's image
-			cy := (ap.Y1 + ap.Y2) / 2
-			right := ap.X1 + ap.Width()/3
-			rect = pdf.Rect{X1: right - size, Y1: cy - size/2, X2: right, Y2: cy + size/2}
-			page = ap.page
+			rect, page = sealRect(ap.Rect, w, h, box), ap.page
 		}
-		h := size * float64(a.Seal.H) / float64(a.Seal.W)
-		rect.Y2 = rect.Y1 + h
-		r.Field = IssuerField
-		r.Visible = &Placement{Page: page, Rect: rect, Drawing: pdf.Drawing{Images: []pdf.PlacedImage{{Image: a.Seal, At: pdf.Rect{X2: rect.Width(), Y2: rect.Height()}}}}}
+		seal = seal.Fit(pdf.Rect{X2: w, Y2: h}, pdf.Rect{X2: rect.Width(), Y2: rect.Height()})
+		r.Visible = &Placement{Page: page, Rect: rect, Drawing: seal}
 	case RoleAttachment, RoleCopy:
 		if a.Font == nil {
 			return fmt.Errorf("the %s signature's text needs a font", a.Role)
@@ -168,8 +182,12 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 			}
 			lines = []string{a.CopyForm, a.CopyAgency, ISOTime(t)}
 		}
-		r.Field = "vbdt." + string(a.Role)
-		rect, drawing, err := topRight(box, a.Font, lines)
+		r.Field = "vbdt_" + string(a.Role)
+		box1, err := doc.PageBox(1)
+		if err != nil {
+			return err
+		}
+		rect, drawing, err := topRight(box1, a.Font, lines)
 		if err != nil {
 			return err
 		}
@@ -179,7 +197,7 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 		if !a.Visible {
 			break
 		}
-		rect := defaultRect(a.Rect, pdf.Rect{X1: box.X2 - 245, Y1: 60, X2: box.X2 - 45, Y2: 130})
+		rect := clampInto(defaultRect(a.Rect, fraction(box, 0.588, 0.071, 0.924, 0.154)), box)
 		d := pdf.Drawing{Font: a.Font}
 		if a.Image != nil {
 			d.Images = []pdf.PlacedImage{{Image: a.Image, At: fit(a.Image, pdf.Rect{X2: rect.Width(), Y2: rect.Height() - 14})}}
@@ -191,19 +209,102 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 	default:
 		return fmt.Errorf("unknown role %q", a.Role)
 	}
-	if r.DocMDP != 0 {
-		if r.DocMDP < 1 || r.DocMDP > 3 {
-			return fmt.Errorf("DocMDP permission %d: use 1 (no changes), 2 (form filling and signing) or 3 (also annotations)", r.DocMDP)
-		}
-		sigs, err := doc.Signatures()
-		if err != nil {
+	if existing != "" {
+		if err := intoField(doc, r, existing); err != nil {
 			return err
 		}
-		if len(sigs) > 0 {
-			return fmt.Errorf("the document is already signed (%s): only its first signature may certify it", sigs[0].Field)
+	}
+	if r.DocMDP < 0 || r.DocMDP > 3 {
+		return fmt.Errorf("DocMDP permission %d: use 1 (no changes), 2 (form filling and signing) or 3 (also annotations)", r.DocMDP)
+	}
+	return nil
+}
+
+// intoField makes the request sign the existing, empty signature field name, its drawing
+// fitted into the field's rectangle (an invisible field shows nothing).
+func intoField(doc *pdf.Doc, r *Request, name string) error {
+	f, err := doc.Field(name)
+	switch {
+	case err != nil:
+		if empty := emptySignatureFields(doc); len(empty) > 0 {
+			return fmt.Errorf("%w; its empty signature fields: %s", err, strings.Join(empty, ", "))
+		}
+		return fmt.Errorf("%w, and no empty signature field", err)
+	case f.Type != "Sig":
+		return fmt.Errorf("field %s is not a signature field", name)
+	case f.Signed:
+		return fmt.Errorf("field %s is already signed", name)
+	}
+	r.Field, r.ExistingField = name, true
+	if !f.Visible() {
+		r.Visible = nil
+		return nil
+	}
+	var d pdf.Drawing
+	from := f.Rect
+	if r.Visible != nil {
+		d, from = r.Visible.Drawing, r.Visible.Rect
+	}
+	r.Visible = &Placement{Page: max(f.Page, 1), Rect: f.Rect,
+		Drawing: d.Fit(pdf.Rect{X2: from.Width(), Y2: from.Height()}, pdf.Rect{X2: f.Rect.Width(), Y2: f.Rect.Height()})}
+	return nil
+}
+
+// numbered refuses to seal a document whose number and date fields, prepared by the approver,
+// are still empty: Decree 30 numbers and dates a document before the organization signs it, so
+// that its signature covers them.
+func numbered(doc *pdf.Doc) error {
+	for _, name := range []string{NumberField, DateField} {
+		if f, err := doc.Field(name); err == nil && f.Type == "Tx" && f.Value == "" {
+			return &NotPermitted{Reason: fmt.Sprintf("the document has no number yet (its field %s is empty): the organization's signature would not cover it", name),
+				Permission: "Decree 30 Art. 15–16: the number and the date come before the organization's seal",
+				Hint:       "number it first with vbdt number stamp, or sign with --number-from-register"}
 		}
 	}
 	return nil
+}
+
+// sealSize is the seal's width and height in points: its real size (--seal-size, else the
+// image's DPI), 36 mm round when neither is known.
+func (a Appearance) sealSize() (float64, float64) {
+	w := a.SealSize * mm
+	if w == 0 && a.Seal != nil && a.Seal.DPI > 0 {
+		w = float64(a.Seal.W) / a.Seal.DPI * 72
+	}
+	if w == 0 {
+		w = 36 * mm
+	}
+	if a.Seal == nil {
+		return w, w
+	}
+	return w, w * float64(a.Seal.H) / float64(a.Seal.W)
+}
+
+// sealRect places a seal of w×h points over the left third of the approver's signature, its
+// right third overlapping it (Decree 30, Appendix I), inside the page.
+func sealRect(approver pdf.Rect, w, h float64, box pdf.Rect) pdf.Rect {
+	cy := (approver.Y1 + approver.Y2) / 2
+	right := approver.X1 + approver.Width()/3
+	return clampInto(pdf.Rect{X1: right - w, Y1: cy - h/2, X2: right, Y2: cy + h/2}, box)
+}
+
+// fraction is the rectangle at the given fractions of a page box's width and height.
+func fraction(box pdf.Rect, x1, y1, x2, y2 float64) pdf.Rect {
+	w, h := box.Width(), box.Height()
+	return pdf.Rect{X1: box.X1 + x1*w, Y1: box.Y1 + y1*h, X2: box.X1 + x2*w, Y2: box.Y1 + y2*h}
+}
+
+// clampInto moves r inside box, shrinking it about its centre, keeping its proportions, when
+// it is larger than the box.
+func clampInto(r, box pdf.Rect) pdf.Rect {
+	if s := min(box.Width()/r.Width(), box.Height()/r.Height()); s < 1 {
+		cx, cy := (r.X1+r.X2)/2, (r.Y1+r.Y2)/2
+		w, h := r.Width()*s, r.Height()*s
+		r = pdf.Rect{X1: cx - w/2, Y1: cy - h/2, X2: cx + w/2, Y2: cy + h/2}
+	}
+	dx := max(box.X1-r.X1, 0) - max(r.X2-box.X2, 0)
+	dy := max(box.Y1-r.Y1, 0) - max(r.Y2-box.Y2, 0)
+	return pdf.Rect{X1: r.X1 + dx, Y1: r.Y1 + dy, X2: r.X2 + dx, Y2: r.Y2 + dy}
 }
 
 func defaultRect(given *pdf.Rect, def pdf.Rect) pdf.Rect {
@@ -293,15 +394,17 @@ func approverByAnchor(doc *pdf.Doc, page int, anchor string) (pdf.Rect, bool) {
 }
 
 // headerRects places the number and the date on page 1: over the "Số: …" and "ngày … tháng …
-// năm …" placeholders when found, else where Decree 30's layout puts them (unless given).
+// năm …" placeholders when found, else where Decree 30's layout puts them on the page's box
+// (unless given).
 func headerRects(doc *pdf.Doc, number, date *pdf.Rect) (pdf.Rect, pdf.Rect, error) {
 	box, err := doc.PageBox(1)
 	if err != nil {
 		return pdf.Rect{}, pdf.Rect{}, err
 	}
-	top := box.Y2
-	return placeholder(doc, number, pdf.Rect{X1: 20 * mm, Y1: top - 44.5*mm, X2: 90 * mm, Y2: top - 36.5*mm}, 150, "số:"),
-		placeholder(doc, date, pdf.Rect{X1: 100 * mm, Y1: top - 44.5*mm, X2: 195 * mm, Y2: top - 36.5*mm}, 240, "ngày", "tháng", "năm"), nil
+	// on A4 (210 × 297 mm): the number 20–90 mm from the left, the date 100–195 mm, both
+	// 36.5–44.5 mm from the top
+	return placeholder(doc, number, fraction(box, 0.095, 0.850, 0.429, 0.877), 150, "số:"),
+		placeholder(doc, date, fraction(box, 0.476, 0.850, 0.929, 0.877), 240, "ngày", "tháng", "năm"), nil
 }
 
 // placeholder places a field over the first run on page 1 containing parts, at least width

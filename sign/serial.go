@@ -2,6 +2,7 @@ package sign
 
 import (
 	"crypto"
+	"crypto/rand"
 	"io"
 	"runtime"
 )
@@ -31,7 +32,7 @@ func newSerialSigner(s crypto.Signer) *serialSigner {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		for r := range ss.reqs {
-			sig, err := s.Sign(nil, r.digest, r.opts)
+			sig, err := s.Sign(rand.Reader, r.digest, r.opts) // RSA-PSS salts need randomness
 			r.reply <- signReply{sig, err}
 		}
 	}()

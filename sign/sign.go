@@ -37,11 +37,20 @@ type Request struct {
 	Reason, Location string
 	// Field is the signature field's name (unique names are made when empty).
 	Field string
+	// ExistingField signs the existing, empty signature field Field (drawn in its own
+	// rectangle) instead of adding one: after a certification the only signature strict
+	// validators accept.
+	ExistingField bool
+	// NewVisibleField allows a new visible signature field after a certification, which
+	// Acrobat accepts and strict validators (EU DSS, pyHanko) reject.
+	NewVisibleField bool
 	// Visible places the signature; nil makes it invisible.
 	Visible *Placement
-	// TextFields are created empty and unlocked before signing (the approver's number and date).
-	TextFields []pdf.TextField
-	Font       *pdf.Font // for TextFields
+	// TextFields are created empty and unlocked before signing (the approver's number and date),
+	// PreparedFields as empty signature fields (the organization's seal), for later steps.
+	TextFields     []pdf.TextField
+	PreparedFields []pdf.SignatureField
+	Font           *pdf.Font // for TextFields
 	// DocMDP certifies the document with this permission (2: form filling and signing).
 	DocMDP int
 	// ContentsSize reserves space for the CMS (DefaultContentsSize, or DefaultContentsSizeTSA
@@ -103,7 +112,9 @@ type Output interface {
 }
 
 // Sign writes the original document to out followed by the signature's incremental update,
-// with the byte range and the CMS filled in.
+// with the byte range and the CMS filled in. A signature the document's earlier signatures do
+// not permit is refused (*NotPermitted) before the key is used, and the result is checked
+// again before it is written.
 func Sign(doc *pdf.Doc, out Output, r Request) (*Result, error) {
 	if len(r.Chain) == 0 || r.Signer == nil {
 		return nil, errors.New("no signing key or certificate")
@@ -123,6 +134,13 @@ func Sign(doc *pdf.Doc, out Output, r Request) (*Result, error) {
 	if r.Field == "" {
 		r.Field = fmt.Sprintf("Signature%d", time.Now().UnixNano()%1e9)
 	}
+	sigs, err := doc.Signatures()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPermits(doc, &r, sigs); err != nil {
+		return nil, err
+	}
 	inc := doc.NewIncrement()
 	sig := inc.Reserve()
 	inc.Put(sig, sigDict(r))
@@ -138,8 +156,18 @@ func Sign(doc *pdf.Doc, out Output, r Request) (*Result, error) {
 	if v := r.Visible; v != nil {
 		field.Page, field.Rect, field.Appearance = v.Page, v.Rect, v.Drawing
 	}
-	if err := inc.AddSignature(field, sig); err != nil {
+	if r.ExistingField {
+		err = inc.SignField(r.Field, sig, field.Appearance)
+	} else {
+		err = inc.AddSignature(field, sig)
+	}
+	if err != nil {
 		return nil, err
+	}
+	for _, f := range r.PreparedFields { // after the signature's own field, in the signing order
+		if err := inc.AddUnsignedSignature(f); err != nil {
+			return nil, err
+		}
 	}
 	if r.DocMDP != 0 {
 		if err := inc.Certify(sig); err != nil {
@@ -168,6 +196,9 @@ func Sign(doc *pdf.Doc, out Output, r Request) (*Result, error) {
 	copy(body[brAt:], brText+strings.Repeat(" ", len(byteRangePlaceholder)-len(brText)))
 	hexAt := w.Bytes[contentsStart+1-inc0 : contentsEnd-1-inc0]
 
+	// Every earlier signature is checked again in the result, by the strict reading unless a
+	// new visible field was asked for: a document that fails is not written.
+	strict := Strictness{NewVisibleSignatureFields: r.NewVisibleField}
 	signDigest := func(digest []byte) error {
 		cms, err := r.cms(digest)
 		if err != nil {
@@ -183,6 +214,11 @@ func Sign(doc *pdf.Doc, out Output, r Request) (*Result, error) {
 		d.Write(w.Bytes[contentsEnd-inc0:])
 		if err := signDigest(d.Sum(nil)); err != nil {
 			return nil, err
+		}
+		if len(sigs) > 0 {
+			if _, err := recheck(concat{mem, w.Bytes}, total, strict); err != nil {
+				return nil, err
+			}
 		}
 		if _, err := out.Write(mem); err != nil {
 			return nil, err
@@ -214,6 +250,11 @@ func Sign(doc *pdf.Doc, out Output, r Request) (*Result, error) {
 		}
 		if _, err := out.WriteAt(hexAt, contentsStart+1); err != nil {
 			return nil, err
+		}
+		if len(sigs) > 0 {
+			if _, err := recheck(out, total, strict); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return &Result{Field: r.Field, ByteRange: br, Size: total}, nil

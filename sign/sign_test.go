@@ -215,10 +215,10 @@ func TestApproverStampIssuer(t *testing.T) {
 		t.Fatal(err)
 	}
 	inc := doc.NewIncrement()
-	if err := inc.FillText("so", "Số: 15/QĐ-UBND"); err != nil {
+	if err := inc.FillText("so", "Số: 15/QĐ-UBND", nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := inc.FillText("ngay", "Hà Nội, ngày 05 tháng 01 năm 2026"); err != nil {
+	if err := inc.FillText("ngay", "Hà Nội, ngày 05 tháng 01 năm 2026", nil); err != nil {
 		t.Fatal(err)
 	}
 	w, err := inc.Bytes()

@@ -23,12 +23,13 @@ type StampResult struct {
 type StampMethod string
 
 const (
-	// StampFill fills the empty number and date fields the approver's signature created: a form
-	// fill, which its DocMDP P=2 certification permits.
+	// StampFill fills empty text fields for the number and the date that existed before the
+	// signatures (the approver's, or fields named by the user): a form fill, which every
+	// signature but a P=1 certification permits.
 	StampFill StampMethod = "form fill"
-	// StampNewFields adds two visible, unsigned signature fields showing the number and the date,
-	// for a document without those fields whose signatures allow new signature fields
-	// (approval signatures, or a certification with P=2 or P=3).
+	// StampNewFields adds two visible, unsigned signature fields showing the number and the date:
+	// for a document without such text fields whose signatures are approvals only (or none).
+	// After a certification strict validators reject it; it is done only when asked for.
 	StampNewFields StampMethod = "new signature fields"
 )
 
@@ -38,9 +39,27 @@ const (
 	DateShownField   = "vbdt_ngay_hien_thi"
 )
 
+// StampOptions say where the number may go.
+type StampOptions struct {
+	// NumberField and DateField name empty text fields for the number and the date (default:
+	// the approver's vbdt_so and vbdt_ngay).
+	NumberField, DateField string
+	// NewFields allows new visible signature fields after a certification (Acrobat accepts
+	// them; EU DSS and pyHanko judge them an illegal change).
+	NewFields bool
+}
+
+func (o StampOptions) fields() (string, string) {
+	if o.NumberField == "" && o.DateField == "" {
+		return NumberField, DateField
+	}
+	return o.NumberField, o.DateField
+}
+
 // PlanStamp picks the least intrusive way to add the clerk's number that every signature of doc
-// permits, or says why there is none.
-func PlanStamp(doc *pdf.Doc) (StampMethod, error) {
+// permits, or says why there is none (*NotPermitted when the signatures or Decree 30's order
+// forbid it), before any number is taken.
+func PlanStamp(doc *pdf.Doc, o StampOptions) (StampMethod, error) {
 	fields, err := doc.Fields()
 	if err != nil {
 		return "", err
@@ -51,43 +70,70 @@ func PlanStamp(doc *pdf.Doc) (StampMethod, error) {
 	}
 	for _, name := range []string{NumberShownField, DateShownField} {
 		if _, ok := have[name]; ok {
-			return "", fmt.Errorf("the document is already numbered (it has the field %s)", name)
+			return "", alreadyNumbered(fmt.Sprintf("it has the field %s", name))
 		}
+	}
+	if f, ok := have[IssuerField]; ok && f.Signed {
+		return "", &NotPermitted{Reason: "the organization has already sealed the document: its signature would not cover the number",
+			Permission: "Decree 30 Art. 15–16: the number and the date come before the organization's seal",
+			Hint:       "number the approved document before the seal (vbdt sign --role issuer after vbdt number stamp)"}
 	}
 	sigs, err := doc.Signatures()
 	if err != nil {
 		return "", err
 	}
-	for _, s := range sigs {
-		if s.DocMDP == 1 {
-			return "", fmt.Errorf("signature %s certifies the document with DocMDP P=1: no change at all is allowed", s.Field)
+	cert := certification(sigs)
+	if cert != nil && cert.DocMDP == 1 {
+		return "", &NotPermitted{Reason: fmt.Sprintf("signature %s certifies the document with DocMDP P=1: no change at all is permitted", cert.Field),
+			Permission: "DocMDP P=1 (no changes) of signature " + cert.Field}
+	}
+	numberName, dateName := o.fields()
+	nf, hasNumber := have[numberName]
+	df, hasDate := have[dateName]
+	if hasNumber || hasDate {
+		for _, f := range []struct {
+			name string
+			fd   pdf.Field
+			ok   bool
+		}{{numberName, nf, hasNumber}, {dateName, df, hasDate}} {
+			switch {
+			case !f.ok:
+				return "", fmt.Errorf("the document has a field %s but no field %s", otherName(f.name, numberName, dateName), f.name)
+			case f.fd.Type != "Tx":
+				return "", fmt.Errorf("field %s is not a text field", f.name)
+			case f.fd.Value != "":
+				return "", alreadyNumbered(fmt.Sprintf("%s = %q", f.name, f.fd.Value))
+			}
 		}
-	}
-	_, hasNumber := have[NumberField]
-	_, hasDate := have[DateField]
-	if !hasNumber && !hasDate {
-		return StampNewFields, nil
-	}
-	for _, name := range []string{NumberField, DateField} {
-		f, ok := have[name]
-		if !ok {
-			return "", fmt.Errorf("the document has %s but no %s field: it was not prepared by vbdt sign --role approver", otherField(name), name)
+		if numberName == NumberField {
+			if err := doc.CheckFormFont(); err != nil {
+				return "", fmt.Errorf("the number cannot be drawn: %w", err)
+			}
 		}
-		if f.Value != "" {
-			return "", fmt.Errorf("the document is already numbered (%s = %q)", name, f.Value)
-		}
+		return StampFill, nil
 	}
-	if err := doc.CheckFormFont(); err != nil {
-		return "", fmt.Errorf("the number cannot be drawn: %w", err)
+	if o.NumberField != "" || o.DateField != "" {
+		return "", fmt.Errorf("the document has no field %s or %s", numberName, dateName)
 	}
-	return StampFill, nil
+	if cert != nil && !o.NewFields {
+		return "", &NotPermitted{
+			Reason:     fmt.Sprintf("signature %s certifies the document (DocMDP P=%d) and it has no empty fields for the number: the only way left is new visible signature fields, which strict validators (EU DSS, pyHanko) judge an illegal change after a certification, though Acrobat accepts it", cert.Field, cert.DocMDP),
+			Permission: fmt.Sprintf("DocMDP P=%d of signature %s", cert.DocMDP, cert.Field),
+			Hint:       "name its empty text fields with --number-field and --date-field, or add --new-fields to add visible fields anyway"}
+	}
+	return StampNewFields, nil
 }
 
-func otherField(name string) string {
-	if name == NumberField {
-		return DateField
+func alreadyNumbered(why string) error {
+	return &NotPermitted{Reason: fmt.Sprintf("the document is already numbered (%s)", why),
+		Permission: "Decree 30 Art. 15: a document is given one number"}
+}
+
+func otherName(name, a, b string) string {
+	if name == a {
+		return b
 	}
-	return NumberField
+	return a
 }
 
 // StampRequest is the clerk's numbering of one document.
@@ -95,9 +141,10 @@ type StampRequest struct {
 	In, Out string // may be the same file (an atomic replace)
 	// NumberLine and DateLine are the texts: "Số: 15/QĐ-UBND", "Hà Nội, ngày 05 tháng 01 năm 2026".
 	NumberLine, DateLine string
-	// Font draws them when new fields are needed (StampNewFields); NumberRect and DateRect place
-	// them on page 1 (default: over the "Số: …" and "ngày … tháng … năm …" placeholders, else
-	// where Decree 30 puts them).
+	StampOptions
+	// Font draws them in fields other than the approver's (whose form carries vbdt's font);
+	// NumberRect and DateRect place new fields on page 1 (default: over the "Số: …" and
+	// "ngày … tháng … năm …" placeholders, else where Decree 30 puts them).
 	Font                 *pdf.Font
 	NumberRect, DateRect *pdf.Rect
 }
@@ -111,17 +158,24 @@ func Stamp(req StampRequest) (*StampResult, error) {
 		return nil, fmt.Errorf("%s: %w", req.In, err)
 	}
 	defer doc.Close()
-	method, err := PlanStamp(doc)
+	method, err := PlanStamp(doc, req.StampOptions)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", req.In, err)
 	}
 	inc := doc.NewIncrement()
 	switch method {
 	case StampFill:
-		if err := inc.FillText(NumberField, req.NumberLine); err != nil {
+		numberName, dateName := req.fields()
+		font := req.Font
+		if numberName == NumberField {
+			font = nil // the approver's form font
+		} else if font == nil {
+			return nil, errors.New("the number needs a font to fill fields vbdt did not make")
+		}
+		if err := inc.FillText(numberName, req.NumberLine, font); err != nil {
 			return nil, err
 		}
-		if err := inc.FillText(DateField, req.DateLine); err != nil {
+		if err := inc.FillText(dateName, req.DateLine, font); err != nil {
 			return nil, err
 		}
 	case StampNewFields:
@@ -160,25 +214,8 @@ func Stamp(req StampRequest) (*StampResult, error) {
 		if _, err := mw.Write(w.Bytes); err != nil {
 			return err
 		}
-		size := doc.Size() + int64(len(w.Bytes))
-		if checks, err = CheckReader(f, size); err != nil {
-			return err
-		}
-		for _, c := range checks {
-			if !c.Intact {
-				return fmt.Errorf("after numbering, signature %s no longer verifies (%s): nothing was written", c.Field, c.Problem)
-			}
-		}
-		reports, err := analyzeChanges(f, size, checks)
-		if err != nil {
-			return err
-		}
-		for _, r := range reports {
-			if !r.Allowed {
-				return fmt.Errorf("numbering would be a change signature %s does not permit (%s): nothing was written", r.Field, r.Worst)
-			}
-		}
-		return nil
+		checks, err = recheck(f, doc.Size()+int64(len(w.Bytes)), Strictness{NewVisibleSignatureFields: req.NewFields})
+		return err
 	})
 	if err != nil {
 		return nil, err

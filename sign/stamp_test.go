@@ -51,7 +51,7 @@ func TestStampForeignDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = PlanStamp(doc)
+	_, err = PlanStamp(doc, StampOptions{})
 	doc.Close()
 	if err == nil || !strings.Contains(err.Error(), "already numbered") {
 		t.Fatalf("a second numbering: %v", err)

@@ -9,6 +9,7 @@ import (
 	"github.com/vbdt/vbdt/internal/ui"
 	"github.com/vbdt/vbdt/number"
 	"github.com/vbdt/vbdt/number/register"
+	"github.com/vbdt/vbdt/sign"
 )
 
 // classify maps an error to its exit code and the hints that help a person past it.
@@ -16,6 +17,7 @@ func (a *app) classify(ctx context.Context, err error) (int, []string) {
 	var usage usageError
 	var partial partialError
 	var probs *config.Problems
+	var refused *sign.NotPermitted
 	switch {
 	case isInterrupt(ctx, err):
 		return ui.ExitInterrupted, nil
@@ -23,6 +25,12 @@ func (a *app) classify(ctx context.Context, err error) (int, []string) {
 		return ui.ExitUsage, []string{"run 'vbdt help' or add --help to the command for its usage"}
 	case errors.As(err, &probs):
 		return ui.ExitUsage, []string{"'vbdt config check' lists every problem of the configuration with its line"}
+	case errors.As(err, &refused):
+		hints := []string{"refused by " + refused.Permission}
+		if refused.Hint != "" {
+			hints = append(hints, refused.Hint)
+		}
+		return ui.ExitNotPermitted, hints
 	case errors.As(err, &partial):
 		return ui.ExitPartial, []string{"the other documents were signed; --json lists each document's result"}
 	case errors.Is(err, register.ErrInvalid), errors.Is(err, number.ErrMalformed):

@@ -177,8 +177,9 @@ func (o *issueOptions) addFlags(cmd *cobra.Command) {
 type stampOptions struct {
 	issueOptions
 	existing, output, font, numberRect, dateRect string
+	numberField, dateField                       string
 	year                                         int
-	inPlace                                      bool
+	inPlace, newFields                           bool
 }
 
 func (a *app) newNumberStampCmd() *cobra.Command {
@@ -195,11 +196,18 @@ signature is checked again; if one no longer verifies, nothing is written. The n
 document's SHA-256 is recorded in the register.
 
 A PDF without these fields (signed by another tool, or not signed) gets the least intrusive
-change its signatures permit: two new visible signature fields, left unsigned, that show the
-number and the date over the "Số: …" and "ngày … tháng … năm …" placeholders of page 1 (else
---number-rect and --date-rect, else where Decree 30 puts them). Approval signatures and
-certifications with P=2 or P=3 permit new signature fields; a certification with P=1 permits
-no change, and such a document is refused with the reason before any number is taken.` + exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitRegister, ui.ExitUsage),
+change its signatures permit, decided before any number is taken:
+  - empty text fields it already has, named with --number-field and --date-field: a form fill;
+  - if its signatures are approval signatures only (or it has none): two new visible signature
+    fields, left unsigned, that show the number and the date over the "Số: …" and "ngày …
+    tháng … năm …" placeholders of page 1 (else --number-rect and --date-rect, else where
+    Decree 30 puts them);
+  - if it is certified (DocMDP P=2 or P=3), new visible fields are what strict validators
+    (EU DSS, pyHanko) judge an illegal change, though Acrobat accepts them: vbdt refuses unless
+    --new-fields says to do it anyway.
+A certification with P=1 permits no change, and a document the organization has already
+sealed is numbered too late (its signature would not cover the number): both are refused with
+exit 13.` + exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitRegister, ui.ExitNotPermitted, ui.ExitUsage),
 		Example: `  $ vbdt number stamp qd-approved.pdf --type QĐ --subject "Về việc ban hành Quy chế làm việc" -o qd-numbered.pdf
   $ vbdt number stamp qd-approved.pdf --number 15 --in-place`,
 		Args: args(cobra.ExactArgs(1)),
@@ -213,6 +221,9 @@ no change, and such a document is refused with the reason before any number is t
 	cmd.Flags().StringVar(&o.font, "font", "", "without the approver's fields: TrueType font of the number (default appearance.font, Times New Roman, Liberation Serif)")
 	cmd.Flags().StringVar(&o.numberRect, "number-rect", "", "without the approver's fields: where the number goes on page 1, x1,y1,x2,y2 in points")
 	cmd.Flags().StringVar(&o.dateRect, "date-rect", "", "without the approver's fields: where the date goes on page 1, x1,y1,x2,y2 in points")
+	cmd.Flags().StringVar(&o.numberField, "number-field", "", "an empty text field of the document for the number (default vbdt_so, the approver's)")
+	cmd.Flags().StringVar(&o.dateField, "date-field", "", "an empty text field of the document for the date (default vbdt_ngay, the approver's)")
+	cmd.Flags().BoolVar(&o.newFields, "new-fields", false, "on a certified document without fields for the number: add new visible fields anyway (Acrobat accepts them; EU DSS and pyHanko do not)")
 	return cmd
 }
 
@@ -228,7 +239,10 @@ func (a *app) runStamp(ctx context.Context, o *stampOptions, in string) error {
 	case o.existing == "" && (o.docType == "" || o.subject == ""):
 		return usageErrorf("give --type and --subject for a new number, or --number for an issued one")
 	}
-	req := sign.StampRequest{In: in, Out: out}
+	if (o.numberField == "") != (o.dateField == "") {
+		return usageErrorf("give both --number-field and --date-field, or neither")
+	}
+	req := sign.StampRequest{In: in, Out: out, StampOptions: sign.StampOptions{NumberField: o.numberField, DateField: o.dateField, NewFields: o.newFields}}
 	var err error
 	if req.NumberRect, err = parseRect(o.numberRect); err != nil {
 		return err
@@ -240,17 +254,17 @@ func (a *app) runStamp(ctx context.Context, o *stampOptions, in string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
-	method, err := sign.PlanStamp(doc) // before a number is taken
+	method, err := sign.PlanStamp(doc, req.StampOptions) // before a number is taken
 	doc.Close()
 	if err != nil {
-		return usageErrorf("%s: %v", in, err)
+		return fmt.Errorf("%s: %w", in, err)
 	}
 	n, err := a.openRegister(ctx, &o.registerOptions)
 	if err != nil {
 		return err
 	}
 	defer n.store.Close()
-	if method == sign.StampNewFields {
+	if method == sign.StampNewFields || o.numberField != "" {
 		if req.Font, err = loadFont(cmp.Or(o.font, n.cfg.Appearance.Font)); err != nil {
 			return err
 		}

@@ -77,7 +77,7 @@ func (a *app) newRootCmd() *cobra.Command {
 (văn bản điện tử) of Vietnamese state agencies, following Decree 30/2020/NĐ-CP and QCVN 102:2016.
 
 Start with 'vbdt demo DIR': it walks through the whole document lifecycle with throwaway test keys.` +
-			exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitPartial, ui.ExitVerifyFail, ui.ExitKey, ui.ExitRegister, ui.ExitUsage, ui.ExitInterrupted),
+			exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitPartial, ui.ExitVerifyFail, ui.ExitKey, ui.ExitRegister, ui.ExitNotPermitted, ui.ExitUsage, ui.ExitInterrupted),
 		Example: `  $ vbdt demo ./demo-out
   $ vbdt keys list
   $ vbdt config check vbdt.yaml

@@ -28,9 +28,9 @@ type signOptions struct {
 	key, role, rect, image, seal, sealSize, numberRect, dateRect, code, copyForm, copyAgency string
 	hash, reason, location, output, outDir, journal, shard, font, tsa                        string
 	page, jobs, certify                                                                      int
-	visible, inPlace, pss, fromRegister                                                      bool
+	visible, inPlace, pss, fromRegister, newField                                            bool
 	stamp                                                                                    issueOptions
-	anchor                                                                                   string
+	anchor, field                                                                            string
 }
 
 func (a *app) newSignCmd() *cobra.Command {
@@ -65,7 +65,7 @@ goes on and ends with exit 3. With --tsa (or tsa.url) each signature is timestam
 
 For N machines sharing a backlog, e.g. a Kubernetes Indexed Job of N completions, each pod runs
   vbdt sign --key … /backlog --out /signed --shard $((JOB_COMPLETION_INDEX+1))/N` +
-			exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitPartial, ui.ExitKey, ui.ExitUsage, ui.ExitInterrupted),
+			exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitPartial, ui.ExitKey, ui.ExitNotPermitted, ui.ExitUsage, ui.ExitInterrupted),
 		Example: `  $ vbdt sign --key approver --role approver --image chu-ky.png qd.pdf -o qd-approved.pdf
   $ vbdt number stamp qd-approved.pdf --type QĐ --subject "…" -o qd-numbered.pdf
   $ vbdt sign --key organization --role issuer --seal dau.png qd-numbered.pdf -o qd-issued.pdf
@@ -80,6 +80,8 @@ For N machines sharing a backlog, e.g. a Kubernetes Indexed Job of N completions
 	f.StringVar(&o.role, "role", "plain", "approver, issuer, attachment, copy or plain")
 	f.BoolVar(&o.visible, "visible", false, "plain role: show the signature")
 	f.IntVar(&o.certify, "certify", 0, "plain role: certify the unsigned document, DocMDP 1 (no changes), 2 (form filling, signing) or 3 (also annotations)")
+	f.StringVar(&o.field, "field", "", "sign this existing empty signature field, drawn in its rectangle (issuer: the approver's prepared field by default)")
+	f.BoolVar(&o.newField, "new-field", false, "allow a new visible signature field on a certified document (Acrobat accepts it; EU DSS and pyHanko do not)")
 	f.IntVar(&o.page, "page", 0, "page of the signature (default: the role's)")
 	f.StringVar(&o.rect, "rect", "", "signature rectangle in points from the bottom left: x1,y1,x2,y2")
 	f.StringVar(&o.image, "image", "", "approver's signature image, PNG with transparency (default appearance.signature_image)")
@@ -291,7 +293,7 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) error {
 		}
 	}
 	progress := a.ui.NewProgress("sign", len(jobs), 2*time.Second)
-	var failed []string
+	var failed []error
 	batch := &sign.Batch{
 		Workers: o.jobs, Journal: journal,
 		Request: sign.Request{Signer: key, Chain: key.Chain, Hash: h, PSS: o.pss, Reason: o.reason, Location: location, TSA: tsa},
@@ -305,7 +307,7 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) error {
 			switch {
 			case r.Err != nil:
 				rec["status"], rec["error"] = "failed", r.Err.Error()
-				failed = append(failed, r.Err.Error())
+				failed = append(failed, r.Err)
 				if !a.ui.JSON {
 					a.ui.Warnf("%v", r.Err)
 				}
@@ -335,7 +337,7 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) error {
 	}
 	switch {
 	case sum.Failed > 0 && len(jobs) == 1:
-		return fmt.Errorf("%s", failed[0])
+		return failed[0]
 	case sum.Failed > 0:
 		return partialError{fmt.Errorf("%d of %d documents failed", sum.Failed, len(jobs))}
 	}
@@ -359,7 +361,8 @@ func (a *app) signAppearance(o *signOptions, role sign.Role) (sign.Appearance, e
 	case o.certify < 0 || o.certify > 3:
 		return sign.Appearance{}, usageErrorf("--certify %d: use 1, 2 or 3", o.certify)
 	}
-	ap := sign.Appearance{Role: role, Page: o.page, Visible: o.visible, Certify: o.certify, Code: o.code, CopyForm: o.copyForm, CopyAgency: o.copyAgency, Anchor: o.anchor}
+	ap := sign.Appearance{Role: role, Page: o.page, Visible: o.visible, Certify: o.certify, Code: o.code, CopyForm: o.copyForm,
+		CopyAgency: o.copyAgency, Anchor: o.anchor, Field: o.field, NewField: o.newField}
 	if ap.CopyAgency == "" {
 		ap.CopyAgency = cfg.Agency.Name
 	}
@@ -385,7 +388,8 @@ func (a *app) signAppearance(o *signOptions, role sign.Role) (sign.Appearance, e
 			return ap, usageErrorf("signature image: %v", err)
 		}
 	}
-	if seal := cmp.Or(o.seal, cfg.Appearance.SealImage); seal != "" && role == sign.RoleIssuer {
+	// the approver prepares the organization's field at the seal's size
+	if seal := cmp.Or(o.seal, cfg.Appearance.SealImage); seal != "" && (role == sign.RoleIssuer || role == sign.RoleApprover) {
 		if ap.Seal, err = pdf.LoadPNG(seal); err != nil {
 			return ap, usageErrorf("seal image: %v", err)
 		}

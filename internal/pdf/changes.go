@@ -12,18 +12,35 @@ import (
 
 // Change is an object that differs between a signed revision and the whole document.
 type Change struct {
-	Obj   int
-	Added bool     // new after the revision; otherwise changed
-	Type  string   // /Type, or /FT for fields, or "stream"
-	Keys  []string // dictionary keys whose values differ (changed objects)
-	Field string   // /T of a changed field
-	// NewAnnots are the subtypes of the annotations a changed page gained (Widget for fields).
-	NewAnnots []string
+	Obj     int
+	Added   bool     // new after the revision
+	Deleted bool     // in the revision, freed or missing since
+	Type    string   // /Type, /Type/FT or /FT for fields, AcroForm, Info, Array, "stream", or trailer
+	Subtype string   // /Subtype of a changed annotation (Widget for a field's widget)
+	Keys    []string // dictionary keys whose values differ (changed objects); AcroForm/K for a direct form's
+	Field   string   // /T of a changed field
+	// WasSigned: a changed signature field that already had a value in the revision.
+	WasSigned bool
+	// Of says what a changed array is: "Annots" (a page's) or "Fields" (the form's).
+	Of string
+	// NewAnnots are the annotations a changed page (or its /Annots array) gained; NewFields the
+	// fields the form (or its /Fields array) gained; Removed counts items either lost.
+	NewAnnots, NewFields []Annot
+	Removed              int
 }
 
-// Changes lists the objects added or changed, in the document of total bytes in f, after the
-// revision that ends at size bytes (a signature's signed size), comparing what both revisions
-// resolve each object number to.
+// Annot describes an annotation or a field that was added to a page or to the form.
+type Annot struct {
+	Obj     int
+	Subtype string // Widget, FreeText, …
+	FT      string // the field type of a widget or field (Sig, Tx, …)
+	Visible bool   // a rectangle of some area (hidden flags notwithstanding, as pyHanko judges)
+	Signed  bool   // a signature field with a value
+}
+
+// Changes lists the objects added, changed or deleted, in the document of total bytes in f,
+// after the revision that ends at size bytes (a signature's signed size), comparing what both
+// revisions resolve each object number to.
 func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 	before, err := Open(io.NewSectionReader(f, 0, size), size)
 	if err != nil {
@@ -41,22 +58,52 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 	}
 	bx, ax := before.xref(), after.xref()
 	var out []Change
+	if bx.Root == nil || ax.Root == nil || bx.Root.PDFString() != ax.Root.PDFString() {
+		out = append(out, Change{Type: "trailer", Keys: []string{"Root"}})
+	}
+	roles := arrayRoles(after)
+	acroForm := -1
+	if cat, _, err := after.catalog(); err == nil {
+		if r, ok := cat["AcroForm"].(types.IndirectRef); ok {
+			acroForm = r.ObjectNumber.Value()
+		}
+	}
+	info := -1
+	if ax.Info != nil {
+		info = ax.Info.ObjectNumber.Value()
+	}
 	nums := make([]int, 0, len(ax.Table))
 	for n := range ax.Table {
 		nums = append(nums, n)
 	}
+	for n, e := range bx.Table {
+		if live(e) && !live(ax.Table[n]) {
+			nums = append(nums, n)
+		}
+	}
 	sort.Ints(nums)
 	for _, n := range nums {
-		e := ax.Table[n]
-		if n == 0 || e == nil || e.Free || e.Object == nil {
+		e, old := ax.Table[n], bx.Table[n]
+		if n == 0 {
+			continue
+		}
+		if !live(e) {
+			if live(old) && !container(old.Object) {
+				out = append(out, Change{Obj: n, Deleted: true, Type: typeOf(old.Object)})
+			}
 			continue
 		}
 		c := Change{Obj: n, Type: typeOf(e.Object)}
-		if c.Type == "XRef" || c.Type == "ObjStm" { // containers: what they hold is compared
+		if container(e.Object) { // containers: what they hold is compared
 			continue
 		}
-		old := bx.Table[n]
-		if old == nil || old.Free || old.Object == nil {
+		switch n {
+		case acroForm:
+			c.Type = "AcroForm"
+		case info:
+			c.Type = "Info"
+		}
+		if !live(old) {
 			c.Added = true
 			out = append(out, c)
 			continue
@@ -66,25 +113,39 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 		}
 		od, oOK := asDict(old.Object)
 		nd, nOK := asDict(e.Object)
-		if oOK && nOK {
-			for k, v := range nd {
-				if ov, ok := od[k]; !ok || ov.PDFString() != v.PDFString() {
-					c.Keys = append(c.Keys, k)
-				}
+		switch {
+		case oOK && nOK:
+			if c.Keys = diffKeys(od, nd); len(c.Keys) == 0 {
+				c.Keys = []string{"(stream data)"}
 			}
-			for k := range od {
-				if _, ok := nd[k]; !ok {
-					c.Keys = append(c.Keys, k)
-				}
-			}
-			sort.Strings(c.Keys)
 			if t, ok := nd["T"]; ok {
 				c.Field = decodeText(t)
 			}
-			if slices.Contains(c.Keys, "Annots") {
-				c.NewAnnots = newAnnots(before, after, od["Annots"], nd["Annots"])
+			if st, ok := nd["Subtype"].(types.Name); ok {
+				c.Subtype = string(st)
 			}
-		} else {
+			if _, signed := od["V"]; signed && od["FT"] == types.Name("Sig") {
+				c.WasSigned = true
+			}
+			if slices.Contains(c.Keys, "Annots") {
+				c.NewAnnots, c.Removed = gained(before, after, od["Annots"], nd["Annots"])
+			}
+			if c.Type == "AcroForm" && slices.Contains(c.Keys, "Fields") {
+				c.NewFields, c.Removed = gained(before, after, od["Fields"], nd["Fields"])
+			}
+			if c.Type == "Catalog" && slices.Contains(c.Keys, "AcroForm") {
+				directForm(before, after, od, nd, &c)
+			}
+		case roles[n] != "":
+			c.Type, c.Of = "Array", roles[n]
+			added, removed := gained(before, after, old.Object, e.Object)
+			if c.Of == "Fields" {
+				c.NewFields = added
+			} else {
+				c.NewAnnots = added
+			}
+			c.Removed = removed
+		default:
 			c.Keys = []string{"(content)"}
 		}
 		out = append(out, c)
@@ -92,25 +153,127 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 	return out, nil
 }
 
-// newAnnots lists the subtypes of the annotations in the array now that were not in was.
-func newAnnots(before, after *Doc, was, now types.Object) []string {
+func live(e *model.XRefTableEntry) bool { return e != nil && !e.Free && e.Object != nil }
+
+// container is a cross-reference or object stream: the objects it holds are compared.
+func container(o types.Object) bool {
+	t := typeOf(o)
+	return t == "XRef" || t == "ObjStm"
+}
+
+// diffKeys lists the keys whose values differ between two dictionaries.
+func diffKeys(od, nd types.Dict) []string {
+	var keys []string
+	for k, v := range nd {
+		if ov, ok := od[k]; !ok || ov.PDFString() != v.PDFString() {
+			keys = append(keys, k)
+		}
+	}
+	for k := range od {
+		if _, ok := nd[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// directForm describes the change of a form held directly in the catalog as keys AcroForm/K.
+func directForm(before, after *Doc, od, nd types.Dict, c *Change) {
+	of, oOK := od["AcroForm"].(types.Dict)
+	nf, nOK := nd["AcroForm"].(types.Dict)
+	if !nOK || (!oOK && od["AcroForm"] != nil) {
+		return // the form was moved or removed: the catalog's AcroForm key stays changed
+	}
+	keys := slices.DeleteFunc(c.Keys, func(k string) bool { return k == "AcroForm" })
+	for _, k := range diffKeys(of, nf) {
+		keys = append(keys, "AcroForm/"+k)
+	}
+	c.Keys = keys
+	if slices.Contains(keys, "AcroForm/Fields") {
+		c.NewFields, c.Removed = gained(before, after, of["Fields"], nf["Fields"])
+	}
+}
+
+// arrayRoles finds the indirect arrays that are pages' /Annots or the form's /Fields, by
+// object number.
+func arrayRoles(d *Doc) map[int]string {
+	roles := map[int]string{}
+	if af, err := d.acroForm(); err == nil && af != nil {
+		if r, ok := af["Fields"].(types.IndirectRef); ok {
+			roles[r.ObjectNumber.Value()] = "Fields"
+		}
+	}
+	for n := 1; n <= d.pages; n++ {
+		if pd, _, _, err := d.page(n); err == nil {
+			if r, ok := pd["Annots"].(types.IndirectRef); ok {
+				roles[r.ObjectNumber.Value()] = "Annots"
+			}
+		}
+	}
+	return roles
+}
+
+// gained lists the items of the array now that were not in was, and counts those of was that
+// are gone.
+func gained(before, after *Doc, was, now types.Object) ([]Annot, int) {
 	old := map[string]bool{}
 	if a, ok := derefArray(before, was); ok {
 		for _, o := range a {
 			old[o.PDFString()] = true
 		}
 	}
-	var out []string
+	var out []Annot
 	a, _ := derefArray(after, now)
+	kept := 0
 	for _, o := range a {
 		if old[o.PDFString()] {
+			kept++
 			continue
 		}
-		d, _ := after.dict(o)
-		st, _ := d["Subtype"].(types.Name)
-		out = append(out, string(st))
+		out = append(out, describe(after, o))
 	}
-	return out
+	return out, len(old) - kept
+}
+
+// describe reads what an annotation or field is.
+func describe(d *Doc, o types.Object) Annot {
+	var a Annot
+	if r, ok := o.(types.IndirectRef); ok {
+		a.Obj = r.ObjectNumber.Value()
+	}
+	ad, _ := d.dict(o)
+	if ad == nil {
+		return a
+	}
+	st, _ := ad["Subtype"].(types.Name)
+	a.Subtype = string(st)
+	ft, _ := d.deref(ad["FT"])
+	v := ad["V"]
+	if ft == nil { // a widget of a field: the field type and value are its parent's
+		if parent, _ := d.dict(ad["Parent"]); parent != nil {
+			ft, _ = d.deref(parent["FT"])
+			v = parent["V"]
+		}
+	}
+	if name, ok := ft.(types.Name); ok {
+		a.FT = string(name)
+	}
+	a.Signed = a.FT == "Sig" && v != nil
+	if a.Subtype != "Widget" { // a field without its own widget: its kids show it
+		if kids, ok := d.array(ad["Kids"]); ok {
+			for _, k := range kids {
+				if kd, _ := d.dict(k); kd != nil {
+					r, _ := d.rect(kd["Rect"])
+					a.Visible = a.Visible || r.Width() > 0
+				}
+			}
+			return a
+		}
+	}
+	r, _ := d.rect(ad["Rect"])
+	a.Visible = r.Width() > 0
+	return a
 }
 
 func derefArray(d *Doc, o types.Object) (types.Array, bool) {

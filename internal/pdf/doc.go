@@ -52,6 +52,7 @@ type Doc struct {
 	size       int64       // bytes of the original
 	startxref  int64       // offset of the last cross-reference section
 	xrefStream bool
+	header     string // the version in the file's header: "1.4"
 	nextObj    int
 	pages      int
 	text       map[int][]TextRun // extracted page text, by page number
@@ -69,8 +70,8 @@ func Open(r Source, size int64) (d *Doc, err error) {
 	if size > MaxSize {
 		return nil, fmt.Errorf("%w: %d bytes is more than vbdt opens (%d)", ErrDamaged, size, int64(MaxSize))
 	}
-	head := make([]byte, 5)
-	if _, err := r.Read(head); err != nil || !bytes.Equal(head, []byte("%PDF-")) {
+	head := make([]byte, 8)
+	if _, err := io.ReadFull(r, head); err != nil || !bytes.HasPrefix(head, []byte("%PDF-")) {
 		return nil, ErrNotPDF
 	}
 	sx, err := lastStartxref(r, size)
@@ -88,7 +89,7 @@ func Open(r Source, size int64) (d *Doc, err error) {
 		return nil, err
 	}
 	if err == nil {
-		d = &Doc{lr: lr, src: r, size: size, startxref: sx, xrefStream: xrefStream}
+		d = &Doc{lr: lr, src: r, size: size, startxref: sx, xrefStream: xrefStream, header: string(head[5:])}
 		d.pages, err = d.countPages()
 	}
 	if err != nil && c.Err() == nil {
@@ -97,7 +98,7 @@ func Open(r Source, size int64) (d *Doc, err error) {
 		var ctx *model.Context
 		if ctx, err = pdfcpu.ReadWithContext(c, io.NewSectionReader(r, 0, size), config()); err == nil {
 			lr = &lazyReader{c: c, ctx: ctx, src: r, size: size, stms: map[int]*objStm{}}
-			d = &Doc{lr: lr, src: r, size: size, startxref: sx, xrefStream: ctx.Read.UsingXRefStreams}
+			d = &Doc{lr: lr, src: r, size: size, startxref: sx, xrefStream: ctx.Read.UsingXRefStreams, header: string(head[5:])}
 			if ctx.Encrypt != nil || ctx.XRefTable.Encrypt != nil {
 				return nil, ErrEncrypted
 			}
@@ -223,6 +224,26 @@ func lastStartxref(r io.ReadSeeker, size int64) (int64, error) {
 		return 0, fmt.Errorf("%w: startxref %s is outside the file", ErrDamaged, m[1])
 	}
 	return off, nil
+}
+
+// Version is the PDF version the document declares: the later of its header's and its
+// catalog's /Version (PDF 32000-1 §7.5.2).
+func (d *Doc) Version() string {
+	v := d.header
+	if cat, _, err := d.catalog(); err == nil {
+		if cv, ok := cat["Version"].(types.Name); ok && versionLess(v, string(cv)) {
+			v = string(cv)
+		}
+	}
+	return v
+}
+
+// versionLess compares PDF versions of the form major.minor.
+func versionLess(a, b string) bool {
+	var am, an, bm, bn int
+	fmt.Sscanf(a, "%d.%d", &am, &an)
+	fmt.Sscanf(b, "%d.%d", &bm, &bn)
+	return am < bm || am == bm && an < bn
 }
 
 // Size is the byte size of the original document.

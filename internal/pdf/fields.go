@@ -45,13 +45,60 @@ func (inc *Increment) addSignatureField(f SignatureField, sig *Ref) error {
 		return err
 	}
 	if sig != nil {
-		af, err := inc.acroForm()
+		return inc.setSigFlags()
+	}
+	return nil
+}
+
+// setSigFlags marks the form as holding signatures, to be appended to only (SigFlags 3), when
+// the document is not signed yet: after a signature, strict validators (pyHanko) count a
+// changed /SigFlags as an illegal change, and the first signature has set it already.
+func (inc *Increment) setSigFlags() error {
+	if sigs, err := inc.d.Signatures(); err != nil || len(sigs) > 0 {
+		return err
+	}
+	af, err := inc.acroForm()
+	if err != nil {
+		return err
+	}
+	af["SigFlags"] = types.Integer(3)
+	return nil
+}
+
+// SignField makes sig the value of the existing, empty signature field name and, when the
+// field shows on a page, draws appearance in its widget: the only change a signature makes to
+// a document certified with DocMDP P=2 or P=3 that strict validators accept. The field keeps
+// its place, size and flags.
+func (inc *Increment) SignField(name string, sig Ref, appearance Drawing) error {
+	f, err := inc.d.Field(name)
+	if err != nil {
+		return err
+	}
+	switch {
+	case f.Type != "Sig":
+		return fmt.Errorf("field %q is not a signature field", name)
+	case f.Signed:
+		return fmt.Errorf("field %q is already signed", name)
+	}
+	fd, err := inc.modifyDict(f.ref)
+	if err != nil {
+		return err
+	}
+	fd["V"] = sig.ref()
+	if f.Visible() {
+		ap, err := inc.formXObject(appearance, f.Rect.Width(), f.Rect.Height(), nil)
 		if err != nil {
 			return err
 		}
-		af["SigFlags"] = types.Integer(3) // signatures exist; append only
+		wd := fd
+		if f.widget != f.ref {
+			if wd, err = inc.modifyDict(f.widget); err != nil {
+				return err
+			}
+		}
+		wd["AP"] = types.Dict{"N": ap.ref()}
 	}
-	return nil
+	return inc.setSigFlags()
 }
 
 // TextField is an empty, unlocked text field (the number, the promulgation date) that a later
@@ -97,8 +144,12 @@ func (inc *Increment) AddTextFields(fields []TextField, font *Font) error {
 	return nil
 }
 
-// Certify makes sig the document's certification signature (DocMDP) with permission p:
-// 1 no changes, 2 form filling and signing, 3 also annotations.
+// certifiedVersion is the PDF version a certified PAdES document declares: /Perms came with
+// PDF 1.5 and readers ignore it below (pdfcpu does), ETSI.CAdES.detached extends PDF 1.7.
+const certifiedVersion = "1.7"
+
+// Certify makes sig the document's certification signature (DocMDP; its permission is in the
+// signature dictionary), raising an older document's version so that readers honour it.
 func (inc *Increment) Certify(sig Ref) error {
 	_, rootRef, err := inc.d.catalog()
 	if err != nil {
@@ -112,22 +163,45 @@ func (inc *Increment) Certify(sig Ref) error {
 		return fmt.Errorf("the document is already certified (it has /Perms)")
 	}
 	cat["Perms"] = types.Dict{"DocMDP": sig.ref()}
+	if versionLess(inc.d.Version(), certifiedVersion) {
+		cat["Version"] = types.Name(certifiedVersion)
+	}
 	return nil
 }
 
 // Field is a form field of the document.
 type Field struct {
-	Name  string
-	Type  string // Tx, Sig, …
-	Value string // text fields
-	Page  int    // 0 when unknown
-	Rect  Rect
-	ref   types.IndirectRef
-	dict  types.Dict
+	Name   string
+	Type   string // Tx, Sig, …
+	Value  string // text fields
+	Signed bool   // signature fields: it has a value
+	Page   int    // 0 when unknown
+	Rect   Rect
+	ref    types.IndirectRef
+	widget types.IndirectRef // the field itself, or its only kid
+	dict   types.Dict
 }
 
-// Fields lists the document's top-level form fields.
-func (d *Doc) Fields() ([]Field, error) {
+// Visible reports whether the field's widget has a rectangle of some area: the test strict
+// validators (pyHanko) apply to a new signature field, whatever its flags say.
+func (f Field) Visible() bool { return f.Rect.Width() > 0 && f.Rect.Height() > 0 }
+
+// Field returns the top-level form field name.
+func (d *Doc) Field(name string) (Field, error) {
+	fields, err := d.Fields()
+	if err != nil {
+		return Field{}, err
+	}
+	for _, f := range fields {
+		if f.Name == name {
+			return f, nil
+		}
+	}
+	return Field{}, fmt.Errorf("the document has no field %q", name)
+}
+
+// acroForm returns the document's AcroForm dictionary, or nil.
+func (d *Doc) acroForm() (types.Dict, error) {
 	cat, _, err := d.catalog()
 	if err != nil {
 		return nil, err
@@ -136,7 +210,12 @@ func (d *Doc) Fields() ([]Field, error) {
 	if !ok {
 		return nil, nil
 	}
-	af, err := d.dict(afObj)
+	return d.dict(afObj)
+}
+
+// Fields lists the document's top-level form fields.
+func (d *Doc) Fields() ([]Field, error) {
+	af, err := d.acroForm()
 	if err != nil || af == nil {
 		return nil, err
 	}
@@ -155,20 +234,31 @@ func (d *Doc) Fields() ([]Field, error) {
 		if err != nil || fd == nil {
 			continue
 		}
-		f := Field{ref: ref, dict: fd}
+		f := Field{ref: ref, widget: ref, dict: fd}
 		if t, err := d.deref(fd["T"]); err == nil && t != nil {
 			f.Name = decodeText(t)
 		}
 		if ft, ok := fd["FT"].(types.Name); ok {
 			f.Type = string(ft)
 		}
-		if v, err := d.deref(fd["V"]); err == nil && v != nil && f.Type == "Tx" {
-			f.Value = decodeText(v)
+		if v, err := d.deref(fd["V"]); err == nil && v != nil {
+			f.Signed = f.Type == "Sig"
+			if f.Type == "Tx" {
+				f.Value = decodeText(v)
+			}
 		}
-		if r, ok := fd["Rect"].(types.Array); ok && len(r) == 4 {
-			f.Rect = Rect{num(r[0]), num(r[1]), num(r[2]), num(r[3])}
+		wd := fd
+		if kids, ok := d.array(fd["Kids"]); ok && len(kids) == 1 && fd["Rect"] == nil {
+			if kr, ok := kids[0].(types.IndirectRef); ok {
+				if kd, err := d.dict(kr); err == nil && kd != nil {
+					f.widget, wd = kr, kd
+				}
+			}
 		}
-		if p, ok := fd["P"].(types.IndirectRef); ok {
+		if r, ok := d.rect(wd["Rect"]); ok {
+			f.Rect = r
+		}
+		if p, ok := wd["P"].(types.IndirectRef); ok {
 			f.Page = d.pageNumber(p)
 		}
 		out = append(out, f)
@@ -214,36 +304,41 @@ func decodeText(o types.Object) string {
 }
 
 // FillText sets the value of the text field name, drawn (left-aligned, vertically centred) in
-// the document's own default-resources font.
-func (inc *Increment) FillText(name, value string) error {
-	fields, err := inc.d.Fields()
+// font, embedded as a subset, or, when font is nil, in the font vbdt's approver left in the
+// form's default resources.
+func (inc *Increment) FillText(name, value string, font *Font) error {
+	f, err := inc.d.Field(name)
 	if err != nil {
 		return err
 	}
-	for _, f := range fields {
-		if f.Name != name {
-			continue
-		}
-		if f.Type != "Tx" {
-			return fmt.Errorf("field %q is not a text field", name)
-		}
-		font, fontRef, err := inc.d.drFont()
-		if err != nil {
-			return err
-		}
-		ap, err := inc.formXObject(Line(font, value, f.Rect), f.Rect.Width(), f.Rect.Height(), &fontRef)
-		if err != nil {
-			return err
-		}
-		fd, err := inc.modifyDict(f.ref)
-		if err != nil {
-			return err
-		}
-		fd["V"] = TextString(value)
-		fd["AP"] = types.Dict{"N": ap.ref()}
-		return nil
+	if f.Type != "Tx" {
+		return fmt.Errorf("field %q is not a text field", name)
 	}
-	return fmt.Errorf("the document has no field %q", name)
+	var fontRef *Ref
+	if font == nil {
+		var ref Ref
+		if font, ref, err = inc.d.drFont(); err != nil {
+			return err
+		}
+		fontRef = &ref
+	}
+	ap, err := inc.formXObject(Line(font, value, f.Rect), f.Rect.Width(), f.Rect.Height(), fontRef)
+	if err != nil {
+		return err
+	}
+	fd, err := inc.modifyDict(f.ref)
+	if err != nil {
+		return err
+	}
+	fd["V"] = TextString(value)
+	wd := fd
+	if f.widget != f.ref {
+		if wd, err = inc.modifyDict(f.widget); err != nil {
+			return err
+		}
+	}
+	wd["AP"] = types.Dict{"N": ap.ref()}
+	return nil
 }
 
 // CheckFormFont says whether the form's default font (the one FillText draws with) can be used.

@@ -32,13 +32,36 @@ type PlacedText struct {
 }
 
 // Line draws one line of text in a box of r's size, opaque (it covers the placeholder beneath),
-// left-aligned and vertically centred: 12 pt, or less in a box under 16 pt high.
+// left-aligned and vertically centred: 12 pt, or less in a box under 16 pt high or too narrow
+// for the whole line, which is never cut off.
 func Line(font *Font, text string, r Rect) Drawing {
 	size, h := 12.0, r.Height()
 	if h > 0 && h < 16 {
 		size = h * 0.75
 	}
+	if w, err := font.Width(text, size); err == nil && w > r.Width()-2 && r.Width() > 2 {
+		size *= (r.Width() - 2) / w
+	}
 	return Drawing{Opaque: true, Font: font, Texts: []PlacedText{{Text: text, X: 1, Y: (h - size*0.7) / 2, Size: size}}}
+}
+
+// Fit scales a drawing made for a box of size from into a box of size to, keeping its
+// proportions and centring it: a role's appearance drawn into a prepared field of another size.
+func (d Drawing) Fit(from, to Rect) Drawing {
+	if from.Width() <= 0 || from.Height() <= 0 {
+		return d
+	}
+	s := min(to.Width()/from.Width(), to.Height()/from.Height())
+	dx, dy := (to.Width()-s*from.Width())/2, (to.Height()-s*from.Height())/2
+	out := Drawing{Opaque: d.Opaque, Font: d.Font}
+	for _, im := range d.Images {
+		out.Images = append(out.Images, PlacedImage{Image: im.Image,
+			At: Rect{X1: dx + s*im.At.X1, Y1: dy + s*im.At.Y1, X2: dx + s*im.At.X2, Y2: dy + s*im.At.Y2}})
+	}
+	for _, t := range d.Texts {
+		out.Texts = append(out.Texts, PlacedText{Text: t.Text, X: dx + s*t.X, Y: dy + s*t.Y, Size: s * t.Size})
+	}
+	return out
 }
 
 // formXObject writes a drawing of size w×h as a Form XObject. fontRef, when set, is an
