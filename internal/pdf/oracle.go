@@ -14,9 +14,10 @@ var trustOnce sync.Once
 // PdfcpuVerdict is pdfcpu's own opinion of one signature: an independent second opinion next to
 // vbdt's checks (pdfcpu checks the byte range and the CMS, not what changed afterwards).
 type PdfcpuVerdict struct {
-	Intact   bool // the signature is cryptographically valid (whatever the trust in its chain)
-	Status   string
-	Problems []string
+	Intact    bool // the signature is cryptographically valid (whatever the trust in its chain)
+	Certified bool // pdfcpu sees a certification (DocMDP) signature
+	Status    string
+	Problems  []string
 }
 
 // PdfcpuSignatures asks pdfcpu to validate every signature of the file at path.
@@ -38,7 +39,7 @@ func PdfcpuSignatures(path string) (out []PdfcpuVerdict, err error) {
 		return nil, err
 	}
 	for _, r := range res {
-		v := PdfcpuVerdict{Status: r.Status.String(), Problems: r.Problems}
+		v := PdfcpuVerdict{Status: r.Status.String(), Problems: r.Problems, Certified: r.Certified()}
 		// "unknown" is pdfcpu's verdict for an untrusted chain (our test PKI); the signature
 		// itself is intact unless it says invalid.
 		v.Intact = r.Status != model.SignatureStatusInvalid
