@@ -18,6 +18,7 @@ import (
 	"github.com/vbdt/vbdt/internal/pdf"
 	"github.com/vbdt/vbdt/internal/testpki"
 	"github.com/vbdt/vbdt/internal/testpki/testenv"
+	"github.com/vbdt/vbdt/sign"
 )
 
 // exitFileVar names a file where the test build of vbdt records its exit code, so that scripts
@@ -74,6 +75,7 @@ func TestScripts(t *testing.T) {
 			"jsonlines": cmdJSONLines,
 			"testdoc":   cmdTestDoc,
 			"tsa":       cmdTSA,
+			"strict":    cmdStrict,
 		},
 	})
 }
@@ -163,4 +165,30 @@ func cmdTSA(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Defer(t.Close)
 	ts.Setenv("TSA_URL", t.URL)
+}
+
+// cmdStrict: strict FILE N — FILE has N signatures, each intact and followed only by changes
+// it permits under the strict (whitelist) reading of DocMDP that EU DSS and pyHanko apply;
+// ! strict: some signature is not.
+func cmdStrict(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: strict FILE N")
+	}
+	reports, err := sign.AnalyzeChanges(ts.MkAbs(args[0]))
+	ts.Check(err)
+	if strconv.Itoa(len(reports)) != args[1] {
+		ts.Fatalf("%s: %d signatures, want %s", args[0], len(reports), args[1])
+	}
+	var refused []string
+	for _, r := range reports {
+		if !r.Allowed {
+			refused = append(refused, fmt.Sprintf("signature %s: %s not permitted: %v", r.Field, r.Worst, r.Problems))
+		}
+	}
+	switch {
+	case neg && len(refused) == 0:
+		ts.Fatalf("%s: every signature permits what follows it", args[0])
+	case !neg && len(refused) > 0:
+		ts.Fatalf("%s: %s", args[0], strings.Join(refused, "; "))
+	}
 }

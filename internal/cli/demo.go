@@ -254,9 +254,9 @@ func (a *app) demoDocuments(dir string, token bool, step func(demoStep)) (demoPa
 		cmd.SetContext(context.Background())
 		return a.runSign(cmd, &o, []string{in})
 	}
-	step(demoStep{title: "The approver signs (vbdt sign --role approver): blue signature, empty number and date fields, DocMDP P=2",
+	step(demoStep{title: "The approver signs (vbdt sign --role approver): blue signature, empty number and date fields and an empty field for the organization's seal, DocMDP P=2",
 		artifacts: []string{p.approved}})
-	if err := signAs(approverKey, signOptions{role: "approver", image: sigPNG}, p.draft, p.approved); err != nil {
+	if err := signAs(approverKey, signOptions{role: "approver", image: sigPNG, seal: sealPNG}, p.draft, p.approved); err != nil {
 		return p, fmt.Errorf("demo: approver: %w", err)
 	}
 	step(demoStep{title: "The clerk gives it the next number and the date, and registers it (vbdt number stamp)",
@@ -270,7 +270,7 @@ func (a *app) demoDocuments(dir string, token bool, step func(demoStep)) (demoPa
 	if token {
 		where = "with its key on the SoftHSM2 token"
 	}
-	step(demoStep{title: "The organization seals it (vbdt sign --role issuer), " + where + ": the red seal over the signature's left third",
+	step(demoStep{title: "The organization seals it (vbdt sign --role issuer), " + where + ": the red seal in the field the approver prepared, over the signature's left third (strict validators accept only signing fields that existed before a certification)",
 		artifacts: []string{p.issued}})
 	if err := signAs(orgKey, signOptions{role: "issuer", seal: sealPNG}, p.numbered, p.issued); err != nil {
 		return p, fmt.Errorf("demo: organization: %w", err)

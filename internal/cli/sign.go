@@ -46,9 +46,12 @@ Roles (Decree 30/2020/NĐ-CP, Appendix I):
               title and the name: above --anchor (default: the signer's name in the certificate)
               when found on the page, else --rect, else the right column of the last page;
               creates the empty number and date fields the clerk fills, over the "Số: …" and
-              "ngày … tháng … năm …" placeholders when found, and certifies with DocMDP P=2
-  issuer      the organization: the red seal (--seal) at its real size (image DPI or
-              --seal-size), over the left third of the approver's signature
+              "ngày … tháng … năm …" placeholders when found, and an empty signature field
+              for the organization's seal (sized by --seal or --seal-size), and certifies
+              with DocMDP P=2
+  issuer      the organization: the red seal (--seal) signed into the field the approver
+              prepared; without one, at its real size (image DPI or --seal-size) over the
+              left third of the approver's signature. Only a numbered document is sealed
   attachment  the organization on an attachment file: no image; --code and the signing time
               at the top right of page 1
   copy        the organization on an electronic copy: --copy-form (SAO Y, SAO LỤC, TRÍCH SAO),
@@ -63,12 +66,20 @@ interrupted batch resume without signing a file twice; --shard K/N lets N machin
 backlog. A file that is not a PDF, is encrypted or damaged is reported and skipped; the batch
 goes on and ends with exit 3. With --tsa (or tsa.url) each signature is timestamped (B-T).
 
+What the document's signatures permit is checked before the key is used, as the strictest
+validators (EU DSS, pyHanko) read DocMDP: after a certification with P=1 nothing may be
+signed; after P=2 or P=3 only existing empty signature fields (--field NAME; roles find
+their prepared field) or invisible new ones, since a new visible field is an illegal change
+for them (--new-field does it anyway: Acrobat accepts it). Refusals exit 13 and say which
+signature refuses. A signed result is checked again before it is written.
+
 For N machines sharing a backlog, e.g. a Kubernetes Indexed Job of N completions, each pod runs
   vbdt sign --key … /backlog --out /signed --shard $((JOB_COMPLETION_INDEX+1))/N` +
 			exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitPartial, ui.ExitKey, ui.ExitNotPermitted, ui.ExitUsage, ui.ExitInterrupted),
 		Example: `  $ vbdt sign --key approver --role approver --image chu-ky.png qd.pdf -o qd-approved.pdf
   $ vbdt number stamp qd-approved.pdf --type QĐ --subject "…" -o qd-numbered.pdf
   $ vbdt sign --key organization --role issuer --seal dau.png qd-numbered.pdf -o qd-issued.pdf
+  $ vbdt sign --key file:org.p12 --field Signature2 --visible certified.pdf -o signed.pdf
   $ vbdt sign --key 'pkcs11:token=HSM;object=org' --role attachment --code 15/QĐ-UBND phu-luc.pdf -o phu-luc-signed.pdf
   $ vbdt sign --key file:org.p12 ./scans --out ./signed --jobs 4 --json
   $ find backlog -name '*.pdf' | vbdt sign --key org - --out signed --shard 2/8`,
