@@ -179,9 +179,11 @@ func (b *Batch) one(j Job, journaled bool, r Request) JobResult {
 			return res
 		}
 	}
-	if f, err := doc.Field(r.Field); r.Field != "" && err == nil && (f.Signed || !r.ExistingField) {
-		res.Skipped = fmt.Sprintf("already has the signature field %s", r.Field)
-		return res
+	if r.Field != "" {
+		if f, err := doc.Field(r.Field); err == nil && (f.Signed || !r.ExistingField) {
+			res.Skipped = fmt.Sprintf("already has the signature field %s", r.Field)
+			return res
+		}
 	}
 	// replacing an input in place is synced at once; new files are synced by group in Run
 	out, err := signDoc(doc, j.In, j.Out, r, j.In == j.Out)

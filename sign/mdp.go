@@ -94,6 +94,9 @@ func analyzeChanges(f io.ReaderAt, size int64, checks []Check, strict Strictness
 		}
 		for _, ch := range changes {
 			level, problems := classify(ch, certified, strict)
+			if by := lockedBy(checks, c, ch); by != "" && level != ModNone && level != ModLTA {
+				level, problems = ModOther, []string{fmt.Sprintf("field %q is locked by signature %s (FieldMDP)", ch.Field, by)}
+			}
 			r.Problems = append(r.Problems, problems...)
 			if worse(level, r.Worst) {
 				r.Worst = level
@@ -103,6 +106,20 @@ func analyzeChanges(f io.ReaderAt, size int64, checks []Check, strict Strictness
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// lockedBy names a signature, signed no later than c, whose FieldMDP locks the existing field a
+// change touches, or "".
+func lockedBy(checks []Check, c Check, ch pdf.Change) string {
+	if ch.Field == "" || ch.Added {
+		return ""
+	}
+	for _, s := range checks {
+		if s.SignedSize <= c.SignedSize && s.Lock.Locks(ch.Field) {
+			return s.Field
+		}
+	}
+	return ""
 }
 
 // permits says whether a signature with DocMDP permission p (0: an approval signature) permits

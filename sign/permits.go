@@ -38,13 +38,19 @@ func checkPermits(doc *pdf.Doc, r *Request, sigs []pdf.Signature) error {
 	}
 	cert := certification(sigs)
 	if cert == nil {
+		if r.ExistingField {
+			return fieldLocked(sigs, r.Field)
+		}
 		return nil
 	}
 	if cert.DocMDP == 1 {
 		return &NotPermitted{Reason: fmt.Sprintf("signature %s certifies the document with DocMDP P=1: no change at all is permitted, not even another signature", cert.Field),
 			Permission: "DocMDP P=1 (no changes) of signature " + cert.Field}
 	}
-	if r.ExistingField || r.Visible == nil || r.NewVisibleField {
+	if r.ExistingField {
+		return fieldLocked(sigs, r.Field)
+	}
+	if r.Visible == nil || r.NewVisibleField {
 		return nil
 	}
 	hint := "sign invisibly, or add --new-field to do it anyway (Acrobat accepts it; EU DSS and pyHanko do not)"
@@ -54,6 +60,17 @@ func checkPermits(doc *pdf.Doc, r *Request, sigs []pdf.Signature) error {
 	return &NotPermitted{
 		Reason:     fmt.Sprintf("a new visible signature field after the certification by %s (DocMDP P=%d): strict validators accept signing only the fields that existed before it", cert.Field, cert.DocMDP),
 		Permission: fmt.Sprintf("DocMDP P=%d of signature %s", cert.DocMDP, cert.Field), Hint: hint}
+}
+
+// fieldLocked refuses a change of the field name that a signature's FieldMDP locks.
+func fieldLocked(sigs []pdf.Signature, name string) error {
+	for _, s := range sigs {
+		if s.Lock.Locks(name) {
+			return &NotPermitted{Reason: fmt.Sprintf("field %s is locked by signature %s", name, s.Field),
+				Permission: fmt.Sprintf("FieldMDP (%s) of signature %s", s.Lock.Action, s.Field)}
+		}
+	}
+	return nil
 }
 
 // emptySignatureFields names the document's signature fields that are not signed.

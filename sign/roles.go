@@ -403,13 +403,14 @@ func headerRects(doc *pdf.Doc, number, date *pdf.Rect) (pdf.Rect, pdf.Rect, erro
 	}
 	// on A4 (210 × 297 mm): the number 20–90 mm from the left, the date 100–195 mm, both
 	// 36.5–44.5 mm from the top
-	return placeholder(doc, number, fraction(box, 0.095, 0.850, 0.429, 0.877), 150, "số:"),
-		placeholder(doc, date, fraction(box, 0.476, 0.850, 0.929, 0.877), 240, "ngày", "tháng", "năm"), nil
+	return placeholder(doc, number, fraction(box, 0.095, 0.850, 0.429, 0.877), box, 150, "số:"),
+		placeholder(doc, date, fraction(box, 0.476, 0.850, 0.929, 0.877), box, 240, "ngày", "tháng", "năm"), nil
 }
 
 // placeholder places a field over the first run on page 1 containing parts, at least width
-// points wide, unless a rectangle was given; def when the placeholder is not found.
-func placeholder(doc *pdf.Doc, given *pdf.Rect, def pdf.Rect, width float64, parts ...string) pdf.Rect {
+// points wide but within the page's box, unless a rectangle was given; def when the
+// placeholder is not found.
+func placeholder(doc *pdf.Doc, given *pdf.Rect, def, box pdf.Rect, width float64, parts ...string) pdf.Rect {
 	if given != nil {
 		return *given
 	}
@@ -418,5 +419,5 @@ func placeholder(doc *pdf.Doc, given *pdf.Rect, def pdf.Rect, width float64, par
 		return def
 	}
 	b := run.Box
-	return pdf.Rect{X1: b.X1 - 1, Y1: b.Y1 - 1, X2: b.X1 + max(b.Width()+20, width), Y2: b.Y2 + 1}
+	return pdf.Rect{X1: b.X1 - 1, Y1: b.Y1 - 1, X2: min(b.X1+max(b.Width()+20, width), box.X2), Y2: b.Y2 + 1}
 }

@@ -105,6 +105,11 @@ func PlanStamp(doc *pdf.Doc, o StampOptions) (StampMethod, error) {
 				return "", alreadyNumbered(fmt.Sprintf("%s = %q", f.name, f.fd.Value))
 			}
 		}
+		for _, name := range []string{numberName, dateName} {
+			if err := fieldLocked(sigs, name); err != nil {
+				return "", err
+			}
+		}
 		if numberName == NumberField {
 			if err := doc.CheckFormFont(); err != nil {
 				return "", fmt.Errorf("the number cannot be drawn: %w", err)

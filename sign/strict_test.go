@@ -510,3 +510,21 @@ func TestRecheckStrictness(t *testing.T) {
 		t.Errorf("Acrobat's re-check: %v", err)
 	}
 }
+
+// A field locked by a signature's FieldMDP may not be filled after it: the analysis calls it an
+// other change, and signing into a locked field is refused.
+func TestFieldMDPLocks(t *testing.T) {
+	checks := []Check{{Field: "approver", SignedSize: 100, Lock: &pdf.FieldLock{Action: "Include", Fields: []string{"so"}}}, {Field: "later", SignedSize: 200}}
+	fill := pdf.Change{Type: "Annot/Tx", Field: "so", Keys: []string{"AP", "V"}}
+	if by := lockedBy(checks, checks[1], fill); by != "approver" {
+		t.Errorf("a fill of a locked field after both signatures: locked by %q", by)
+	}
+	if by := lockedBy(checks, checks[0], pdf.Change{Type: "Annot/Tx", Field: "ngay", Keys: []string{"V"}}); by != "" {
+		t.Errorf("an unlocked field: locked by %q", by)
+	}
+	sigs := []pdf.Signature{{Field: "approver", Lock: &pdf.FieldLock{Action: "All"}}}
+	var np *NotPermitted
+	if err := checkPermits(nil, &Request{Field: "org", ExistingField: true}, sigs); !errors.As(err, &np) || !strings.Contains(np.Permission, "FieldMDP") {
+		t.Errorf("signing a locked field: %v", err)
+	}
+}

@@ -28,6 +28,8 @@ type Check struct {
 	WholeFile  bool   `json:"covers_whole_file"` // the last revision: nothing after it
 	SignedSize int64  `json:"signed_size"`       // end of the signed revision
 	DocMDP     int    `json:"docmdp,omitempty"`
+	// Lock is the signature's FieldMDP: the fields no later change may fill.
+	Lock *pdf.FieldLock `json:"field_lock,omitempty"`
 	// Level is B-B, or B-T when a signature timestamp covers the signature value.
 	Level     string    `json:"level"`
 	Timestamp time.Time `json:"timestamp,omitzero"`
@@ -73,7 +75,7 @@ func CheckReader(r io.ReaderAt, size int64) ([]Check, error) {
 	}
 	var out []Check
 	for _, s := range sigs {
-		c := Check{Field: s.Field, DocMDP: s.DocMDP}
+		c := Check{Field: s.Field, DocMDP: s.DocMDP, Lock: s.Lock}
 		if err := checkOne(r, size, s, &c); err != nil {
 			c.Problem = err.Error()
 		} else {

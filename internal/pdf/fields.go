@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
@@ -394,6 +395,55 @@ type Signature struct {
 	ByteRange []int64
 	Contents  []byte // the CMS, with the placeholder's trailing zero padding
 	DocMDP    int    // P of a certification signature, 0 otherwise
+	// Lock is the signature's FieldMDP: the fields it locks against later changes (from its
+	// /Reference, else from its field's /Lock dictionary), or nil.
+	Lock *FieldLock
+}
+
+// FieldLock is a FieldMDP transform (PDF 32000-1 §12.8.2.4): Action All locks every field,
+// Include the Fields named, Exclude all but them.
+type FieldLock struct {
+	Action string   `json:"action"`
+	Fields []string `json:"fields,omitempty"`
+}
+
+// Locks reports whether the lock covers the field name. Names match as pyHanko matches them,
+// by prefix (a lock on "Sig1" covers "Sig10"): the stricter reading.
+func (l *FieldLock) Locks(name string) bool {
+	if l == nil {
+		return false
+	}
+	listed := false
+	for _, f := range l.Fields {
+		listed = listed || strings.HasPrefix(name, f)
+	}
+	switch l.Action {
+	case "All":
+		return true
+	case "Include":
+		return listed
+	case "Exclude":
+		return !listed
+	}
+	return false
+}
+
+// fieldLock reads a FieldMDP transform's parameters (or a /Lock dictionary).
+func (d *Doc) fieldLock(o types.Object) *FieldLock {
+	p, _ := d.dict(o)
+	if p == nil {
+		return nil
+	}
+	action, _ := p["Action"].(types.Name)
+	l := &FieldLock{Action: string(action)}
+	if a, ok := d.array(p["Fields"]); ok {
+		for _, f := range a {
+			if v, err := d.deref(f); err == nil {
+				l.Fields = append(l.Fields, decodeText(v))
+			}
+		}
+	}
+	return l
 }
 
 // Signatures lists the signed signature fields.
@@ -424,14 +474,20 @@ func (d *Doc) Signatures() ([]Signature, error) {
 		if c, ok := v["Contents"].(types.HexLiteral); ok {
 			s.Contents, _ = c.Bytes()
 		}
-		if refs, ok := v["Reference"].(types.Array); ok {
+		if refs, ok := d.array(v["Reference"]); ok {
 			for _, r := range refs {
 				sr, _ := d.dict(r)
 				tp, _ := d.dict(sr["TransformParams"])
-				if m, _ := sr["TransformMethod"].(types.Name); m == "DocMDP" && tp != nil {
+				switch m, _ := sr["TransformMethod"].(types.Name); {
+				case m == "DocMDP" && tp != nil:
 					s.DocMDP = int(num(tp["P"]))
+				case m == "FieldMDP" && tp != nil:
+					s.Lock = d.fieldLock(tp)
 				}
 			}
+		}
+		if s.Lock == nil && f.dict["Lock"] != nil {
+			s.Lock = d.fieldLock(f.dict["Lock"])
 		}
 		out = append(out, s)
 	}

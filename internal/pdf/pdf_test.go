@@ -3,6 +3,7 @@ package pdf
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -231,5 +232,138 @@ func TestSubsetTTF(t *testing.T) {
 	unused, _ := full.glyphs("Ж") // Cyrillic: not kept
 	if segs, err := sub.f.LoadGlyph(&sub.buf, unused[0], 1000<<6, nil); err == nil && len(segs) > 0 {
 		t.Errorf("an unused glyph kept its outline")
+	}
+}
+
+// buildPDF writes a PDF of the given object bodies (object i+1 is bodies[i], object 1 the
+// catalog) with a classic cross-reference table.
+func buildPDF(bodies ...string) []byte {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n")
+	offsets := make([]int, len(bodies))
+	for i, body := range bodies {
+		offsets[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, body)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f\r\n", len(bodies)+1)
+	for _, o := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n\r\n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(bodies)+1, xref)
+	return b.Bytes()
+}
+
+// A signature's FieldMDP comes from its /Reference, else from its field's /Lock; Include,
+// Exclude and All cover fields by name prefix, as pyHanko matches them.
+func TestSignatureFieldLocks(t *testing.T) {
+	data := buildPDF(
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [3 0 R 6 0 R] >> >>",
+		"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+		"<< /FT /Sig /T (s1) /V 5 0 R /Lock << /Type /SigFieldLock /Action /All >> >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+		"<< /Type /Sig /ByteRange [0 1 2 3] /Contents <00> /Reference [<< /Type /SigRef /TransformMethod /FieldMDP /TransformParams << /Type /TransformParams /Action /Exclude /Fields [(ngay)] >> >>] >>",
+		"<< /FT /Sig /T (s2) /V 7 0 R /Lock << /Type /SigFieldLock /Action /Include /Fields [(so)] >> >>",
+		"<< /Type /Sig /ByteRange [0 1 2 3] /Contents <00> >>",
+	)
+	doc, err := Open(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs, err := doc.Signatures()
+	if err != nil || len(sigs) != 2 {
+		t.Fatalf("%+v %v", sigs, err)
+	}
+	for _, tc := range []struct {
+		sig    int
+		field  string
+		locked bool
+	}{{0, "so", true}, {0, "ngay", false}, {1, "so", true}, {1, "so2", true}, {1, "ngay", false}} {
+		if got := sigs[tc.sig].Lock.Locks(tc.field); got != tc.locked {
+			t.Errorf("signature %s, field %s: locked %v, want %v (lock %+v)", sigs[tc.sig].Field, tc.field, got, tc.locked, sigs[tc.sig].Lock)
+		}
+	}
+	if (&FieldLock{Action: "All"}).Locks("x") != true || (*FieldLock)(nil).Locks("x") {
+		t.Error("All locks everything; no lock locks nothing")
+	}
+}
+
+// FuzzChanges: the comparison of two revisions of any bytes gives changes or an error, never
+// a crash. Seeds: a document with an increment appended (a field added), cut at the increment.
+func FuzzChanges(f *testing.F) {
+	base := buildPDF(
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm 3 0 R >>",
+		"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+		"<< /Fields [] >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Annots 5 0 R >>",
+		"[]",
+	)
+	if doc, err := Open(bytes.NewReader(base), int64(len(base))); err == nil {
+		inc := doc.NewIncrement()
+		if err := inc.AddUnsignedSignature(SignatureField{Name: "s", Page: 1, Rect: Rect{X1: 10, Y1: 10, X2: 50, Y2: 30}}); err == nil {
+			if w, err := inc.Bytes(); err == nil {
+				f.Add(append(bytes.Clone(base), w.Bytes...), uint32(len(base)))
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte, cut uint32) {
+		if len(data) > 64<<10 || len(data) == 0 {
+			return
+		}
+		Changes(bytes.NewReader(data), int64(len(data)), int64(cut)%int64(len(data))+1)
+	})
+}
+
+// Changes names what indirect arrays are and what they gained: a page's /Annots and the form's
+// /Fields; a freed object is reported deleted.
+func TestChangesDescribesGains(t *testing.T) {
+	base := buildPDF(
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm 3 0 R >>",
+		"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+		"<< /Fields 6 0 R >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Annots 5 0 R >>",
+		"[]",
+		"[]",
+		"<< /Producer (TEST) >>",
+	)
+	doc, err := Open(bytes.NewReader(base), int64(len(base)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := doc.NewIncrement()
+	if err := inc.AddUnsignedSignature(SignatureField{Name: "s", Page: 1, Rect: Rect{X1: 10, Y1: 10, X2: 50, Y2: 30}}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := inc.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// then free object 7 in a further section
+	data := append(bytes.Clone(base), w.Bytes...)
+	prev := bytes.LastIndex(data, []byte("startxref"))
+	sx := string(bytes.Fields(data[prev+len("startxref"):])[0])
+	at := len(data)
+	data = fmt.Appendf(data, "xref\n7 1\n0000000000 00001 f\r\ntrailer\n<< /Size 12 /Root 1 0 R /Prev %s >>\nstartxref\n%d\n%%%%EOF\n", sx, at)
+	changes, err := Changes(bytes.NewReader(data), int64(len(data)), int64(len(base)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Change{}
+	for _, c := range changes {
+		switch {
+		case c.Deleted:
+			got["deleted"] = c
+		case c.Of != "":
+			got[c.Of] = c
+		}
+	}
+	if c := got["Annots"]; len(c.NewAnnots) != 1 || c.NewAnnots[0].FT != "Sig" || !c.NewAnnots[0].Visible {
+		t.Errorf("annotations: %+v", c)
+	}
+	if c := got["Fields"]; len(c.NewFields) != 1 || c.NewFields[0].FT != "Sig" {
+		t.Errorf("fields: %+v", c)
+	}
+	if c := got["deleted"]; c.Obj != 7 {
+		t.Errorf("deleted: %+v in %+v", c, changes)
 	}
 }
