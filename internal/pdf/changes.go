@@ -165,7 +165,7 @@ func container(o types.Object) bool {
 func diffKeys(od, nd types.Dict) []string {
 	var keys []string
 	for k, v := range nd {
-		if ov, ok := od[k]; !ok || ov.PDFString() != v.PDFString() {
+		if ov, ok := od[k]; !ok || str(ov) != str(v) {
 			keys = append(keys, k)
 		}
 	}
@@ -220,14 +220,14 @@ func gained(before, after *Doc, was, now types.Object) ([]Annot, int) {
 	old := map[string]bool{}
 	if a, ok := derefArray(before, was); ok {
 		for _, o := range a {
-			old[o.PDFString()] = true
+			old[str(o)] = true
 		}
 	}
 	var out []Annot
 	a, _ := derefArray(after, now)
 	kept := 0
 	for _, o := range a {
-		if old[o.PDFString()] {
+		if old[str(o)] {
 			kept++
 			continue
 		}
@@ -308,12 +308,20 @@ func location(x *model.XRefTable, n int) [3]int64 {
 	return [3]int64{-1, -1, -1}
 }
 
+// str serializes an object, null included (a nil inside arrays and dictionaries).
+func str(o types.Object) string {
+	if o == nil {
+		return "null"
+	}
+	return o.PDFString()
+}
+
 // same compares two objects by content.
 func same(da, db *Doc, a, b types.Object) bool {
 	sa, aStream := a.(types.StreamDict)
 	sb, bStream := b.(types.StreamDict)
 	if !aStream && !bStream {
-		return a.PDFString() == b.PDFString()
+		return str(a) == str(b)
 	}
 	if !aStream || !bStream || sa.Dict.PDFString() != sb.Dict.PDFString() {
 		return false
