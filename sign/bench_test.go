@@ -1,8 +1,10 @@
 package sign
 
 import (
+	"bytes"
 	"context"
 	"crypto"
+	"crypto/x509"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -157,4 +159,58 @@ func BenchmarkBatchSoftHSM(b *testing.B) {
 	b.ReportMetric(100*rate/raw, "%-of-token")
 	b.ReportMetric(worst, "worst-%")
 	b.ReportMetric(float64(cpu.Microseconds())/1000/docs/n, "cpu-ms/doc")
+}
+
+// BenchmarkSealNumbered measures the organization's seal on a numbered document (approver's
+// certification and the clerk's fill before it), signed into the prepared field, with and
+// without what that costs beyond a first signature: the permission check and the strict
+// re-check of the result (two revisions parsed and compared) before it is written.
+func BenchmarkSealNumbered(b *testing.B) {
+	fx := benchFixture(b, testpki.ECDSA)
+	approver := mustKey(b, "file:"+testpki.FilesFor(fx.pki, testpki.Approver, testpki.ECDSA).P12)
+	sigPNG, sealPNG, err := testpki.WriteImages(fx.dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sigImg, _ := pdf.LoadPNG(sigPNG)
+	seal, _ := pdf.LoadPNG(sealPNG)
+	font, _ := pdf.LoadFont(mustFont(b))
+	approved, numbered := filepath.Join(fx.dir, "approved.pdf"), filepath.Join(fx.dir, "numbered.pdf")
+	sign := func(in, out string, key crypto.Signer, chain []*x509.Certificate, a Appearance) {
+		doc, err := pdf.OpenFile(in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer doc.Close()
+		r := Request{Signer: key, Chain: chain}
+		if err := a.Apply(doc, &r); err != nil {
+			b.Fatal(err)
+		}
+		f, err := os.Create(out)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := Sign(doc, f, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sign(fx.doc, approved, approver, approver.Chain, Appearance{Role: RoleApprover, Image: sigImg, Seal: seal, Font: font})
+	if _, err := Stamp(StampRequest{In: approved, Out: numbered, NumberLine: "Số: 15/QĐ-UBND", DateLine: "Hà Nội, ngày 05 tháng 01 năm 2026"}); err != nil {
+		b.Fatal(err)
+	}
+	out := filepath.Join(fx.dir, "issued.pdf")
+	b.Run("seal", func(b *testing.B) {
+		for range b.N {
+			sign(numbered, out, fx.org, fx.org.Chain, Appearance{Role: RoleIssuer, Seal: seal})
+		}
+	})
+	b.Run("recheck", func(b *testing.B) {
+		data, _ := os.ReadFile(out)
+		for range b.N {
+			if _, err := recheck(bytes.NewReader(data), int64(len(data)), Strictness{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

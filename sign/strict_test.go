@@ -528,3 +528,29 @@ func TestFieldMDPLocks(t *testing.T) {
 		t.Errorf("signing a locked field: %v", err)
 	}
 }
+
+// The same flow on a document whose objects sit in object streams behind a cross-reference
+// stream (as qpdf and Acrobat write them): the analysis compares compressed objects by place.
+func TestDecree30FlowObjectStreams(t *testing.T) {
+	fx := setup(t, testpki.ECDSA)
+	sigImg, seal := images(t, fx.dir)
+	doc := filepath.Join(fx.dir, "objstm.pdf")
+	if out, err := exec.Command("qpdf", "--object-streams=generate", fx.doc, doc).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf: %v %s", err, out)
+	}
+	approved, numbered, issued := filepath.Join(fx.dir, "o1.pdf"), filepath.Join(fx.dir, "o2.pdf"), filepath.Join(fx.dir, "o3.pdf")
+	if err := signAs(t, doc, approved, fx.approv, Appearance{Role: RoleApprover, Image: sigImg, Seal: seal, Font: fx.font}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Stamp(StampRequest{In: approved, Out: numbered, NumberLine: "Số: 15/QĐ-UBND", DateLine: "Hà Nội, ngày 05 tháng 01 năm 2026"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := signAs(t, numbered, issued, fx.org, Appearance{Role: RoleIssuer, Seal: seal}, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustValid(t, issued, 2)
+	reports, err := AnalyzeChanges(issued)
+	if err != nil || len(reports) != 2 || reports[0].Worst != ModFormFill || !reports[0].Allowed {
+		t.Fatalf("strict analysis: %+v %v", reports, err)
+	}
+}

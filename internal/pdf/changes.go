@@ -50,12 +50,6 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := before.lr.loadAll(); err != nil {
-		return nil, err
-	}
-	if err := after.lr.loadAll(); err != nil {
-		return nil, err
-	}
 	bx, ax := before.xref(), after.xref()
 	var out []Change
 	if bx.Root == nil || ax.Root == nil || bx.Root.PDFString() != ax.Root.PDFString() {
@@ -72,21 +66,29 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 	if ax.Info != nil {
 		info = ax.Info.ObjectNumber.Value()
 	}
-	nums := make([]int, 0, len(ax.Table))
-	for n := range ax.Table {
+	// An object at the same place in both revisions is the same object: only the others are
+	// parsed and compared (most of a document is the same, and parsing is the cost).
+	var nums []int
+	for n, e := range ax.Table {
+		if n == 0 || inUse(e) && samePlace(bx, ax, n) {
+			continue
+		}
 		nums = append(nums, n)
 	}
 	for n, e := range bx.Table {
-		if live(e) && !live(ax.Table[n]) {
+		if _, ok := ax.Table[n]; !ok && n != 0 && inUse(e) {
 			nums = append(nums, n)
 		}
 	}
 	sort.Ints(nums)
 	for _, n := range nums {
-		e, old := ax.Table[n], bx.Table[n]
-		if n == 0 {
-			continue
+		if err := before.lr.load(n); err != nil {
+			return nil, err
 		}
+		if err := after.lr.load(n); err != nil {
+			return nil, err
+		}
+		e, old := ax.Table[n], bx.Table[n]
 		if !live(e) {
 			if live(old) && !container(old.Object) {
 				out = append(out, Change{Obj: n, Deleted: true, Type: typeOf(old.Object)})
@@ -108,7 +110,7 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 			out = append(out, c)
 			continue
 		}
-		if location(bx, n) == location(ax, n) || same(before, after, old.Object, e.Object) {
+		if same(before, after, old.Object, e.Object) {
 			continue
 		}
 		od, oOK := asDict(old.Object)
@@ -153,7 +155,10 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 	return out, nil
 }
 
-func live(e *model.XRefTableEntry) bool { return e != nil && !e.Free && e.Object != nil }
+func live(e *model.XRefTableEntry) bool { return inUse(e) && e.Object != nil }
+
+// inUse: the cross-reference entry is of an object in use, parsed or not.
+func inUse(e *model.XRefTableEntry) bool { return e != nil && !e.Free }
 
 // container is a cross-reference or object stream: the objects it holds are compared.
 func container(o types.Object) bool {
@@ -295,17 +300,31 @@ func asDict(o types.Object) (types.Dict, bool) {
 	return nil, false
 }
 
-// location is where the cross-reference puts object n: an object at the same place in both
-// revisions is the same object.
-func location(x *model.XRefTable, n int) [3]int64 {
+// location is where the cross-reference puts object n — its offset, or its object stream's
+// number, index and offset — and whether that is known: an object at the same known place in
+// both revisions is the same object.
+func location(x *model.XRefTable, n int) ([3]int64, bool) {
 	e := x.Table[n]
 	switch {
+	case e == nil || e.Free:
 	case e.Compressed:
-		return [3]int64{int64(*e.ObjectStream), int64(*e.ObjectStreamInd), location(x, *e.ObjectStream)[0]}
+		if e.ObjectStream == nil || e.ObjectStreamInd == nil {
+			break
+		}
+		if s := x.Table[*e.ObjectStream]; s != nil && !s.Free && !s.Compressed && s.Offset != nil {
+			return [3]int64{int64(*e.ObjectStream), int64(*e.ObjectStreamInd), *s.Offset}, true
+		}
 	case e.Offset != nil:
-		return [3]int64{*e.Offset, -1, -1}
+		return [3]int64{*e.Offset, -1, -1}, true
 	}
-	return [3]int64{-1, -1, -1}
+	return [3]int64{}, false
+}
+
+// samePlace reports whether object n stands at the same known place in both revisions.
+func samePlace(bx, ax *model.XRefTable, n int) bool {
+	b, okB := location(bx, n)
+	a, okA := location(ax, n)
+	return okB && okA && a == b
 }
 
 // str serializes an object, null included (a nil inside arrays and dictionaries).

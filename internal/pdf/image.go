@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image/png"
 	"os"
+	"sync"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
@@ -16,6 +17,9 @@ type Image struct {
 	DPI   float64 // from the PNG's pHYs chunk, 0 when absent
 	rgb   []byte
 	alpha []byte // nil when fully opaque
+	// the samples compressed once, for every document a batch draws the image on
+	compress    sync.Once
+	zrgb, zmask []byte
 }
 
 // LoadPNG reads a PNG file, keeping transparency.
@@ -61,14 +65,20 @@ func pngDPI(data []byte) float64 {
 
 // embed writes the image (and its soft mask) and returns the image XObject.
 func (im *Image) embed(inc *Increment) Ref {
+	im.compress.Do(func() {
+		im.zrgb = deflate(im.rgb)
+		if im.alpha != nil {
+			im.zmask = deflate(im.alpha)
+		}
+	})
 	d := types.Dict{"Type": types.Name("XObject"), "Subtype": types.Name("Image"), "Width": types.Integer(im.W),
 		"Height": types.Integer(im.H), "ColorSpace": types.Name("DeviceRGB"), "BitsPerComponent": types.Integer(8),
 		"Filter": types.Name("FlateDecode")}
 	if im.alpha != nil {
 		mask := inc.AddStream(types.Dict{"Type": types.Name("XObject"), "Subtype": types.Name("Image"), "Width": types.Integer(im.W),
 			"Height": types.Integer(im.H), "ColorSpace": types.Name("DeviceGray"), "BitsPerComponent": types.Integer(8),
-			"Filter": types.Name("FlateDecode")}, deflate(im.alpha))
+			"Filter": types.Name("FlateDecode")}, im.zmask)
 		d["SMask"] = mask.ref()
 	}
-	return inc.AddStream(d, deflate(im.rgb))
+	return inc.AddStream(d, im.zrgb)
 }
