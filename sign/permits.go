@@ -37,20 +37,13 @@ func checkPermits(doc *pdf.Doc, r *Request, sigs []pdf.Signature) error {
 			Permission: "certification (DocMDP) by the first signature only"}
 	}
 	cert := certification(sigs)
-	if cert == nil {
-		if r.ExistingField {
-			return fieldLocked(sigs, r.Field)
-		}
-		return nil
-	}
-	if cert.DocMDP == 1 {
-		return &NotPermitted{Reason: fmt.Sprintf("signature %s certifies the document with DocMDP P=1: no change at all is permitted, not even another signature", cert.Field),
-			Permission: "DocMDP P=1 (no changes) of signature " + cert.Field}
+	if cert != nil && cert.DocMDP == 1 {
+		return refuseP1(cert, ", not even another signature")
 	}
 	if r.ExistingField {
 		return fieldLocked(sigs, r.Field)
 	}
-	if r.Visible == nil || r.NewVisibleField {
+	if cert == nil || r.Visible == nil || r.NewVisibleField {
 		return nil
 	}
 	hint := "sign invisibly, or add --new-field to do it anyway (Acrobat accepts it; EU DSS and pyHanko do not)"
@@ -60,6 +53,12 @@ func checkPermits(doc *pdf.Doc, r *Request, sigs []pdf.Signature) error {
 	return &NotPermitted{
 		Reason:     fmt.Sprintf("a new visible signature field after the certification by %s (DocMDP P=%d): strict validators accept signing only the fields that existed before it", cert.Field, cert.DocMDP),
 		Permission: fmt.Sprintf("DocMDP P=%d of signature %s", cert.DocMDP, cert.Field), Hint: hint}
+}
+
+// refuseP1 is the refusal of any change by a DocMDP P=1 certification.
+func refuseP1(cert *pdf.Signature, more string) error {
+	return &NotPermitted{Reason: fmt.Sprintf("signature %s certifies the document with DocMDP P=1: no change at all is permitted%s", cert.Field, more),
+		Permission: "DocMDP P=1 (no changes) of signature " + cert.Field}
 }
 
 // fieldLocked refuses a change of the field name that a signature's FieldMDP locks.
@@ -95,7 +94,7 @@ func recheck(f io.ReaderAt, size int64, strict Strictness) ([]Check, error) {
 	}
 	for _, c := range checks {
 		if !c.Intact {
-			return nil, fmt.Errorf("signature %s would no longer verify (%s): nothing was written", c.Field, c.Problem)
+			return nil, fmt.Errorf("signature %s does not verify in the result (%s): nothing was written", c.Field, c.Problem)
 		}
 	}
 	reports, err := analyzeChanges(f, size, checks, strict)

@@ -84,8 +84,7 @@ func PlanStamp(doc *pdf.Doc, o StampOptions) (StampMethod, error) {
 	}
 	cert := certification(sigs)
 	if cert != nil && cert.DocMDP == 1 {
-		return "", &NotPermitted{Reason: fmt.Sprintf("signature %s certifies the document with DocMDP P=1: no change at all is permitted", cert.Field),
-			Permission: "DocMDP P=1 (no changes) of signature " + cert.Field}
+		return "", refuseP1(cert, "")
 	}
 	numberName, dateName := o.fields()
 	nf, hasNumber := have[numberName]
