@@ -1,6 +1,7 @@
 package sign
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -111,11 +112,12 @@ func analyzeChanges(f io.ReaderAt, size int64, checks []Check, strict Strictness
 // lockedBy names a signature, signed no later than c, whose FieldMDP locks the existing field a
 // change touches, or "".
 func lockedBy(checks []Check, c Check, ch pdf.Change) string {
-	if ch.Field == "" || ch.Added {
+	name := cmp.Or(ch.Field, ch.AppearanceOf)
+	if name == "" || ch.Added {
 		return ""
 	}
 	for _, s := range checks {
-		if s.SignedSize <= c.SignedSize && s.Lock.Locks(ch.Field) {
+		if s.SignedSize <= c.SignedSize && s.Lock.Locks(name) {
 			return s.Field
 		}
 	}
@@ -138,18 +140,19 @@ func permits(p int, worst Modification) bool {
 // EU DSS accept (their intersection, where they differ).
 var (
 	pageKeys     = []string{"Annots"}
-	acroFormKeys = []string{"Fields", "DR", "DA"} // not /SigFlags: pyHanko counts its change as suspicious
+	acroFormKeys = []string{"Fields", "DR", "DA", "NeedAppearances"} // not /SigFlags: pyHanko counts its change as suspicious
 	// a form held in the catalog, and what else the catalog may gain
-	catalogFormKeys = []string{"AcroForm/Fields", "AcroForm/DR", "AcroForm/DA", "Metadata"}
+	catalogFormKeys = []string{"AcroForm/Fields", "AcroForm/DR", "AcroForm/DA", "AcroForm/NeedAppearances", "Metadata"}
 	catalogLTAKeys  = []string{"DSS", "Extensions", "Version"}
 	// an existing field filled in or signed (signature fields must gain /V)
 	fillKeys   = []string{"V", "AP", "AS", "F", "DA", "Q", "Ff", "Type"}
 	widgetKeys = []string{"AP", "AS"} // a field's separate widget redrawn
-	// the XMP metadata stream rewritten
-	metadataKeys = []string{"(stream data)", "Length", "Filter", "DecodeParms"}
+	// the XMP metadata stream rewritten; an appearance stream redrawn in place
+	streamKeys = []string{"(stream data)", "Length", "Filter", "DecodeParms", "BBox", "Matrix", "Resources"}
 )
 
-// classify judges one change by the whitelist rules.
+// classify judges one change by the whitelist rules. What an object is comes from the signed
+// revision (Change): the form field it belongs to, its type.
 func classify(ch pdf.Change, certified bool, strict Strictness) (Modification, []string) {
 	other := func(format string, a ...any) (Modification, []string) {
 		return ModOther, []string{fmt.Sprintf(format, a...)}
@@ -159,9 +162,13 @@ func classify(ch pdf.Change, certified bool, strict Strictness) (Modification, [
 		return other("the trailer's %v changed", ch.Keys)
 	case ch.Deleted:
 		return other("object %d (%s) was deleted", ch.Obj, ch.Type)
+	case ch.Dangling:
+		return other("object %d, which the signed revision referred to without having it, was added after it", ch.Obj)
 	case ch.Added:
 		return ModNone, nil
-	case ch.Type == "Info":
+	case ch.Retyped:
+		return other("object %d (%s) was replaced by an object of another type", ch.Obj, ch.Type)
+	case ch.Type == "Info" && !slices.Contains(ch.Keys, "(stream data)"):
 		return ModLTA, nil
 	case ch.Type == "Array" && ch.Of == "Annots", ch.Type == "Page" && containsAll(pageKeys, ch.Keys):
 		return gainedAnnots(ch, certified, strict)
@@ -171,26 +178,44 @@ func classify(ch pdf.Change, certified bool, strict Strictness) (Modification, [
 		return ModLTA, nil
 	case ch.Type == "Catalog" && containsAll(append(catalogFormKeys, catalogLTAKeys...), ch.Keys):
 		return gainedFields(ch, certified, strict)
-	case ch.Type == "Metadata" && containsAll(metadataKeys, ch.Keys):
+	case ch.Type == "Metadata" && containsAll(streamKeys, ch.Keys):
 		return ModFormFill, nil
-	case ch.Type == "Annot/Sig" || ch.Type == "Sig":
-		switch {
-		case ch.WasSigned:
-			return other("signature field %q, already signed, was changed: %v", ch.Field, ch.Keys)
-		case !slices.Contains(ch.Keys, "V") || !containsAll(fillKeys, ch.Keys):
-			return other("signature field %q changed beyond being signed: %v", ch.Field, ch.Keys)
+	case ch.AppearanceOf != "" && containsAll(streamKeys, ch.Keys):
+		if ch.WasSigned {
+			return other("the appearance of signature field %q, already signed, was redrawn", ch.AppearanceOf)
 		}
 		return ModFormFill, nil
-	case ch.Field != "" && containsAll(fillKeys, ch.Keys):
-		return ModFormFill, nil
-	case ch.Subtype == "Widget" && ch.Field == "" && containsAll(widgetKeys, ch.Keys):
-		return ModFormFill, nil
+	case ch.Field != "":
+		return fieldChange(ch)
 	}
 	return other("object %d (%s) changed: %v", ch.Obj, ch.Type, ch.Keys)
 }
 
+// fieldChange judges a change of a form field or of its widget, as the signed revision knew it.
+func fieldChange(ch pdf.Change) (Modification, []string) {
+	other := func(format string, a ...any) (Modification, []string) {
+		return ModOther, []string{fmt.Sprintf(format, a...)}
+	}
+	switch {
+	case ch.WasSigned:
+		return other("signature field %q, already signed, was changed: %v", ch.Field, ch.Keys)
+	case ch.Widget && !containsAll(widgetKeys, ch.Keys):
+		return other("a widget of field %q changed beyond its appearance: %v", ch.Field, ch.Keys)
+	case ch.Widget:
+		return ModFormFill, nil
+	case !containsAll(fillKeys, ch.Keys):
+		return other("field %q changed beyond being filled in: %v", ch.Field, ch.Keys)
+	case ch.FieldType == "Sig" && !slices.Contains(ch.Keys, "V"):
+		return other("signature field %q changed without being signed: %v", ch.Field, ch.Keys)
+	}
+	return ModFormFill, nil
+}
+
 // newSigField judges a signature field added after the signature.
 func newSigField(a pdf.Annot, certified bool, strict Strictness) (Modification, []string) {
+	if a.DocTimeStamp && !a.Visible {
+		return ModLTA, nil // a document timestamp: what even P=1 permits
+	}
 	if a.Visible && certified && !strict.NewVisibleSignatureFields {
 		return ModOther, []string{fmt.Sprintf("a new visible signature field (object %d) after the certification: only fields that existed may be signed", a.Obj)}
 	}
@@ -217,7 +242,7 @@ func gainedAnnots(ch pdf.Change, certified bool, strict Strictness) (Modificatio
 			worst = level
 		}
 	}
-	return max1(worst, ModFormFill), problems
+	return floor(worst, len(ch.NewAnnots)), problems
 }
 
 // gainedFields judges the fields the form gained: signature fields only.
@@ -236,15 +261,16 @@ func gainedFields(ch pdf.Change, certified bool, strict Strictness) (Modificatio
 			worst = level
 		}
 	}
-	return max1(worst, ModFormFill), problems
+	return floor(worst, len(ch.NewFields)), problems
 }
 
-// max1 is the worse of two modifications.
-func max1(a, b Modification) Modification {
-	if worse(b, a) {
-		return b
+// floor is the level of a changed list of annotations or fields: what the items gained make
+// it, or form filling when it gained none (a list rewritten the same).
+func floor(worst Modification, gained int) Modification {
+	if gained == 0 && !worse(worst, ModFormFill) {
+		return ModFormFill
 	}
-	return a
+	return worst
 }
 
 func containsAll(allowed, keys []string) bool {

@@ -76,12 +76,67 @@ func CheckReader(r io.ReaderAt, size int64) ([]Check, error) {
 	var out []Check
 	for _, s := range sigs {
 		c := Check{Field: s.Field, DocMDP: s.DocMDP, Lock: s.Lock}
-		if err := checkOne(r, size, s, &c); err != nil {
+		if _, err := checkOne(r, size, s, &c); err != nil {
 			c.Problem = err.Error()
 		} else {
 			c.Intact = true
 		}
 		out = append(out, c)
+	}
+	removed, err := removedSignatures(r, size, sigs)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, removed...), nil
+}
+
+// removedSignatures finds the signatures of earlier revisions that the final document's form no
+// longer lists — removed, or hidden by a later revision — and reports each as broken: what was
+// signed is no longer what the document shows.
+func removedSignatures(r io.ReaderAt, size int64, final []pdf.Signature) ([]Check, error) {
+	ends, err := pdf.RevisionEnds(r, size)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, s := range final {
+		seen[fmt.Sprint(s.ByteRange)] = true
+	}
+	last, err := pdf.Open(io.NewSectionReader(r, 0, size), size)
+	if err != nil {
+		return nil, err
+	}
+	values := last.SignatureValues()
+	var out []Check
+	for _, end := range ends {
+		if end >= size {
+			continue
+		}
+		doc, err := pdf.Open(io.NewSectionReader(r, 0, end), end)
+		if err != nil {
+			continue // not a revision vbdt can read on its own: the final one is judged
+		}
+		missing := false // a signature value the final form does not list (parsed only then)
+		for n := range doc.SignatureValues() {
+			if _, ok := values[n]; !ok {
+				missing = true
+			}
+		}
+		if !missing {
+			continue
+		}
+		sigs, _ := doc.Signatures()
+		for _, s := range sigs {
+			if br := fmt.Sprint(s.ByteRange); !seen[br] {
+				seen[br] = true
+				c := Check{Field: s.Field, DocMDP: s.DocMDP, Lock: s.Lock, SignedSize: end,
+					Problem: "the signature is no longer in the document's form: a later revision removed or hid it"}
+				if len(s.ByteRange) == 4 {
+					c.SignedSize = s.ByteRange[2] + s.ByteRange[3]
+				}
+				out = append(out, c)
+			}
+		}
 	}
 	return out, nil
 }
@@ -115,43 +170,47 @@ type attr struct {
 	Values asn1.RawValue `asn1:"set"`
 }
 
-func checkOne(f io.ReaderAt, size int64, s pdf.Signature, c *Check) error {
+// checkOne checks one signature's integrity into c and returns its signer's certificate.
+func checkOne(f io.ReaderAt, size int64, s pdf.Signature, c *Check) (*x509.Certificate, error) {
 	br := s.ByteRange
 	if len(br) != 4 || br[0] != 0 || br[1] <= 0 || br[2] <= br[1] || br[3] < 0 || br[2]+br[3] > size {
-		return fmt.Errorf("invalid /ByteRange %v", br)
+		return nil, fmt.Errorf("invalid /ByteRange %v", br)
 	}
 	c.SignedSize = br[2] + br[3]
 	c.WholeFile = c.SignedSize == size
 	// the gap must be exactly the /Contents hex string
 	gap := make([]byte, br[2]-br[1])
 	if _, err := f.ReadAt(gap, br[1]); err != nil {
-		return err
+		return nil, err
 	}
 	if gap[0] != '<' || gap[len(gap)-1] != '>' || int64(len(s.Contents))*2 != int64(len(gap)-2) {
-		return errors.New("the unsigned gap is not exactly the /Contents string")
+		return nil, errors.New("the unsigned gap is not exactly the /Contents string")
+	}
+	if s.SubFilter == "ETSI.RFC3161" {
+		return checkDocTimestamp(f, s, c)
 	}
 	var ci struct {
 		Type    asn1.ObjectIdentifier
 		Content asn1.RawValue `asn1:"explicit,tag:0"`
 	}
 	if _, err := asn1.Unmarshal(s.Contents, &ci); err != nil || !ci.Type.Equal(oidSignedData) {
-		return fmt.Errorf("the signature is not a CMS SignedData: %v", err)
+		return nil, fmt.Errorf("the signature is not a CMS SignedData: %v", err)
 	}
 	var sd signedData
 	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil {
-		return fmt.Errorf("CMS: %w", err)
+		return nil, fmt.Errorf("CMS: %w", err)
 	}
 	if len(sd.SignerInfos) != 1 {
-		return fmt.Errorf("CMS has %d signers, want 1", len(sd.SignerInfos))
+		return nil, fmt.Errorf("CMS has %d signers, want 1", len(sd.SignerInfos))
 	}
 	si := sd.SignerInfos[0]
 	certs, err := x509.ParseCertificates(sd.Certificates.Bytes)
 	if err != nil {
-		return fmt.Errorf("CMS certificates: %w", err)
+		return nil, fmt.Errorf("CMS certificates: %w", err)
 	}
 	var ias issuerAndSerial
 	if _, err := asn1.Unmarshal(si.SID.FullBytes, &ias); err != nil {
-		return errors.New("the signer is not named by issuer and serial number")
+		return nil, errors.New("the signer is not named by issuer and serial number")
 	}
 	var cert *x509.Certificate
 	for _, ct := range certs {
@@ -162,7 +221,7 @@ func checkOne(f io.ReaderAt, size int64, s pdf.Signature, c *Check) error {
 		}
 	}
 	if cert == nil {
-		return errors.New("the signer's certificate is not in the signature")
+		return nil, errors.New("the signer's certificate is not in the signature")
 	}
 	c.Signer = cert.Subject.CommonName
 	var h crypto.Hash
@@ -172,15 +231,15 @@ func checkOne(f io.ReaderAt, size int64, s pdf.Signature, c *Check) error {
 		}
 	}
 	if h == 0 {
-		return fmt.Errorf("digest algorithm %v is not supported", si.DigestAlgorithm.Algorithm)
+		return nil, fmt.Errorf("digest algorithm %v is not supported", si.DigestAlgorithm.Algorithm)
 	}
 	digest, err := hashRanges(f, h, [4]int64{br[0], br[1], br[2], br[3]})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var attrs []attr
 	if _, err := asn1.UnmarshalWithParams(si.SignedAttrs.FullBytes, &attrs, "set,tag:0"); err != nil {
-		return fmt.Errorf("signed attributes: %w", err)
+		return nil, fmt.Errorf("signed attributes: %w", err)
 	}
 	var md []byte
 	for _, a := range attrs {
@@ -189,20 +248,20 @@ func checkOne(f io.ReaderAt, size int64, s pdf.Signature, c *Check) error {
 		}
 	}
 	if !bytes.Equal(md, digest) {
-		return errors.New("digest mismatch: the signed bytes were changed")
+		return nil, errors.New("digest mismatch: the signed bytes were changed")
 	}
 	signed := bytes.Clone(si.SignedAttrs.FullBytes)
 	signed[0] = 0x31 // signed over the SET, not the [0] IMPLICIT tag
 	if err := cert.CheckSignature(x509Algorithm(si.SignatureAlgorithm.Algorithm, h), signed, si.Signature); err != nil {
-		return fmt.Errorf("the signature value does not verify: %w", err)
+		return nil, fmt.Errorf("the signature value does not verify: %w", err)
 	}
 	c.Level = "B-B"
 	if len(si.UnsignedAttrs.FullBytes) == 0 {
-		return nil
+		return cert, nil
 	}
 	var unsigned []attr
 	if _, err := asn1.UnmarshalWithParams(si.UnsignedAttrs.FullBytes, &unsigned, "set,tag:1"); err != nil {
-		return fmt.Errorf("unsigned attributes: %w", err)
+		return nil, fmt.Errorf("unsigned attributes: %w", err)
 	}
 	for _, a := range unsigned {
 		if !a.Type.Equal(oidTimeStampToken) {
@@ -210,16 +269,46 @@ func checkOne(f io.ReaderAt, size int64, s pdf.Signature, c *Check) error {
 		}
 		ts, err := timestamp.Parse(a.Values.Bytes)
 		if err != nil {
-			return fmt.Errorf("signature timestamp: %w", err)
+			return nil, fmt.Errorf("signature timestamp: %w", err)
 		}
 		d := ts.HashAlgorithm.New()
 		d.Write(si.Signature)
 		if !bytes.Equal(d.Sum(nil), ts.HashedMessage) {
-			return errors.New("the signature timestamp is not over this signature value")
+			return nil, errors.New("the signature timestamp is not over this signature value")
 		}
 		c.Level, c.Timestamp = "B-T", ts.Time
 	}
-	return nil
+	return cert, nil
+}
+
+// checkDocTimestamp checks a document timestamp (PAdES B-LTA): an RFC 3161 token whose message
+// imprint is the digest of the signed byte ranges, signed by a TSA certificate it carries.
+func checkDocTimestamp(f io.ReaderAt, s pdf.Signature, c *Check) (*x509.Certificate, error) {
+	var token asn1.RawValue
+	if _, err := asn1.Unmarshal(s.Contents, &token); err != nil {
+		return nil, fmt.Errorf("the document timestamp is not DER: %w", err)
+	}
+	ts, err := timestamp.Parse(token.FullBytes)
+	if err != nil {
+		return nil, fmt.Errorf("document timestamp: %w", err)
+	}
+	if len(ts.Certificates) == 0 {
+		return nil, errors.New("the document timestamp carries no certificate to verify it with")
+	}
+	if !ts.HashAlgorithm.Available() {
+		return nil, fmt.Errorf("document timestamp: digest algorithm %v is not supported", ts.HashAlgorithm)
+	}
+	br := s.ByteRange
+	digest, err := hashRanges(f, ts.HashAlgorithm, [4]int64{br[0], br[1], br[2], br[3]})
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(digest, ts.HashedMessage) {
+		return nil, errors.New("digest mismatch: the timestamped bytes were changed")
+	}
+	cert := ts.Certificates[0]
+	c.Signer, c.Level, c.Timestamp = cert.Subject.CommonName, "document timestamp", ts.Time
+	return cert, nil
 }
 
 func x509Algorithm(oid asn1.ObjectIdentifier, h crypto.Hash) x509.SignatureAlgorithm {

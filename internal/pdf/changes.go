@@ -10,7 +10,9 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
-// Change is an object that differs between a signed revision and the whole document.
+// Change is an object that differs between a signed revision and the whole document. What an
+// object is — its type, the field it belongs to — is read from the signed revision: a later
+// revision cannot relabel an object to pass it off as something harmless.
 type Change struct {
 	Obj     int
 	Added   bool     // new after the revision
@@ -18,9 +20,20 @@ type Change struct {
 	Type    string   // /Type, /Type/FT or /FT for fields, AcroForm, Info, Array, "stream", or trailer
 	Subtype string   // /Subtype of a changed annotation (Widget for a field's widget)
 	Keys    []string // dictionary keys whose values differ (changed objects); AcroForm/K for a direct form's
-	Field   string   // /T of a changed field
-	// WasSigned: a changed signature field that already had a value in the revision.
+	// Retyped: the object's /Type or kind (dictionary, stream, array) is not what it was.
+	Retyped bool
+	// Field is the full name of the form field a changed object is, or is a widget of, in the
+	// signed revision; FieldType its type; Widget says the object is a separate widget of it;
+	// WasSigned that the field is a signature field that already had a value.
+	Field     string
+	FieldType string
+	Widget    bool
 	WasSigned bool
+	// AppearanceOf names the field a changed stream is the only appearance of (its widget's
+	// /AP), as form fillers rewrite them in place.
+	AppearanceOf string
+	// Dangling: an added object whose number the signed revision already referred to.
+	Dangling bool
 	// Of says what a changed array is: "Annots" (a page's) or "Fields" (the form's).
 	Of string
 	// NewAnnots are the annotations a changed page (or its /Annots array) gained; NewFields the
@@ -36,6 +49,8 @@ type Annot struct {
 	FT      string // the field type of a widget or field (Sig, Tx, …)
 	Visible bool   // a rectangle of some area (hidden flags notwithstanding, as pyHanko judges)
 	Signed  bool   // a signature field with a value
+	// DocTimeStamp: a signature field whose value is a document timestamp (PAdES B-LTA).
+	DocTimeStamp bool
 }
 
 // Changes lists the objects added, changed or deleted, in the document of total bytes in f,
@@ -55,17 +70,22 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 	if bx.Root == nil || ax.Root == nil || bx.Root.PDFString() != ax.Root.PDFString() {
 		out = append(out, Change{Type: "trailer", Keys: []string{"Root"}})
 	}
-	roles := arrayRoles(after)
+	info := -1 // the signed revision's information dictionary
+	if bx.Info != nil {
+		info = bx.Info.ObjectNumber.Value()
+	}
+	if ax.Info != nil && (bx.Info == nil || *ax.Info != *bx.Info) && inUse(bx.Table[ax.Info.ObjectNumber.Value()]) {
+		out = append(out, Change{Type: "trailer", Keys: []string{"Info"}}) // pointed at an object that was something else
+	}
+	roles := arrayRoles(before)
 	acroForm := -1
-	if cat, _, err := after.catalog(); err == nil {
+	if cat, _, err := before.catalog(); err == nil {
 		if r, ok := cat["AcroForm"].(types.IndirectRef); ok {
 			acroForm = r.ObjectNumber.Value()
 		}
 	}
-	info := -1
-	if ax.Info != nil {
-		info = ax.Info.ObjectNumber.Value()
-	}
+	form, _ := before.formTree()
+	appearances := appearanceOwners(before, form)
 	// An object at the same place in both revisions is the same object: only the others are
 	// parsed and compared (most of a document is the same, and parsing is the cost).
 	var nums []int
@@ -81,6 +101,7 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 		}
 	}
 	sort.Ints(nums)
+	var added []int
 	for _, n := range nums {
 		if err := before.lr.load(n); err != nil {
 			return nil, err
@@ -90,13 +111,21 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 		}
 		e, old := ax.Table[n], bx.Table[n]
 		if !live(e) {
-			if live(old) && !container(old.Object) {
+			if live(old) {
 				out = append(out, Change{Obj: n, Deleted: true, Type: typeOf(old.Object)})
 			}
 			continue
 		}
-		c := Change{Obj: n, Type: typeOf(e.Object)}
-		if container(e.Object) { // containers: what they hold is compared
+		if !live(old) {
+			added = append(added, n) // judged by what refers to it
+			continue
+		}
+		// a changed object is what the signed revision says it was
+		c := Change{Obj: n, Type: typeOf(old.Object), Retyped: typeOf(old.Object) != typeOf(e.Object) || kind(old.Object) != kind(e.Object)}
+		if container(old.Object) {
+			continue // its objects are compared one by one
+		}
+		if same(before, after, old.Object, e.Object) {
 			continue
 		}
 		switch n {
@@ -105,13 +134,11 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 		case info:
 			c.Type = "Info"
 		}
-		if !live(old) {
-			c.Added = true
-			out = append(out, c)
-			continue
+		if node := form[n]; node != nil {
+			c.Field, c.FieldType, c.Widget, c.WasSigned = node.name, node.ft, node.widget && !node.terminal, node.signed
 		}
-		if same(before, after, old.Object, e.Object) {
-			continue
+		if owner := appearances[n]; owner != nil {
+			c.AppearanceOf, c.WasSigned = owner.name, owner.signed
 		}
 		od, oOK := asDict(old.Object)
 		nd, nOK := asDict(e.Object)
@@ -120,14 +147,8 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 			if c.Keys = diffKeys(od, nd); len(c.Keys) == 0 {
 				c.Keys = []string{"(stream data)"}
 			}
-			if t, ok := nd["T"]; ok {
-				c.Field = decodeText(t)
-			}
-			if st, ok := nd["Subtype"].(types.Name); ok {
+			if st, ok := od["Subtype"].(types.Name); ok {
 				c.Subtype = string(st)
-			}
-			if _, signed := od["V"]; signed && od["FT"] == types.Name("Sig") {
-				c.WasSigned = true
 			}
 			if slices.Contains(c.Keys, "Annots") {
 				c.NewAnnots, c.Removed = gained(before, after, od["Annots"], nd["Annots"])
@@ -138,7 +159,7 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 			if c.Type == "Catalog" && slices.Contains(c.Keys, "AcroForm") {
 				directForm(before, after, od, nd, &c)
 			}
-		case roles[n] != "":
+		case roles[n] != "" && !c.Retyped:
 			c.Type, c.Of = "Array", roles[n]
 			added, removed := gained(before, after, old.Object, e.Object)
 			if c.Of == "Fields" {
@@ -152,6 +173,115 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 		}
 		out = append(out, c)
 	}
+	dangling, err := danglingRefs(before, added)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range dangling {
+		out = append(out, Change{Obj: n, Added: true, Dangling: true, Type: typeOf(ax.Table[n].Object)})
+	}
+	return out, nil
+}
+
+// kind is what an object is made of: a dictionary, a stream, an array or another.
+func kind(o types.Object) string {
+	switch o.(type) {
+	case types.StreamDict:
+		return "stream"
+	case types.Dict:
+		return "dict"
+	case types.Array:
+		return "array"
+	}
+	return "other"
+}
+
+// appearanceOwners maps each appearance stream of a widget in the form tree (its /AP /N, /D,
+// /R, directly or per state) to the widget's field, when no other object refers to it there.
+func appearanceOwners(d *Doc, form map[int]*formNode) map[int]*formNode {
+	owners := map[int]*formNode{}
+	uses := map[int]int{}
+	for _, node := range form {
+		if !node.widget {
+			continue
+		}
+		ap, _ := d.dict(node.dict["AP"])
+		for _, k := range []string{"N", "D", "R"} {
+			refs := []types.Object{ap[k]}
+			if states, _ := d.dict(ap[k]); states != nil {
+				refs = refs[:0]
+				for _, v := range states {
+					refs = append(refs, v)
+				}
+			}
+			for _, r := range refs {
+				if ir, ok := r.(types.IndirectRef); ok {
+					n := ir.ObjectNumber.Value()
+					uses[n]++
+					owners[n] = node
+				}
+			}
+		}
+	}
+	for n, u := range uses {
+		if u > 1 {
+			delete(owners, n)
+		}
+	}
+	return owners
+}
+
+// danglingRefs returns the added objects whose numbers some object of the signed revision (or
+// its trailer) refers to: a reference to nothing there, filled in later, changes what the
+// signed revision shows.
+func danglingRefs(before *Doc, added []int) ([]int, error) {
+	if len(added) == 0 {
+		return nil, nil
+	}
+	if err := before.lr.loadAll(); err != nil {
+		return nil, err
+	}
+	want := map[int]bool{}
+	for _, n := range added {
+		want[n] = true
+	}
+	found := map[int]bool{}
+	var walk func(o types.Object, depth int)
+	walk = func(o types.Object, depth int) {
+		if depth > 64 {
+			return
+		}
+		switch v := o.(type) {
+		case types.IndirectRef:
+			if n := v.ObjectNumber.Value(); want[n] {
+				found[n] = true
+			}
+		case types.Dict:
+			for _, x := range v {
+				walk(x, depth+1)
+			}
+		case types.StreamDict:
+			walk(v.Dict, depth+1)
+		case types.Array:
+			for _, x := range v {
+				walk(x, depth+1)
+			}
+		}
+	}
+	x := before.xref()
+	for _, e := range x.Table {
+		if live(e) {
+			walk(e.Object, 0)
+		}
+	}
+	if x.Info != nil {
+		walk(*x.Info, 0)
+	}
+	var out []int
+	for n := range found {
+		out = append(out, n)
+	}
+	sort.Ints(out)
 	return out, nil
 }
 
@@ -183,12 +313,17 @@ func diffKeys(od, nd types.Dict) []string {
 	return keys
 }
 
-// directForm describes the change of a form held directly in the catalog as keys AcroForm/K.
+// directForm describes the change of a form held in the catalog (directly before, directly
+// or as a new object after) as keys AcroForm/K, so that the form's rules judge it.
 func directForm(before, after *Doc, od, nd types.Dict, c *Change) {
 	of, oOK := od["AcroForm"].(types.Dict)
 	nf, nOK := nd["AcroForm"].(types.Dict)
-	if !nOK || (!oOK && od["AcroForm"] != nil) {
-		return // the form was moved or removed: the catalog's AcroForm key stays changed
+	if r, ok := nd["AcroForm"].(types.IndirectRef); ok && oOK && !inUse(before.xref().Table[r.ObjectNumber.Value()]) {
+		nf, _ = after.dict(r) // moved into an object of its own
+		nOK = nf != nil
+	}
+	if !oOK || !nOK {
+		return // the form was replaced or removed: the catalog's AcroForm key stays changed
 	}
 	keys := slices.DeleteFunc(c.Keys, func(k string) bool { return k == "AcroForm" })
 	for _, k := range diffKeys(of, nf) {
@@ -265,6 +400,9 @@ func describe(d *Doc, o types.Object) Annot {
 		a.FT = string(name)
 	}
 	a.Signed = a.FT == "Sig" && v != nil
+	if sd, _ := d.dict(v); a.Signed && sd != nil {
+		a.DocTimeStamp = sd["Type"] == types.Name("DocTimeStamp")
+	}
 	if a.Subtype != "Widget" { // a field without its own widget: its kids show it
 		if kids, ok := d.array(ad["Kids"]); ok {
 			for _, k := range kids {
@@ -368,4 +506,37 @@ func typeOf(o types.Object) string {
 		return "stream"
 	}
 	return ""
+}
+
+// RevisionEnds lists where each revision of the document of size bytes in r ends: after each
+// "%%EOF" marker and its end of line. A signature that signed one of them but is no longer in
+// the final document's form is found by opening that revision.
+func RevisionEnds(r io.ReaderAt, size int64) ([]int64, error) {
+	const marker = "%%EOF"
+	var ends []int64
+	buf := make([]byte, 1<<20)
+	for off := int64(0); off < size; {
+		n, err := r.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		if n == 0 && err != nil {
+			return nil, err
+		}
+		chunk := buf[:n]
+		for i := 0; ; {
+			j := bytes.Index(chunk[i:], []byte(marker))
+			if j < 0 {
+				break
+			}
+			end := off + int64(i+j+len(marker))
+			for k := i + j + len(marker); k < len(chunk) && (chunk[k] == '\r' || chunk[k] == '\n'); k++ {
+				end++
+			}
+			ends = append(ends, end)
+			i += j + len(marker)
+		}
+		if off+int64(n) >= size {
+			break
+		}
+		off += int64(n) - int64(len(marker)) // a marker may straddle two reads
+	}
+	return slices.Compact(ends), nil
 }

@@ -214,46 +214,24 @@ func (d *Doc) acroForm() (types.Dict, error) {
 	return d.dict(afObj)
 }
 
-// Fields lists the document's top-level form fields.
+// Fields lists the document's terminal form fields (those that hold values), nested ones with
+// their full names ("grp.so").
 func (d *Doc) Fields() ([]Field, error) {
-	af, err := d.acroForm()
-	if err != nil || af == nil {
+	if _, err := d.acroForm(); err != nil {
 		return nil, err
 	}
-	arr, err := d.deref(af["Fields"])
-	if err != nil {
-		return nil, err
-	}
-	a, _ := arr.(types.Array)
-	var out []Field
-	for _, o := range a {
-		ref, ok := o.(types.IndirectRef)
-		if !ok {
-			continue
-		}
-		fd, err := d.dict(ref)
-		if err != nil || fd == nil {
-			continue
-		}
-		f := Field{ref: ref, widget: ref, dict: fd}
-		if t, err := d.deref(fd["T"]); err == nil && t != nil {
-			f.Name = decodeText(t)
-		}
-		if ft, ok := fd["FT"].(types.Name); ok {
-			f.Type = string(ft)
-		}
-		if v, err := d.deref(fd["V"]); err == nil && v != nil {
-			f.Signed = f.Type == "Sig"
-			if f.Type == "Tx" {
-				f.Value = decodeText(v)
-			}
+	nodes, terminals := d.formTree()
+	out := make([]Field, 0, len(terminals))
+	for _, node := range terminals {
+		fd := node.dict
+		f := Field{Name: node.name, Type: node.ft, Signed: node.signed, ref: node.ref, widget: node.ref, dict: fd}
+		if v, err := d.deref(fd["V"]); err == nil && v != nil && f.Type == "Tx" {
+			f.Value = decodeText(v)
 		}
 		wd := fd
 		if kids, ok := d.array(fd["Kids"]); ok && len(kids) == 1 && fd["Rect"] == nil {
-			if kr, ok := kids[0].(types.IndirectRef); ok {
-				if kd, err := d.dict(kr); err == nil && kd != nil {
-					f.widget, wd = kr, kd
-				}
+			if kr, ok := kids[0].(types.IndirectRef); ok && nodes[kr.ObjectNumber.Value()] != nil {
+				f.widget, wd = kr, nodes[kr.ObjectNumber.Value()].dict
 			}
 		}
 		if r, ok := d.rect(wd["Rect"]); ok {
