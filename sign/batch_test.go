@@ -3,11 +3,16 @@ package sign
 import (
 	"bufio"
 	"context"
+	"crypto"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/vbdt/vbdt/internal/batch"
+	"github.com/vbdt/vbdt/internal/keys"
 	"github.com/vbdt/vbdt/internal/testpki"
 )
 
@@ -17,7 +22,7 @@ func TestBatchJournalAndResume(t *testing.T) {
 	in, out := filepath.Join(fx.dir, "in"), filepath.Join(fx.dir, "out")
 	os.MkdirAll(in, 0o755)
 	os.MkdirAll(out, 0o755)
-	var jobs []Job
+	var items []batch.Item
 	for i := range 5 {
 		p := filepath.Join(in, fmt.Sprintf("%d.pdf", i))
 		if i == 3 {
@@ -25,18 +30,19 @@ func TestBatchJournalAndResume(t *testing.T) {
 		} else {
 			os.WriteFile(p, data, 0o644)
 		}
-		jobs = append(jobs, Job{In: p, Out: filepath.Join(out, fmt.Sprintf("%d.pdf", i))})
+		items = append(items, batch.Item{In: p, Out: filepath.Join(out, fmt.Sprintf("%d.pdf", i))})
 	}
 	journal := filepath.Join(out, ".journal")
-	run := func() Summary {
+	run := func() batch.Summary {
 		b := &Batch{Workers: 2, Journal: journal, Request: Request{Signer: fx.org, Chain: fx.org.Chain}}
-		sum, err := b.Run(context.Background(), jobs)
+		sum, err := b.Run(context.Background(), items)
 		if err != nil {
 			t.Fatal(err)
 		}
+		sum.Elapsed = 0
 		return sum
 	}
-	if sum := run(); sum != (Summary{Signed: 4, Failed: 1}) {
+	if sum := run(); sum != (batch.Summary{Total: 5, Done: 4, Failed: 1}) {
 		t.Fatalf("first run %+v", sum)
 	}
 	f, _ := os.Open(journal)
@@ -48,40 +54,90 @@ func TestBatchJournalAndResume(t *testing.T) {
 	if lines != 4 {
 		t.Fatalf("journal has %d lines, want 4 (the signed files, after they were synced)", lines)
 	}
-	for _, j := range jobs {
-		if _, err := os.Stat(j.Out); (err == nil) == (j.In == jobs[3].In) {
-			t.Errorf("%s: output exists = %v", j.In, err == nil)
+	for _, it := range items {
+		if _, err := os.Stat(it.Out); (err == nil) == (it.In == items[3].In) {
+			t.Errorf("%s: output exists = %v", it.In, err == nil)
 		}
 	}
 	// a rerun signs nothing twice; an output lost since is signed again
-	os.Remove(jobs[0].Out)
-	if sum := run(); sum != (Summary{Signed: 1, Skipped: 3, Failed: 1}) {
+	os.Remove(items[0].Out)
+	if sum := run(); sum != (batch.Summary{Total: 5, Done: 1, Skipped: 3, Failed: 1}) {
 		t.Fatalf("resume %+v", sum)
 	}
-	mustValid(t, jobs[0].Out, 1)
+	mustValid(t, items[0].Out, 1)
 }
 
-func TestShardCoversEveryJobOnce(t *testing.T) {
-	var jobs []Job
-	for i := range 1000 {
-		jobs = append(jobs, Job{In: fmt.Sprintf("backlog/%04d.pdf", i)})
+// In place, a document already carrying this key's signature over its whole revision — a run
+// killed after the replace and before the journal line, or the same files named another way —
+// is not signed again, journal or not.
+func TestInPlaceNeverTwice(t *testing.T) {
+	fx := setup(t, testpki.ECDSA)
+	data, _ := os.ReadFile(fx.doc)
+	dir := filepath.Join(fx.dir, "docs")
+	os.MkdirAll(dir, 0o755)
+	var items []batch.Item
+	for i := range 3 {
+		p := filepath.Join(dir, fmt.Sprintf("%d.pdf", i))
+		os.WriteFile(p, data, 0o644)
+		items = append(items, batch.Item{In: p, Out: p})
 	}
-	seen := map[string]int{}
-	for k := 1; k <= 7; k++ {
-		part := Shard(jobs, k, 7)
-		if len(part) < 100 || len(part) > 190 {
-			t.Errorf("shard %d/7 has %d jobs: badly balanced", k, len(part))
+	sign := func(items []batch.Item, journal string) batch.Summary {
+		b := &Batch{Workers: 2, Journal: journal, Request: Request{Signer: fx.org, Chain: fx.org.Chain}}
+		sum, err := b.Run(context.Background(), items)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, j := range part {
-			seen[j.In]++
+		return sum
+	}
+	if sum := sign(items, ""); sum.Done != 3 {
+		t.Fatalf("first run %+v", sum)
+	}
+	// no journal at all, then by absolute paths with a fresh journal: nothing is signed twice
+	abs := make([]batch.Item, len(items))
+	for i, it := range items {
+		p, _ := filepath.Abs(it.In)
+		abs[i] = batch.Item{In: p, Out: p}
+	}
+	for _, run := range [][]batch.Item{items, abs} {
+		if sum := sign(run, filepath.Join(t.TempDir(), "j")); sum.Done != 0 || sum.Skipped != 3 {
+			t.Fatalf("rerun %+v", sum)
 		}
 	}
-	for _, j := range jobs {
-		if seen[j.In] != 1 {
-			t.Fatalf("%s is in %d shards", j.In, seen[j.In])
-		}
+	for _, it := range items {
+		mustValid(t, it.In, 1)
 	}
-	if len(Shard(jobs, 1, 1)) != 1000 {
-		t.Error("1/1 must keep everything")
+	// another key signs them
+	b := &Batch{Workers: 1, Request: Request{Signer: fx.approv, Chain: fx.approv.Chain}}
+	if sum, err := b.Run(context.Background(), items[:1]); err != nil || sum.Done != 1 {
+		t.Fatalf("another key: %+v %v", sum, err)
+	}
+}
+
+// failingSigner is a key whose every signature fails, as a token pulled out mid-batch.
+type failingSigner struct{ *Request }
+
+func (f failingSigner) Public() crypto.PublicKey { return f.Chain[0].PublicKey }
+func (failingSigner) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
+	return nil, fmt.Errorf("%w: CKR_PIN_INCORRECT on the per-signature login", keys.ErrPINIncorrect)
+}
+
+// A key that cannot sign stops the batch at once: one document fails, the rest are not tried,
+// and the key's error keeps its cause (a wrong per-signature PIN exits 11, not 1).
+func TestDeadKeyStopsTheBatch(t *testing.T) {
+	fx := setup(t, testpki.ECDSA)
+	data, _ := os.ReadFile(fx.doc)
+	var items []batch.Item
+	for i := range 50 {
+		p := filepath.Join(fx.dir, fmt.Sprintf("%02d.pdf", i))
+		os.WriteFile(p, data, 0o644)
+		items = append(items, batch.Item{In: p, Out: p + ".signed"})
+	}
+	req := Request{Chain: fx.org.Chain}
+	req.Signer = failingSigner{&req}
+	b := &Batch{Workers: 2, Request: req}
+	sum, err := b.Run(context.Background(), items)
+	var fatal *batch.FatalError
+	if !errors.As(err, &fatal) || !errors.Is(err, keys.ErrPINIncorrect) || sum.Done != 0 || sum.Failed > 2 || sum.NotAttempted() < 48 {
+		t.Fatalf("%+v %v", sum, err)
 	}
 }

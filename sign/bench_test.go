@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vbdt/vbdt/internal/batch"
 	"github.com/vbdt/vbdt/internal/keys"
 	"github.com/vbdt/vbdt/internal/pdf"
 	"github.com/vbdt/vbdt/internal/testpki"
@@ -27,11 +28,11 @@ func BenchmarkBatch(b *testing.B) {
 			in := filepath.Join(fx.dir, "in")
 			os.MkdirAll(in, 0o755)
 			data, _ := os.ReadFile(fx.doc)
-			var jobs []Job
+			var jobs []batch.Item
 			for i := range docs {
 				p := filepath.Join(in, fmt.Sprintf("%04d.pdf", i))
 				os.WriteFile(p, data, 0o644)
-				jobs = append(jobs, Job{In: p})
+				jobs = append(jobs, batch.Item{In: p})
 			}
 			b.ResetTimer()
 			var elapsed time.Duration
@@ -47,7 +48,7 @@ func BenchmarkBatch(b *testing.B) {
 				start := time.Now()
 				sum, err := batch.Run(context.Background(), jobs)
 				elapsed += time.Since(start)
-				if err != nil || sum.Signed != docs {
+				if err != nil || sum.Done != docs {
 					b.Fatalf("%+v %v", sum, err)
 				}
 			}
@@ -95,11 +96,11 @@ func BenchmarkBatchSoftHSM(b *testing.B) {
 	data, _ := os.ReadFile(fx.doc)
 	in := filepath.Join(fx.dir, "in")
 	os.MkdirAll(in, 0o755)
-	var jobs []Job
+	var jobs []batch.Item
 	for i := range docs {
 		p := filepath.Join(in, fmt.Sprintf("%04d.pdf", i))
 		os.WriteFile(p, data, 0o644)
-		jobs = append(jobs, Job{In: p})
+		jobs = append(jobs, batch.Item{In: p})
 	}
 	digest := make([]byte, 32)
 	tokenRate := func() float64 {
@@ -142,7 +143,7 @@ func BenchmarkBatchSoftHSM(b *testing.B) {
 		before := tokenRate()
 		batch := &Batch{Workers: 2, Request: Request{Signer: key, Chain: key.Chain}}
 		start, cpu0 := time.Now(), cpuTime()
-		if sum, err := batch.Run(context.Background(), jobs); err != nil || sum.Signed != docs {
+		if sum, err := batch.Run(context.Background(), jobs); err != nil || sum.Done != docs {
 			b.Fatalf("%+v %v", sum, err)
 		}
 		r := docs / time.Since(start).Seconds()
@@ -191,7 +192,7 @@ func BenchmarkSealNumbered(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer f.Close()
-		if _, err := Sign(doc, f, r); err != nil {
+		if _, err := Sign(context.Background(), doc, f, r); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/vbdt/vbdt/internal/batch"
 )
 
 var (
@@ -163,7 +165,7 @@ func buildCMS(r cmsRequest) ([]byte, error) {
 	cert := r.Chain[0]
 	sigAlg, err := signatureAlgorithm(r.Signer.Public(), r.Hash, r.PSS)
 	if err != nil {
-		return nil, err
+		return nil, batch.Fatal(err) // the key cannot sign this way, for any document
 	}
 	attrs, err := signedAttributes(r.Hash, r.Digest, cert)
 	if err != nil {

@@ -1,6 +1,7 @@
 package sign
 
 import (
+	"context"
 	"flag"
 	"image"
 	"image/png"
@@ -53,7 +54,7 @@ func decree30Flow(t *testing.T, fx *fixture) (string, pdf.Rect) {
 		if err := a.Apply(doc, &r); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := SignFile(in, out, r); err != nil {
+		if _, err := SignFile(context.Background(), in, out, r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -212,7 +213,7 @@ func TestAttachmentAndCopyText(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := filepath.Join(fx.dir, string(a.Role)+".pdf")
-		if _, err := SignFile(fx.doc, out, r); err != nil {
+		if _, err := SignFile(context.Background(), fx.doc, out, r); err != nil {
 			t.Fatal(err)
 		}
 		mustValid(t, out, 1)

@@ -3,8 +3,11 @@ package sign
 import (
 	"crypto"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"runtime"
+
+	"github.com/vbdt/vbdt/internal/batch"
 )
 
 // serialSigner gives a key to one goroutine, locked to one OS thread, that makes every
@@ -33,6 +36,9 @@ func newSerialSigner(s crypto.Signer) *serialSigner {
 		defer runtime.UnlockOSThread()
 		for r := range ss.reqs {
 			sig, err := s.Sign(rand.Reader, r.digest, r.opts) // RSA-PSS salts need randomness
+			if err != nil {
+				err = batch.Fatal(fmt.Errorf("the key cannot sign: %w", err)) // every document would fail the same way
+			}
 			r.reply <- signReply{sig, err}
 		}
 	}()

@@ -76,30 +76,31 @@ type Result struct {
 
 // SignFile signs in and writes the signed document to out, atomically: out is complete or
 // unchanged. in and out may be the same path (an in-place replace).
-func SignFile(in, out string, r Request) (*Result, error) {
+func SignFile(ctx context.Context, in, out string, r Request) (*Result, error) {
 	doc, err := pdf.OpenFile(in)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", in, err)
 	}
 	defer doc.Close()
-	return signDoc(doc, in, out, r, true)
+	res, err := signDoc(ctx, doc, out, r, true)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", in, err)
+	}
+	return res, nil
 }
 
 // signDoc signs an opened document into out, atomically (see fsutil.Replace); durable false
 // leaves syncing to the caller (fsutil.ReplaceUnsynced).
-func signDoc(doc *pdf.Doc, in, out string, r Request, durable bool) (res *Result, err error) {
+func signDoc(ctx context.Context, doc *pdf.Doc, out string, r Request, durable bool) (res *Result, err error) {
 	replace := fsutil.Replace
 	if !durable {
 		replace = fsutil.ReplaceUnsynced
 	}
 	err = replace(out, 0o644, func(f *os.File) error {
-		res, err = Sign(doc, f, r)
+		res, err = Sign(ctx, doc, f, r)
 		return err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", in, err)
-	}
-	return res, nil
+	return res, err
 }
 
 // Output is where a signed document is written. A document read whole into memory is hashed
@@ -115,7 +116,7 @@ type Output interface {
 // with the byte range and the CMS filled in. A signature the document's earlier signatures do
 // not permit is refused (*NotPermitted) before the key is used, and the result is checked
 // again before it is written.
-func Sign(doc *pdf.Doc, out Output, r Request) (*Result, error) {
+func Sign(ctx context.Context, doc *pdf.Doc, out Output, r Request) (*Result, error) {
 	if len(r.Chain) == 0 || r.Signer == nil {
 		return nil, errors.New("no signing key or certificate")
 	}
@@ -200,7 +201,7 @@ func Sign(doc *pdf.Doc, out Output, r Request) (*Result, error) {
 	// new visible field was asked for: a document that fails is not written.
 	strict := Strictness{NewVisibleSignatureFields: r.NewVisibleField}
 	signDigest := func(digest []byte) error {
-		cms, err := r.cms(digest)
+		cms, err := r.cms(ctx, digest)
 		if err != nil {
 			return err
 		}
@@ -261,11 +262,11 @@ func Sign(doc *pdf.Doc, out Output, r Request) (*Result, error) {
 }
 
 // cms makes the CMS SignedData over digest, with a signature timestamp when r has a TSA.
-func (r Request) cms(digest []byte) ([]byte, error) {
+func (r Request) cms(ctx context.Context, digest []byte) ([]byte, error) {
 	creq := cmsRequest{Signer: r.Signer, Chain: r.Chain, Hash: r.Hash, PSS: r.PSS, Digest: digest}
 	if r.TSA != nil {
 		creq.Unsigned = func(sig []byte) ([][]byte, error) {
-			token, _, err := r.TSA.Stamp(context.Background(), sig, r.Hash)
+			token, _, err := r.TSA.Stamp(ctx, sig, r.Hash)
 			if err != nil {
 				return nil, err
 			}

@@ -2,6 +2,7 @@ package sign
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"fmt"
 	"os"
@@ -152,7 +153,7 @@ func TestSignInvisible(t *testing.T) {
 					Reason: "Phát hành văn bản", Location: "Hà Nội"}
 				if tc.stream {
 					signStreamed(t, fx.doc, out, req)
-				} else if _, err := SignFile(fx.doc, out, req); err != nil {
+				} else if _, err := SignFile(context.Background(), fx.doc, out, req); err != nil {
 					t.Fatal(err)
 				}
 				mustValid(t, out, 1)
@@ -188,7 +189,7 @@ func signStreamed(t *testing.T, in, out string, req Request) {
 		t.Fatal(err)
 	}
 	defer o.Close()
-	if _, err := Sign(doc, o, req); err != nil {
+	if _, err := Sign(context.Background(), doc, o, req); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -198,7 +199,7 @@ func signStreamed(t *testing.T, in, out string, req Request) {
 func TestApproverStampIssuer(t *testing.T) {
 	fx := setup(t, testpki.RSA)
 	approved := filepath.Join(fx.dir, "1-approved.pdf")
-	_, err := SignFile(fx.doc, approved, Request{Signer: fx.approv, Chain: fx.approv.Chain, Field: "approver", DocMDP: 2,
+	_, err := SignFile(context.Background(), fx.doc, approved, Request{Signer: fx.approv, Chain: fx.approv.Chain, Field: "approver", DocMDP: 2,
 		Font: fx.font, TextFields: []pdf.TextField{
 			// clear of the sample's own text, so that the extracted text can be read back
 			{Name: "so", Page: 1, Rect: pdf.Rect{X1: 60, Y1: 100, X2: 200, Y2: 116}, Size: 12},
@@ -233,7 +234,7 @@ func TestApproverStampIssuer(t *testing.T) {
 		t.Fatalf("after the fill: %+v %v", checks, err)
 	}
 	issued := filepath.Join(fx.dir, "3-issued.pdf")
-	if _, err := SignFile(stamped, issued, Request{Signer: fx.org, Chain: fx.org.Chain, Field: "organization",
+	if _, err := SignFile(context.Background(), stamped, issued, Request{Signer: fx.org, Chain: fx.org.Chain, Field: "organization",
 		Time: time.Date(2026, 1, 5, 9, 0, 0, 0, time.FixedZone("+07", 7*3600))}); err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +258,7 @@ func TestApproverStampIssuer(t *testing.T) {
 func TestTamperDetected(t *testing.T) {
 	fx := setup(t, testpki.ECDSA)
 	out := filepath.Join(fx.dir, "signed.pdf")
-	if _, err := SignFile(fx.doc, out, Request{Signer: fx.org, Chain: fx.org.Chain}); err != nil {
+	if _, err := SignFile(context.Background(), fx.doc, out, Request{Signer: fx.org, Chain: fx.org.Chain}); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(out)
@@ -287,7 +288,7 @@ func TestSignBT(t *testing.T) {
 	defer tsa.Close()
 	out := filepath.Join(fx.dir, "bt.pdf")
 	before := time.Now().Add(-2 * time.Second)
-	if _, err := SignFile(fx.doc, out, Request{Signer: fx.org, Chain: fx.org.Chain, TSA: &TSA{URL: tsa.URL}}); err != nil {
+	if _, err := SignFile(context.Background(), fx.doc, out, Request{Signer: fx.org, Chain: fx.org.Chain, TSA: &TSA{URL: tsa.URL}}); err != nil {
 		t.Fatal(err)
 	}
 	mustValid(t, out, 1)
@@ -297,7 +298,7 @@ func TestSignBT(t *testing.T) {
 	}
 	// A TSA that does not answer fails the signature; nothing is written.
 	bad := filepath.Join(fx.dir, "bad.pdf")
-	if _, err := SignFile(fx.doc, bad, Request{Signer: fx.org, Chain: fx.org.Chain, TSA: &TSA{URL: "http://127.0.0.1:1/tsa"}}); err == nil {
+	if _, err := SignFile(context.Background(), fx.doc, bad, Request{Signer: fx.org, Chain: fx.org.Chain, TSA: &TSA{URL: "http://127.0.0.1:1/tsa"}}); err == nil {
 		t.Fatal("signed without the TSA")
 	}
 	if _, err := os.Stat(bad); err == nil {
@@ -350,7 +351,7 @@ func TestAnnotationAfterCertification(t *testing.T) {
 		allowed bool
 	}{{2, false}, {3, true}, {0, true}} {
 		signed := filepath.Join(fx.dir, fmt.Sprintf("p%d.pdf", tc.docMDP))
-		if _, err := SignFile(fx.doc, signed, Request{Signer: fx.org, Chain: fx.org.Chain, DocMDP: tc.docMDP}); err != nil {
+		if _, err := SignFile(context.Background(), fx.doc, signed, Request{Signer: fx.org, Chain: fx.org.Chain, DocMDP: tc.docMDP}); err != nil {
 			t.Fatal(err)
 		}
 		doc, err := pdf.OpenFile(signed)

@@ -2,6 +2,7 @@ package sign
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +19,7 @@ import (
 func TestStampForeignDocument(t *testing.T) {
 	fx := setup(t, testpki.RSA)
 	approved := filepath.Join(fx.dir, "approved.pdf")
-	if _, err := SignFile(fx.doc, approved, Request{Signer: fx.approv, Chain: fx.approv.Chain, Field: "other-tool"}); err != nil {
+	if _, err := SignFile(context.Background(), fx.doc, approved, Request{Signer: fx.approv, Chain: fx.approv.Chain, Field: "other-tool"}); err != nil {
 		t.Fatal(err)
 	}
 	numbered := filepath.Join(fx.dir, "numbered.pdf")
@@ -57,7 +58,7 @@ func TestStampForeignDocument(t *testing.T) {
 		t.Fatalf("a second numbering: %v", err)
 	}
 	issued := filepath.Join(fx.dir, "issued.pdf")
-	if _, err := SignFile(numbered, issued, Request{Signer: fx.org, Chain: fx.org.Chain}); err != nil {
+	if _, err := SignFile(context.Background(), numbered, issued, Request{Signer: fx.org, Chain: fx.org.Chain}); err != nil {
 		t.Fatal(err)
 	}
 	mustValidBy(t, issued, 2, false)
@@ -67,7 +68,7 @@ func TestStampForeignDocument(t *testing.T) {
 func TestStampRefusesP1(t *testing.T) {
 	fx := setup(t, testpki.ECDSA)
 	certified := filepath.Join(fx.dir, "certified.pdf")
-	if _, err := SignFile(fx.doc, certified, Request{Signer: fx.org, Chain: fx.org.Chain, DocMDP: 1}); err != nil {
+	if _, err := SignFile(context.Background(), fx.doc, certified, Request{Signer: fx.org, Chain: fx.org.Chain, DocMDP: 1}); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(fx.dir, "numbered.pdf")

@@ -1,6 +1,7 @@
 package sign
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/go-pdf/fpdf"
 
+	"github.com/vbdt/vbdt/internal/batch"
 	"github.com/vbdt/vbdt/internal/keys"
 	"github.com/vbdt/vbdt/internal/pdf"
 	"github.com/vbdt/vbdt/internal/testpki"
@@ -49,7 +51,7 @@ func signAs(t *testing.T, in, out string, key *keys.Key, a Appearance, tsa *TSA)
 	if err := a.Apply(doc, &r); err != nil {
 		return err
 	}
-	_, err = SignFile(in, out, r)
+	_, err = SignFile(context.Background(), in, out, r)
 	return err
 }
 
@@ -192,7 +194,7 @@ func TestNewVisibleFieldAfterCertification(t *testing.T) {
 	fx := setup(t, testpki.ECDSA)
 	for _, p := range []int{2, 3} {
 		certified := filepath.Join(fx.dir, fmt.Sprintf("p%d.pdf", p))
-		if _, err := SignFile(fx.doc, certified, Request{Signer: fx.approv, Chain: fx.approv.Chain, DocMDP: p, Field: "cert",
+		if _, err := SignFile(context.Background(), fx.doc, certified, Request{Signer: fx.approv, Chain: fx.approv.Chain, DocMDP: p, Field: "cert",
 			PreparedFields: []pdf.SignatureField{{Name: "later", Page: 1, Rect: pdf.Rect{X1: 300, Y1: 100, X2: 500, Y2: 150}}}}); err != nil {
 			t.Fatal(err)
 		}
@@ -249,7 +251,7 @@ func TestNumberBeforeSeal(t *testing.T) {
 	doc, _ := pdf.OpenFile(approved)
 	r := Request{Signer: fx.org, Chain: fx.org.Chain, Field: IssuerField, ExistingField: true}
 	doc.Close()
-	if _, err := SignFile(approved, sealed, r); err != nil {
+	if _, err := SignFile(context.Background(), approved, sealed, r); err != nil {
 		t.Fatal(err)
 	}
 	_, err := Stamp(StampRequest{In: sealed, Out: filepath.Join(fx.dir, "late.pdf"), NumberLine: "Số: 15/QĐ-UBND", DateLine: "x"})
@@ -270,11 +272,11 @@ func TestBatchKeyTypesAndPadding(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					key := mustKey(t, uri)
 					out := filepath.Join(fx.dir, name+".pdf")
-					var res []JobResult
+					var res []batch.Result
 					b := &Batch{Workers: 2, Request: Request{Signer: key, Chain: key.Chain, PSS: pss},
-						OnResult: func(r JobResult) { res = append(res, r) }}
-					sum, err := b.Run(t.Context(), []Job{{In: fx.doc, Out: out}})
-					if err != nil || len(res) != 1 {
+						OnResult: func(r batch.Result) { res = append(res, r) }}
+					sum, err := b.Run(t.Context(), []batch.Item{{In: fx.doc, Out: out}})
+					if len(res) != 1 || (err != nil) != (pss && alg == testpki.ECDSA) {
 						t.Fatalf("%+v %v", sum, err)
 					}
 					if pss && alg == testpki.ECDSA {
@@ -303,7 +305,7 @@ func TestCertifyRaisesVersion(t *testing.T) {
 		copy(data[5:8], v)
 		os.WriteFile(old, data, 0o644)
 		out := filepath.Join(fx.dir, "v"+v+"-certified.pdf")
-		if _, err := SignFile(old, out, Request{Signer: fx.org, Chain: fx.org.Chain, DocMDP: 2}); err != nil {
+		if _, err := SignFile(context.Background(), old, out, Request{Signer: fx.org, Chain: fx.org.Chain, DocMDP: 2}); err != nil {
 			t.Fatal(err)
 		}
 		doc, err := pdf.OpenFile(out)
@@ -492,7 +494,7 @@ func TestForeignDocuments(t *testing.T) {
 func TestRecheckStrictness(t *testing.T) {
 	fx := setup(t, testpki.ECDSA)
 	certified := filepath.Join(fx.dir, "p2.pdf")
-	if _, err := SignFile(fx.doc, certified, Request{Signer: fx.approv, Chain: fx.approv.Chain, DocMDP: 2}); err != nil {
+	if _, err := SignFile(context.Background(), fx.doc, certified, Request{Signer: fx.approv, Chain: fx.approv.Chain, DocMDP: 2}); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(fx.dir, "visible.pdf")

@@ -13,6 +13,8 @@ import (
 
 	"github.com/digitorus/timestamp"
 	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/vbdt/vbdt/internal/redact"
 )
 
 // TSA is an RFC 3161 time-stamping authority, for B-T signatures.
@@ -37,7 +39,7 @@ func (t *TSA) Stamp(ctx context.Context, data []byte, h crypto.Hash) ([]byte, *t
 	}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(req))
 	if err != nil {
-		return nil, nil, fmt.Errorf("TSA %s: %w", t.URL, err)
+		return nil, nil, fmt.Errorf("TSA %s: %w", redact.String(t.URL), err)
 	}
 	hreq.Header.Set("Content-Type", "application/timestamp-query")
 	client := t.Client
@@ -46,24 +48,24 @@ func (t *TSA) Stamp(ctx context.Context, data []byte, h crypto.Hash) ([]byte, *t
 	}
 	resp, err := client.Do(hreq)
 	if err != nil {
-		return nil, nil, fmt.Errorf("TSA %s: %w", t.URL, err)
+		return nil, nil, fmt.Errorf("TSA %s: %w", redact.String(t.URL), err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTSAResponse))
 	if err != nil {
-		return nil, nil, fmt.Errorf("TSA %s: %w", t.URL, err)
+		return nil, nil, fmt.Errorf("TSA %s: %w", redact.String(t.URL), err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, nil, fmt.Errorf("TSA %s answered %s", t.URL, resp.Status)
+		return nil, nil, fmt.Errorf("TSA %s answered %s", redact.String(t.URL), resp.Status)
 	}
 	ts, err := timestamp.ParseResponse(body)
 	if err != nil {
-		return nil, nil, fmt.Errorf("TSA %s: %w", t.URL, err)
+		return nil, nil, fmt.Errorf("TSA %s: %w", redact.String(t.URL), err)
 	}
 	digest := h.New()
 	digest.Write(data)
 	if !bytes.Equal(ts.HashedMessage, digest.Sum(nil)) || ts.Nonce == nil || ts.Nonce.Cmp(nonce) != 0 {
-		return nil, nil, fmt.Errorf("TSA %s: the token is not for this request", t.URL)
+		return nil, nil, fmt.Errorf("TSA %s: the token is not for this request", redact.String(t.URL))
 	}
 	return ts.RawToken, ts, nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -76,6 +78,7 @@ func TestScripts(t *testing.T) {
 			"testdoc":   cmdTestDoc,
 			"tsa":       cmdTSA,
 			"strict":    cmdStrict,
+			"hangtsa":   cmdHangTSA,
 		},
 	})
 }
@@ -166,6 +169,35 @@ func cmdTSA(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Defer(t.Close)
 	ts.Setenv("TSA_URL", t.URL)
 }
+
+// cmdHangTSA: hangtsa — starts a time-stamping authority that never answers (HANG_TSA_URL) and
+// waits, when run as "hangtsa wait", until a request has reached it: a signer is then blocked
+// in the network call, where an interruption must reach it.
+func cmdHangTSA(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 1 && args[0] == "wait" {
+		select {
+		case <-hangArrived:
+		case <-time.After(time.Minute):
+			ts.Fatalf("no request reached the hanging TSA")
+		}
+		return
+	}
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case hangArrived <- struct{}{}:
+		default:
+		}
+		select { // until the client gives up, or the script ends
+		case <-r.Context().Done():
+		case <-stop:
+		}
+	}))
+	ts.Defer(func() { close(stop); srv.Close() })
+	ts.Setenv("HANG_TSA_URL", srv.URL)
+}
+
+var hangArrived = make(chan struct{}, 1)
 
 // cmdStrict: strict FILE N — FILE has N signatures, each intact and followed only by changes
 // it permits under the strict (whitelist) reading of DocMDP that EU DSS and pyHanko apply;

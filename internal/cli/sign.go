@@ -1,14 +1,9 @@
 package cli
 
 import (
-	"bufio"
 	"cmp"
 	"crypto"
-	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vbdt/vbdt/internal/batch"
 	"github.com/vbdt/vbdt/internal/fonts"
 	"github.com/vbdt/vbdt/internal/keys"
 	"github.com/vbdt/vbdt/internal/pdf"
@@ -26,11 +22,12 @@ import (
 type signOptions struct {
 	keyAccessOptions
 	key, role, rect, image, seal, sealSize, numberRect, dateRect, code, copyForm, copyAgency string
-	hash, reason, location, output, outDir, journal, shard, font, tsa                        string
-	page, jobs, certify                                                                      int
-	visible, inPlace, pss, fromRegister, newField                                            bool
-	stamp                                                                                    issueOptions
-	anchor, field                                                                            string
+	batchOptions
+	hash, reason, location, font, tsa    string
+	page, certify                        int
+	visible, pss, fromRegister, newField bool
+	stamp                                issueOptions
+	anchor, field                        string
 }
 
 func (a *app) newSignCmd() *cobra.Command {
@@ -109,18 +106,13 @@ For N machines sharing a backlog, e.g. a Kubernetes Indexed Job of N completions
 	f.BoolVar(&o.pss, "pss", false, "RSA-PSS instead of PKCS#1 v1.5 (RSA keys)")
 	f.StringVar(&o.reason, "reason", "", "reason written in the signature")
 	f.StringVar(&o.location, "location", "", "location written in the signature (default agency.place)")
-	f.StringVarP(&o.output, "output", "o", "", "output file, for one input")
-	f.StringVar(&o.outDir, "out", "", "output folder, for many inputs")
-	f.BoolVar(&o.inPlace, "in-place", false, "replace each input atomically")
-	f.IntVar(&o.jobs, "jobs", runtime.NumCPU(), "documents prepared in parallel")
-	f.StringVar(&o.journal, "journal", "", "batch journal (default: .vbdt-sign-journal in the output folder)")
-	f.StringVar(&o.shard, "shard", "", "K/N: sign only slice K of N of the inputs (for N machines)")
 	f.StringVar(&o.tsa, "tsa", "", "RFC 3161 time-stamping authority URL: a B-T signature (default tsa.url)")
 	f.BoolVar(&o.fromRegister, "number-from-register", false, "issuer: number the document first (as vbdt number stamp), then sign")
 	f.StringVar(&o.stamp.docType, "type", "", "with --number-from-register: the document type (QĐ, …)")
 	f.StringVar(&o.stamp.subject, "subject", "", "with --number-from-register: the summary (trích yếu)")
 	f.StringVar(&o.stamp.series, "series", "", "with --number-from-register: the number series")
 	o.keyAccessOptions.addFlags(cmd)
+	o.batchOptions.addFlags(cmd, "documents")
 	cmd.MarkFlagRequired("key")
 	return cmd
 }
@@ -157,50 +149,6 @@ func parseRect(s string) (*pdf.Rect, error) {
 	return &pdf.Rect{X1: v[0], Y1: v[1], X2: v[2], Y2: v[3]}, nil
 }
 
-// expandInputs turns arguments into PDF paths with the root each was found under.
-func (a *app) expandInputs(args []string) ([][2]string, error) {
-	var out [][2]string
-	add := func(root, p string) { out = append(out, [2]string{root, p}) }
-	for _, arg := range args {
-		if arg == "-" {
-			sc := bufio.NewScanner(a.streams.In)
-			for sc.Scan() {
-				if p := strings.TrimSpace(sc.Text()); p != "" {
-					add("", p)
-				}
-			}
-			if err := sc.Err(); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		fi, err := os.Stat(arg)
-		switch {
-		case err == nil && fi.IsDir():
-			err := filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
-				if err == nil && !d.IsDir() && strings.EqualFold(filepath.Ext(p), ".pdf") {
-					add(arg, p)
-				}
-				return err
-			})
-			if err != nil {
-				return nil, err
-			}
-		case err == nil:
-			add("", arg)
-		default:
-			matches, gerr := filepath.Glob(arg)
-			if gerr != nil || len(matches) == 0 {
-				return nil, usageErrorf("%s: no such file, folder or matching glob", arg)
-			}
-			for _, m := range matches {
-				add("", m)
-			}
-		}
-	}
-	return out, nil
-}
-
 func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) error {
 	role := sign.Role(o.role)
 	if !slices.Contains(sign.Roles, role) {
@@ -211,60 +159,24 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) error {
 	if !ok {
 		return usageErrorf("--hash %q: use sha256, sha384 or sha512", o.hash)
 	}
-	outs := 0
-	for _, set := range []bool{o.output != "", o.outDir != "", o.inPlace} {
-		if set {
-			outs++
-		}
-	}
-	if outs != 1 {
-		return usageErrorf("say where the signed documents go: -o FILE, --out DIR or --in-place (one of them)")
-	}
-	inputs, err := a.expandInputs(argv)
+	items, err := a.batchItems(argv, o.batchOptions)
 	if err != nil {
 		return err
-	}
-	if o.output != "" && len(inputs) != 1 {
-		return usageErrorf("-o FILE takes one input; %d were given: use --out DIR", len(inputs))
-	}
-	jobs := make([]sign.Job, 0, len(inputs))
-	for _, in := range inputs {
-		j := sign.Job{In: in[1]}
-		switch {
-		case o.output != "":
-			j.Out = o.output
-		case o.inPlace:
-			j.Out = in[1]
-		default:
-			rel := filepath.Base(in[1])
-			if in[0] != "" {
-				rel, _ = filepath.Rel(in[0], in[1])
-			}
-			j.Out = filepath.Join(o.outDir, rel)
-		}
-		jobs = append(jobs, j)
-	}
-	if o.shard != "" {
-		var k, n int
-		if _, err := fmt.Sscanf(o.shard, "%d/%d", &k, &n); err != nil || k < 1 || k > n {
-			return usageErrorf("--shard %q: give K/N with 1 ≤ K ≤ N", o.shard)
-		}
-		jobs = sign.Shard(jobs, k, n)
 	}
 	app, err := a.signAppearance(o, role)
 	if err != nil {
 		return err
 	}
 	if o.fromRegister {
-		if role != sign.RoleIssuer || len(jobs) != 1 || o.inPlace {
+		if role != sign.RoleIssuer || len(items) != 1 || o.inPlace {
 			return usageErrorf("--number-from-register numbers one document before the organization signs it: --role issuer, one input, -o FILE")
 		}
-		numbered := jobs[0].Out + ".numbered.tmp"
+		numbered := items[0].Out + ".numbered.tmp"
 		defer os.Remove(numbered)
-		if err := a.runStamp(cmd.Context(), &stampOptions{issueOptions: o.stamp, output: numbered}, jobs[0].In); err != nil {
+		if err := a.runStamp(cmd.Context(), &stampOptions{issueOptions: o.stamp, output: numbered}, items[0].In); err != nil {
 			return err
 		}
-		jobs[0].In = numbered
+		items[0].In = numbered
 	}
 	uri, pinSource, err := a.resolveKey(o.key)
 	if err != nil {
@@ -288,77 +200,19 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) error {
 	if u := cmp.Or(o.tsa, cfg.TSA.URL); u != "" {
 		tsa = &sign.TSA{URL: u}
 	}
-	journal := o.journal
-	if journal == "" && len(jobs) > 1 {
-		dir := o.outDir
-		if o.inPlace {
-			dir = "."
-		}
-		journal = filepath.Join(dir, ".vbdt-sign-journal")
-	}
-	if o.outDir != "" {
-		for _, j := range jobs {
-			if err := os.MkdirAll(filepath.Dir(j.Out), 0o755); err != nil {
-				return err
-			}
-		}
-	}
-	progress := a.ui.NewProgress("sign", len(jobs), 2*time.Second)
-	var failed []error
-	batch := &sign.Batch{
-		Workers: o.jobs, Journal: journal,
+	b := &sign.Batch{
+		Workers: o.workers(), Journal: o.journalPath("sign", len(items)),
 		Request: sign.Request{Signer: key, Chain: key.Chain, Hash: h, PSS: o.pss, Reason: o.reason, Location: location, TSA: tsa},
 		Prepare: func(doc *pdf.Doc, r *sign.Request) error {
 			r.Time = time.Now().In(zone)
 			return app.Apply(doc, r)
 		},
-		OnResult: func(r sign.JobResult) {
-			progress.Add(1)
-			rec := ui.Record{"input": r.In, "output": r.Out}
-			switch {
-			case r.Err != nil:
-				rec["status"], rec["error"] = "failed", r.Err.Error()
-				failed = append(failed, r.Err)
-				if !a.ui.JSON {
-					a.ui.Warnf("%v", r.Err)
-				}
-			case r.Skipped != "":
-				rec["status"], rec["reason"] = "skipped", r.Skipped
-			default:
-				rec["status"], rec["bytes"] = "signed", r.Size
-			}
-			if a.ui.JSON {
-				a.ui.Emit("item", rec)
-			} else if r.Err == nil && !a.ui.Quiet {
-				a.ui.Printf("%s\t%s\t%s\n", rec["status"], r.In, r.Out)
-			}
-		},
 	}
-	start := time.Now()
-	sum, err := batch.Run(cmd.Context(), jobs)
-	progress.Done()
-	if a.ui.JSON {
-		a.ui.Emit("summary", ui.Record{"signed": sum.Signed, "skipped": sum.Skipped, "failed": sum.Failed,
-			"seconds": time.Since(start).Seconds()})
-	} else {
-		a.ui.Infof("%d signed, %d skipped, %d failed in %s", sum.Signed, sum.Skipped, sum.Failed, time.Since(start).Round(time.Millisecond))
-	}
-	if err != nil {
-		return err
-	}
-	switch {
-	case sum.Failed > 0 && len(jobs) == 1:
-		return failed[0]
-	case sum.Failed > 0:
-		return partialError{fmt.Errorf("%d of %d documents failed", sum.Failed, len(jobs))}
-	}
-	return nil
+	return a.runBatch("sign", "signed", items, func(on func(batch.Result)) (batch.Summary, error) {
+		b.OnResult = on
+		return b.Run(cmd.Context(), items)
+	})
 }
-
-// partialError is a batch that did part of its work: exit 3.
-type partialError struct{ err error }
-
-func (e partialError) Error() string { return e.err.Error() }
 
 // signAppearance loads what the role draws with.
 func (a *app) signAppearance(o *signOptions, role sign.Role) (sign.Appearance, error) {

@@ -36,10 +36,29 @@ func ReplaceUnsynced(path string, perm os.FileMode, write func(f *os.File) error
 
 func replace(path string, perm os.FileMode, durable bool, write func(f *os.File) error) error {
 	dir := filepath.Dir(path)
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		// a replaced file keeps its mode, owner and group: a 0600 file must not become
+		// readable by everyone, nor a clerk's file root's
+		write = keepAttributes(fi, write)
+	}
 	if done, err := replaceUnnamed(dir, path, perm, durable, write); done {
 		return err
 	}
 	return replaceNamed(dir, path, perm, durable, write)
+}
+
+// keepAttributes gives the new file old's permission bits, owner and group before write fills
+// it; a replacement that cannot keep them fails rather than change them.
+func keepAttributes(old os.FileInfo, write func(f *os.File) error) func(f *os.File) error {
+	return func(f *os.File) error {
+		if err := f.Chmod(old.Mode().Perm()); err != nil {
+			return fmt.Errorf("keeping the mode of %s: %w", f.Name(), err)
+		}
+		if err := chownLike(f, old); err != nil {
+			return fmt.Errorf("keeping the owner of %s: %w", f.Name(), err)
+		}
+		return write(f)
+	}
 }
 
 // replaceNamed writes a temporary file beside path and renames it over path.

@@ -173,6 +173,10 @@ func (d *Doc) Original() (io.Reader, error) {
 	return io.LimitReader(d.src, d.size), nil
 }
 
+// ReaderAt reads the document's original bytes at any offset, from the file it was parsed
+// from.
+func (d *Doc) ReaderAt() io.ReaderAt { return d.src }
+
 // Bytes returns the original bytes when the whole document is in memory (OpenFile reads files
 // up to 4 MB at once), or nil: then Original streams them from the file. They must not be
 // modified.

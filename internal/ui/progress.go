@@ -94,12 +94,11 @@ func (s *statusProgress) loop(interval time.Duration) {
 }
 
 func (s *statusProgress) emit(count int) {
-	r := Record{"task": s.name, "items_done": count, "items_total": s.total,
-		"seconds_elapsed": time.Since(s.start).Seconds()}
+	st := Status{MessageType: "status", Task: s.name, ItemsDone: count, ItemsTotal: s.total, SecondsElapsed: seconds(time.Since(s.start))}
 	if s.total > 0 {
-		r["percent_done"] = float64(count) * 100 / float64(s.total)
+		st.PercentDone = float64(count) * 100 / float64(s.total)
 	}
-	s.u.Emit("status", r)
+	s.u.emit(s.u.Out, st)
 }
 
 func (s *statusProgress) Add(n int) { s.incr <- n }

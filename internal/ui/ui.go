@@ -123,9 +123,20 @@ func writeJSON(w io.Writer, messageType string, r Record) {
 		obj[k] = v
 	}
 	obj["message_type"] = messageType
-	b, err := json.Marshal(obj)
+	writeLine(w, obj)
+}
+
+// emit writes one typed message as a JSON line.
+func (u *UI) emit(w io.Writer, v any) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	writeLine(w, v)
+}
+
+func writeLine(w io.Writer, v any) {
+	b, err := json.Marshal(v)
 	if err != nil { // a programming error: values we emit always marshal
-		b, _ = json.Marshal(map[string]any{"message_type": "error", "message": err.Error()})
+		b, _ = json.Marshal(ErrorMessage{MessageType: "error", Message: err.Error(), ExitCode: 1})
 	}
 	w.Write(append(b, '\n'))
 }
@@ -157,9 +168,7 @@ func (u *UI) Debugf(format string, a ...any) {
 // Warnf writes a warning to stderr, also in quiet mode.
 func (u *UI) Warnf(format string, a ...any) {
 	if u.JSON {
-		u.mu.Lock()
-		writeJSON(u.Err, "warning", Record{"message": fmt.Sprintf(format, a...)})
-		u.mu.Unlock()
+		u.emit(u.Err, Warning{MessageType: "warning", Message: fmt.Sprintf(format, a...)})
 		return
 	}
 	u.message(u.errStyle.NewStyle().Foreground(lipgloss.Color("3")), "vbdt: warning: ", format, a...)
@@ -168,13 +177,7 @@ func (u *UI) Warnf(format string, a ...any) {
 // Error reports err with exit code and hints, as `vbdt: error: …` lines or a JSON error object.
 func (u *UI) Error(err error, code int, hints ...string) {
 	if u.JSON {
-		r := Record{"message": err.Error(), "exit_code": code}
-		if len(hints) > 0 {
-			r["hints"] = hints
-		}
-		u.mu.Lock()
-		writeJSON(u.Err, "error", r)
-		u.mu.Unlock()
+		u.emit(u.Err, ErrorMessage{MessageType: "error", Message: err.Error(), ExitCode: code, Hints: hints})
 		return
 	}
 	u.message(u.errStyle.NewStyle().Foreground(lipgloss.Color("1")).Bold(true), "vbdt: error: ", "%s", err)
