@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -88,7 +90,11 @@ unusual shape) do not fail the check.` +
 			}
 			data, err := os.ReadFile(path)
 			if err != nil {
-				return usageErrorf("reading configuration: %v", err)
+				e := usageError{err: fmt.Errorf("reading configuration: %w", err)}
+				if errors.Is(err, fs.ErrNotExist) {
+					e.hints = []string{fmt.Sprintf("'vbdt config init %s' writes a commented template", path)}
+				}
+				return e
 			}
 			_, probs := config.Parse(path, data)
 			return a.reportProblems(path, probs)
@@ -113,8 +119,8 @@ func (a *app) reportProblems(path string, probs config.Problems) error {
 	if a.ui.JSON {
 		a.ui.Emit("summary", ui.Record{"path": path, "errors": errs, "warnings": len(probs) - errs, "valid": errs == 0})
 	}
-	if errs > 0 {
-		return usageError{fmt.Errorf("%s: %d error(s) in the configuration", path, errs)}
+	if errs > 0 { // no hint: each problem above names its line
+		return usageError{err: fmt.Errorf("%s: %d error(s) in the configuration", path, errs)}
 	}
 	if !a.ui.JSON {
 		a.ui.Infof("%s: valid (%d warning(s))", path, len(probs))
@@ -127,7 +133,8 @@ func (a *app) newConfigShowCmd() *cobra.Command {
 		Use:   "show",
 		Short: "Print the effective configuration (file, environment and defaults applied)",
 		Long: `Print the configuration vbdt uses, as YAML, after layering the VBDT_* environment variables
-over the file and filling defaults. Secrets never appear in it: PINs live in pin sources.
+over the file and filling defaults. Secrets never appear in it: the password of a register DSN
+or TSA URL and a pin-value in a key URI show as REDACTED (PINs belong in pin sources).
 
 Environment variables: ` + fmt.Sprint(config.EnvNames()) +
 			exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitUsage),
@@ -135,10 +142,11 @@ Environment variables: ` + fmt.Sprint(config.EnvNames()) +
   $ VBDT_REGISTER=postgres://clerk@db/vbdt vbdt config show --json`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.config()
+			loaded, err := a.config()
 			if err != nil {
 				return err
 			}
+			cfg := loaded.Redacted()
 			if a.ui.JSON {
 				a.ui.Emit("item", ui.Record{"path": cfg.Path, "config": cfg})
 				return nil

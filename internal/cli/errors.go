@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/vbdt/vbdt/internal/config"
 	"github.com/vbdt/vbdt/internal/keys"
@@ -18,21 +19,26 @@ func (a *app) classify(ctx context.Context, err error) (int, []string) {
 	var partial partialError
 	var probs *config.Problems
 	var refused *sign.NotPermitted
+	var badKey *config.KeyError
 	switch {
 	case isInterrupt(ctx, err):
 		return ui.ExitInterrupted, nil
-	case !a.ran, errors.As(err, &usage):
-		return ui.ExitUsage, []string{"run 'vbdt help' or add --help to the command for its usage"}
-	case errors.As(err, &probs):
-		return ui.ExitUsage, []string{"'vbdt config check' lists every problem of the configuration with its line"}
 	case errors.As(err, &refused):
 		hints := []string{"refused by " + refused.Permission}
 		if refused.Hint != "" {
 			hints = append(hints, refused.Hint)
 		}
 		return ui.ExitNotPermitted, hints
+	case errors.As(err, &badKey):
+		return ui.ExitUsage, []string{a.configHint(badKey.Key)}
+	case errors.As(err, &usage):
+		return ui.ExitUsage, usage.hints
+	case !a.ran: // cobra's own: an unknown command, a missing required flag
+		return ui.ExitUsage, []string{helpHint}
+	case errors.As(err, &probs):
+		return ui.ExitUsage, []string{fmt.Sprintf("'vbdt config check %s' lists every problem of the configuration with its line", probs.File())}
 	case errors.As(err, &partial):
-		return ui.ExitPartial, []string{"the other documents were signed; --json lists each document's result"}
+		return ui.ExitPartial, []string{"the other items were done or skipped; --json lists each item's result"}
 	case errors.Is(err, register.ErrInvalid), errors.Is(err, number.ErrMalformed):
 		return ui.ExitUsage, nil
 	case errors.Is(err, register.ErrUnavailable):
@@ -47,4 +53,20 @@ func (a *app) classify(ctx context.Context, err error) (int, []string) {
 		return ui.ExitKey, []string{"'vbdt keys list' shows the tokens and keys vbdt can see"}
 	}
 	return ui.ExitFailure, nil
+}
+
+// configHint says where a configuration key is set and how to check it.
+func (a *app) configHint(key string) string {
+	env := config.EnvVar(key)
+	if env != "" && a.getenv(env) != "" {
+		return fmt.Sprintf("%s comes from $%s: correct or unset it", key, env)
+	}
+	if a.cfg != nil && a.cfg.Path != "" {
+		return fmt.Sprintf("set %s in %s, then run 'vbdt config check %s'", key, a.cfg.Path, a.cfg.Path)
+	}
+	where := "a vbdt.yaml ('vbdt config init' writes one)"
+	if env != "" {
+		where += " or $" + env
+	}
+	return fmt.Sprintf("no configuration file was found: set %s in %s, then run 'vbdt config check'", key, where)
 }

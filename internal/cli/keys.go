@@ -11,6 +11,7 @@ import (
 
 	"github.com/vbdt/vbdt/internal/keys"
 	"github.com/vbdt/vbdt/internal/pki"
+	"github.com/vbdt/vbdt/internal/redact"
 	"github.com/vbdt/vbdt/internal/ui"
 )
 
@@ -56,21 +57,24 @@ func (a *app) keyOptions(o keyAccessOptions, profilePIN string) keys.Options {
 // resolveKey turns a --key value into a URI: a profile name from vbdt.yaml, or a URI.
 // It returns the profile's pin source too.
 func (a *app) resolveKey(ref string) (uri, pinSource string, err error) {
-	if !strings.Contains(ref, ":") {
-		cfg, err := a.config()
-		if err != nil {
-			return "", "", err
+	if strings.Contains(ref, ":") {
+		if _, err := keys.ParseURI(ref); err != nil {
+			return "", "", usageErrorf("key %s: %v", redact.String(ref), err)
 		}
-		p, ok := cfg.Keys[ref]
-		if !ok {
-			return "", "", usageErrorf("%q is neither a key URI (file:… or pkcs11:…) nor a key profile in the configuration", ref)
-		}
-		ref, pinSource = p.URI, p.PINSource
+		return ref, "", nil
 	}
-	if _, err := keys.ParseURI(ref); err != nil {
-		return "", "", usageErrorf("key %s: %v", keys.Redact(ref), err)
+	cfg, err := a.config()
+	if err != nil {
+		return "", "", err
 	}
-	return ref, pinSource, nil
+	p, ok := cfg.Keys[ref]
+	if !ok {
+		return "", "", configErrorf("keys."+ref, "%q is neither a key URI (file:… or pkcs11:…) nor a key profile in the configuration", ref)
+	}
+	if _, err := keys.ParseURI(p.URI); err != nil {
+		return "", "", configErrorf("keys."+ref+".uri", "key profile %s: %s: %v", ref, redact.String(p.URI), err)
+	}
+	return p.URI, p.PINSource, nil
 }
 
 type keysListOptions struct {
@@ -130,7 +134,7 @@ func (a *app) fileToken(o *keysListOptions, file string) (keys.Token, error) {
 	}
 	u, err := keys.ParseURI(uri)
 	if err != nil {
-		return keys.Token{}, usageErrorf("%s: %v", keys.Redact(file), err)
+		return keys.Token{}, usageErrorf("%s: %v", redact.String(file), err)
 	}
 	k, err := keys.Open(uri, a.keyOptions(o.keyAccessOptions, ""))
 	if err != nil {

@@ -343,7 +343,7 @@ func (a *app) issueRequest(n *numbering, o *issueOptions) (register.Request, err
 		return register.Request{}, usageErrorf("%v", err)
 	}
 	if ag.Abbreviation == "" && series.Issuer == "" {
-		return register.Request{}, usageErrorf("agency.abbreviation is not set in the configuration: it is part of every notation")
+		return register.Request{}, configErrorf("agency.abbreviation", "agency.abbreviation is not set in the configuration: it is part of every notation")
 	}
 	unit := o.unit
 	if unit == "" {

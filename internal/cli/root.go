@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vbdt/vbdt/internal/config"
+	"github.com/vbdt/vbdt/internal/redact"
 	"github.com/vbdt/vbdt/internal/ui"
 )
 
@@ -65,9 +66,16 @@ func Run(ctx context.Context, args []string, streams ui.Streams, getenv func(str
 		// cobra failed before the flags were applied: still answer a script in JSON
 		a.ui = ui.New(streams, ui.Options{JSON: true})
 	}
-	a.ui.Error(err, code, hints...)
+	a.ui.Error(maskedError{err}, code, hints...)
 	return code
 }
+
+// maskedError is an error whose message may quote a URI or DSN from code that did not mask
+// its secrets: it shows the message masked.
+type maskedError struct{ err error }
+
+func (e maskedError) Error() string { return redact.String(e.err.Error()) }
+func (e maskedError) Unwrap() error { return e.err }
 
 func (a *app) newRootCmd() *cobra.Command {
 	root := &cobra.Command{
@@ -149,13 +157,38 @@ func (a *app) config() (*config.Config, error) {
 	return a.cfg, nil
 }
 
-// usageError is a mistake in how vbdt was called: exit 64.
-type usageError struct{ err error }
+// helpHint is the hint for a mistake in flags or arguments, which the command's help explains.
+const helpHint = "run 'vbdt help' or add --help to the command for its usage"
 
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
+// usageError is a mistake in how vbdt was called: exit 64. Its hints name the fix, or are
+// absent when the message says it all.
+type usageError struct {
+	err   error
+	hints []string
+	// causes are the errors among usageErrorf's arguments, still found by errors.As: one that
+	// knows its fix (a *config.KeyError) is not hidden by the message around it.
+	causes []error
+}
 
-func usageErrorf(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+func (e usageError) Error() string   { return e.err.Error() }
+func (e usageError) Unwrap() []error { return append([]error{e.err}, e.causes...) }
+
+// usageErrorf is a mistake in flags or arguments: the hint points at the command's help.
+func usageErrorf(format string, a ...any) error {
+	e := usageError{err: fmt.Errorf(format, a...), hints: []string{helpHint}}
+	for _, v := range a {
+		if err, ok := v.(error); ok {
+			e.causes = append(e.causes, err)
+		}
+	}
+	return e
+}
+
+// configErrorf is a configuration value that is missing, or wrong for what the command does:
+// exit 64, with a hint that says where key is set.
+func configErrorf(key, format string, a ...any) error {
+	return &config.KeyError{Key: key, Err: fmt.Errorf(format, a...)}
+}
 
 // exitStatus renders the EXIT STATUS section of a command's help.
 func exitStatus(codes ...int) string {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/vbdt/vbdt/internal/redact"
 )
 
 // Severity of a Problem.
@@ -40,8 +42,9 @@ func (p Problem) String() string {
 // Problems is the list of findings; as an error it reports the errors among them.
 type Problems []Problem
 
+// add records a problem. Its message may quote a value, so secrets in it are masked.
 func (ps *Problems) add(file string, n *yaml.Node, sev Severity, format string, a ...any) {
-	p := Problem{File: file, Severity: sev, Message: fmt.Sprintf(format, a...)}
+	p := Problem{File: file, Severity: sev, Message: redact.String(fmt.Sprintf(format, a...))}
 	if n != nil {
 		p.Line, p.Column = n.Line, n.Column
 	}
@@ -56,6 +59,14 @@ func (ps Problems) HasErrors() bool {
 		}
 	}
 	return false
+}
+
+// File is the file the problems were found in.
+func (ps Problems) File() string {
+	if len(ps) == 0 {
+		return ""
+	}
+	return ps[0].File
 }
 
 func (ps *Problems) Error() string {
@@ -270,7 +281,7 @@ var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
 
 // addSyntax reports a YAML syntax error at the line the parser names.
 func (ps *Problems) addSyntax(file string, err error) {
-	msg := err.Error()
+	msg := redact.String(err.Error())
 	p := Problem{File: file, Severity: Error, Message: strings.TrimPrefix(msg, "yaml: ")}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		p.Line, _ = strconv.Atoi(m[1])

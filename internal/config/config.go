@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/vbdt/vbdt/internal/redact"
 	"github.com/vbdt/vbdt/number"
 )
 
@@ -94,9 +95,40 @@ type TSA struct {
 	URL string `yaml:"url" json:"url"`
 }
 
-// Location loads the agency time zone.
+// Location loads the agency time zone. Its error is a *KeyError: the zone may come from
+// $VBDT_TIME_ZONE, which Parse has not seen.
 func (a Agency) Location() (*time.Location, error) {
-	return time.LoadLocation(a.TimeZone)
+	loc, err := time.LoadLocation(a.TimeZone)
+	if err != nil {
+		return nil, &KeyError{Key: "agency.time_zone", Err: err}
+	}
+	return loc, nil
+}
+
+// KeyError is a configuration value that is missing, or wrong for what a command does. It names
+// the key, so that the message around it can say where to fix it.
+type KeyError struct {
+	Key string // dotted, as in vbdt.yaml: "agency.abbreviation", "keys.approver.uri"
+	Err error
+}
+
+// Error is Err's message alone: the caller's message names the key.
+func (e *KeyError) Error() string { return e.Err.Error() }
+func (e *KeyError) Unwrap() error { return e.Err }
+
+// Redacted returns a copy of c that is safe to print: the password of the register's DSN and of
+// the TSA URL, and any pin-value in a key URI, are masked.
+func (c *Config) Redacted() *Config {
+	r := *c
+	r.Register = redact.String(c.Register)
+	r.TSA.URL = redact.String(c.TSA.URL)
+	if c.Keys != nil {
+		r.Keys = make(map[string]KeyProfile, len(c.Keys))
+		for name, k := range c.Keys {
+			r.Keys[name] = KeyProfile{URI: redact.String(k.URI), PINSource: redact.String(k.PINSource)}
+		}
+	}
+	return &r
 }
 
 // Env is a lookup of environment variables (os.Getenv in production).
@@ -155,24 +187,36 @@ func findDefault(env Env) string {
 
 // envVars lists the VBDT_* variables that override file values.
 func (c *Config) envVars() []struct {
-	name string
-	dst  *string
+	name, key string
+	dst       *string
 } {
 	return []struct {
-		name string
-		dst  *string
+		name, key string
+		dst       *string
 	}{
-		{"VBDT_AGENCY_NAME", &c.Agency.Name},
-		{"VBDT_ORGAN_ID", &c.Agency.OrganID},
-		{"VBDT_AGENCY_ABBREVIATION", &c.Agency.Abbreviation},
-		{"VBDT_PLACE", &c.Agency.Place},
-		{"VBDT_TIME_ZONE", &c.Agency.TimeZone},
-		{"VBDT_SIGNATURE_IMAGE", &c.Appearance.SignatureImage},
-		{"VBDT_SEAL_IMAGE", &c.Appearance.SealImage},
-		{"VBDT_FONT", &c.Appearance.Font},
-		{"VBDT_TSA_URL", &c.TSA.URL},
-		{"VBDT_REGISTER", &c.Register},
+		{"VBDT_AGENCY_NAME", "agency.name", &c.Agency.Name},
+		{"VBDT_ORGAN_ID", "agency.organ_id", &c.Agency.OrganID},
+		{"VBDT_AGENCY_ABBREVIATION", "agency.abbreviation", &c.Agency.Abbreviation},
+		{"VBDT_PLACE", "agency.place", &c.Agency.Place},
+		{"VBDT_TIME_ZONE", "agency.time_zone", &c.Agency.TimeZone},
+		{"VBDT_SIGNATURE_IMAGE", "appearance.signature_image", &c.Appearance.SignatureImage},
+		{"VBDT_SEAL_IMAGE", "appearance.seal_image", &c.Appearance.SealImage},
+		{"VBDT_FONT", "appearance.font", &c.Appearance.Font},
+		{"VBDT_TSA_URL", "tsa.url", &c.TSA.URL},
+		{"VBDT_REGISTER", "register", &c.Register},
 	}
+}
+
+// EnvVar names the environment variable that overrides key ("agency.time_zone":
+// "VBDT_TIME_ZONE"), or "" when none does.
+func EnvVar(key string) string {
+	var c Config
+	for _, v := range c.envVars() {
+		if v.key == key {
+			return v.name
+		}
+	}
+	return ""
 }
 
 // EnvNames lists the environment variables that override configuration values.

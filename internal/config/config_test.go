@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -165,5 +166,55 @@ func TestNumberingChecks(t *testing.T) {
 	}
 	if def := (&Config{}).NumberSeries(); len(def.Series) != 3 {
 		t.Errorf("default series %+v", def)
+	}
+}
+
+// What config show and config check print never holds a PIN or a password.
+func TestSecretsAreMasked(t *testing.T) {
+	const pin, password = "Pin-4721", "Dsn-Passw0rd"
+	cfg := &Config{
+		Keys:     map[string]KeyProfile{"approver": {URI: "pkcs11:token=A;object=B?pin-value=" + pin, PINSource: "env:APPROVER_PIN"}},
+		Register: "postgres://clerk:" + password + "@db.example/vbdt",
+		TSA:      TSA{URL: "https://tsa:" + password + "@tsa.example/ts"},
+	}
+	r := cfg.Redacted()
+	text := fmt.Sprintf("%+v", *r)
+	if strings.Contains(text, pin) || strings.Contains(text, password) {
+		t.Fatalf("Redacted() keeps a secret: %s", text)
+	}
+	if r.Keys["approver"].URI != "pkcs11:token=A;object=B?pin-value=REDACTED" || r.Keys["approver"].PINSource != "env:APPROVER_PIN" ||
+		r.Register != "postgres://clerk:REDACTED@db.example/vbdt" {
+		t.Errorf("Redacted() = %+v", *r)
+	}
+	if !strings.Contains(cfg.Keys["approver"].URI, pin) || !strings.Contains(cfg.Register, password) {
+		t.Error("Redacted() changed the configuration it copies")
+	}
+
+	for _, yaml := range []string{
+		"register: mysql://clerk:" + password + "@db/vbdt\n",
+		"tsa:\n  url: ftp://tsa:" + password + "@tsa.example\n",
+		"keys:\n  approver: pkcs11:token=A?pin-value=" + pin + "\n", // a text where a mapping belongs
+		"keys:\n  approver:\n    uri: pkcs11:token=A?pin-value=" + pin + "\n",
+	} {
+		_, probs := Parse("s.yaml", []byte(yaml))
+		if len(probs) == 0 {
+			t.Fatalf("%q: no problem found", yaml)
+		}
+		for _, p := range probs {
+			if strings.Contains(p.String(), pin) || strings.Contains(p.String(), password) {
+				t.Errorf("problem shows a secret: %s", p)
+			}
+		}
+	}
+}
+
+func TestTimeZoneErrorNamesItsKey(t *testing.T) {
+	_, err := Agency{TimeZone: "Mars/Olympus"}.Location()
+	var ke *KeyError
+	if !errors.As(err, &ke) || ke.Key != "agency.time_zone" || EnvVar(ke.Key) != "VBDT_TIME_ZONE" {
+		t.Fatalf("%#v", err)
+	}
+	if EnvVar("register") != "VBDT_REGISTER" || EnvVar("keys.a.uri") != "" {
+		t.Error("EnvVar")
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/vbdt/vbdt/internal/redact"
 )
 
 // URI is a parsed --key value: file:PATH[?cert=…&pin-source=…] or an RFC 7512 pkcs11: URI.
@@ -137,7 +139,7 @@ func writeAttrs(b *strings.Builder, m map[string]string, order []string, sep str
 		}
 		first = false
 		if k == "pin-value" {
-			v = "REDACTED"
+			v = redact.Mask
 		}
 		b.WriteString(k + "=" + escape(v, k == "module-path" || k == "pin-source" || k == "cert"))
 	}
@@ -156,20 +158,4 @@ func escape(v string, path bool) string {
 		}
 	}
 	return b.String()
-}
-
-// Redact returns s with any pin-value in it hidden, for printing a URI that may not parse.
-func Redact(s string) string {
-	if u, err := ParseURI(s); err == nil {
-		return u.String()
-	}
-	i := strings.Index(strings.ToLower(s), "pin-value=")
-	if i < 0 {
-		return s
-	}
-	end := strings.IndexAny(s[i:], "&;")
-	if end < 0 {
-		return s[:i] + "pin-value=REDACTED"
-	}
-	return s[:i] + "pin-value=REDACTED" + s[i+end:]
 }

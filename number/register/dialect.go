@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +14,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/vbdt/vbdt/internal/redact"
 )
 
 // dialect holds what differs between SQLite and PostgreSQL.
@@ -75,18 +76,6 @@ func IsPostgres(location string) bool {
 	return strings.HasPrefix(location, "postgres://") || strings.HasPrefix(location, "postgresql://")
 }
 
-// Redact hides the password of a PostgreSQL DSN, for messages.
-func Redact(location string) string {
-	if !IsPostgres(location) {
-		return location
-	}
-	u, err := url.Parse(location)
-	if err != nil {
-		return "postgres://…"
-	}
-	return u.Redacted()
-}
-
 func openDB(ctx context.Context, location string) (*sql.DB, dialect, error) {
 	if IsPostgres(location) {
 		db, err := sql.Open("pgx", location)
@@ -97,7 +86,8 @@ func openDB(ctx context.Context, location string) (*sql.DB, dialect, error) {
 		defer cancel()
 		if err := db.PingContext(pctx); err != nil {
 			db.Close()
-			return nil, dialect{}, fmt.Errorf("%w: %s does not answer: %s", ErrUnavailable, Redact(location), strings.Join(strings.Fields(err.Error()), " "))
+			return nil, dialect{}, fmt.Errorf("%w: %s does not answer: %s", ErrUnavailable, redact.String(location),
+				redact.String(strings.Join(strings.Fields(err.Error()), " ")))
 		}
 		return db, postgresDialect, nil
 	}

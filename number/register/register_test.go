@@ -1,6 +1,7 @@
 package register
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -410,15 +411,39 @@ func TestKillAllocators(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			loc := b.new(t)
 			rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+			var watch *Store // opened once the first allocators run: they race to create the schema
+			committed := 0
 			for round := range 6 {
 				var cmds []*exec.Cmd
+				var stderrs []*bytes.Buffer
+				stop := func() {
+					for _, cmd := range cmds {
+						cmd.Process.Kill()
+						cmd.Wait()
+					}
+				}
+				t.Cleanup(stop) // after a failure below; nothing is left to stop after the kills
 				for p := range 4 {
 					cmd := allocator(loc, fmt.Sprintf("round%d-proc%d", round, p), 0)
-					cmd.Stderr = nil // killed helpers may print half a message
+					var stderr bytes.Buffer // shown only if they never allocate: killed helpers may print half a message
+					cmd.Stderr = &stderr
 					if err := cmd.Start(); err != nil {
 						t.Fatal(err)
 					}
 					cmds = append(cmds, cmd)
+					stderrs = append(stderrs, &stderr)
+				}
+				if watch == nil {
+					watch = open(t, loc)
+				}
+				// kill only once this round allocates: on a slow machine, allocators killed while
+				// still starting would prove nothing
+				if _, err := waitForEntries(watch, committed, time.Minute); err != nil {
+					stop()
+					for _, e := range stderrs {
+						t.Log(e.String())
+					}
+					t.Fatalf("round %d: %v", round, err)
 				}
 				for _, cmd := range cmds {
 					time.Sleep(time.Duration(20+rng.IntN(250)) * time.Millisecond)
@@ -426,6 +451,10 @@ func TestKillAllocators(t *testing.T) {
 				}
 				for _, cmd := range cmds {
 					cmd.Wait()
+				}
+				var err error
+				if committed, err = countEntries(watch); err != nil {
+					t.Fatal(err)
 				}
 			}
 			s := open(t, loc)
@@ -446,6 +475,31 @@ func TestKillAllocators(t *testing.T) {
 			}
 			t.Logf("%d numbers committed across 24 killed allocators", rep.Entries)
 		})
+	}
+}
+
+// countEntries counts the register's entries, whoever committed them.
+func countEntries(s *Store) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM entries`).Scan(&n)
+	return n, err
+}
+
+// waitForEntries waits until the register holds more than n entries, and returns how many.
+func waitForEntries(s *Store, n int, timeout time.Duration) (int, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		got, err := countEntries(s)
+		if err != nil {
+			return 0, err
+		}
+		if got > n {
+			return got, nil
+		}
+		if time.Now().After(deadline) {
+			return got, fmt.Errorf("no allocation within %v (%d entries)", timeout, got)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/vbdt/vbdt/internal/redact"
 	"github.com/vbdt/vbdt/number"
 )
 
@@ -43,7 +44,7 @@ func Open(ctx context.Context, location string) (*Store, error) {
 func (s *Store) Close() error { return s.db.Close() }
 
 // Location is where the register lives, with any password redacted.
-func (s *Store) Location() string { return Redact(s.location) }
+func (s *Store) Location() string { return redact.String(s.location) }
 
 // fail gives a database error its meaning and the register's name.
 func (s *Store) fail(op string, err error) error {
