@@ -154,7 +154,11 @@ func (e *Engine) one(ctx context.Context, it Item, j *journal) Result {
 			return r
 		}
 	}
-	r.Outcome, r.Err = e.Do(ctx, it)
+	if err := os.MkdirAll(filepath.Dir(it.Out), 0o755); err != nil { // --out DIR keeps the inputs' folders
+		r.Err = err
+	} else {
+		r.Outcome, r.Err = e.Do(ctx, it)
+	}
 	if r.Err != nil {
 		r.Err = fmt.Errorf("%s: %w", it.In, r.Err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -32,6 +33,9 @@ func itemKey(it Item) string { return key(Canonical(it.In), Canonical(it.Out)) }
 // openJournal reads the journal at path and opens it for appending. A last line cut short (a
 // full disk, a crash mid-write) is dropped, so that the next line does not glue onto it.
 func openJournal(path string) (*journal, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil { // the output folder, for --out
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("journal %s: %w", path, err)

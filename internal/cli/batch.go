@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -51,7 +50,8 @@ func (o *batchOptions) journalPath(command string, n int) string {
 }
 
 // batchItems expands the arguments into PDF inputs and maps them to outputs, refusing to
-// overwrite an input without --in-place, before anything is opened or created.
+// overwrite an input without --in-place, before anything is opened or created (output folders
+// are made as each output is written).
 func (a *app) batchItems(args []string, o batchOptions) ([]batch.Item, error) {
 	inputs, err := batch.Expand(args, a.streams.In, ".pdf")
 	if err == nil && len(inputs) == 0 {
@@ -70,17 +70,7 @@ func (a *app) batchItems(args []string, o batchOptions) ([]batch.Item, error) {
 	if errors.Is(err, batch.ErrUsage) {
 		return nil, usageError{err: err}
 	}
-	if err != nil {
-		return nil, err
-	}
-	if o.outDir != "" {
-		for _, it := range items {
-			if err := os.MkdirAll(filepath.Dir(it.Out), 0o755); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return items, nil
+	return items, err
 }
 
 // runBatch runs a batch through run, reporting each item (a TSV line, or an item message),

@@ -63,11 +63,14 @@ func (o *registerOptions) addFlags(cmd *cobra.Command) {
 type numbering struct {
 	cfg   *config.Config
 	loc   *time.Location
-	store *register.Store
+	where string
+	store *register.Store // nil until open
 	by    string
 }
 
-func (a *app) openRegister(ctx context.Context, o *registerOptions) (*numbering, error) {
+// prepareRegister reads the configuration a number command needs, without opening (or
+// creating) the register: requests are checked before anything is touched.
+func (a *app) prepareRegister(o *registerOptions) (*numbering, error) {
 	cfg, err := a.config()
 	if err != nil {
 		return nil, err
@@ -76,15 +79,6 @@ func (a *app) openRegister(ctx context.Context, o *registerOptions) (*numbering,
 	if err != nil {
 		return nil, usageErrorf("agency.time_zone: %v", err)
 	}
-	where := cfg.Register
-	if o.register != "" {
-		where = o.register
-	}
-	s, err := register.Open(ctx, where)
-	if err != nil {
-		return nil, err
-	}
-	a.ui.Debugf("register: %s", s.Location())
 	by := o.user
 	if by == "" {
 		by = a.getenv("VBDT_USER")
@@ -94,7 +88,34 @@ func (a *app) openRegister(ctx context.Context, o *registerOptions) (*numbering,
 			by = u.Username
 		}
 	}
-	return &numbering{cfg: cfg, loc: loc, store: s, by: by}, nil
+	return &numbering{cfg: cfg, loc: loc, where: cmp.Or(o.register, cfg.Register), by: by}, nil
+}
+
+// open opens the register (creating a SQLite one).
+func (n *numbering) open(ctx context.Context, a *app) error {
+	s, err := register.Open(ctx, n.where)
+	if err != nil {
+		return err
+	}
+	a.ui.Debugf("register: %s", s.Location())
+	n.store = s
+	return nil
+}
+
+// now is the register's clock once it is open, the machine's before.
+func (n *numbering) now() time.Time {
+	if n.store == nil {
+		return time.Now()
+	}
+	return n.store.Now()
+}
+
+func (a *app) openRegister(ctx context.Context, o *registerOptions) (*numbering, error) {
+	n, err := a.prepareRegister(o)
+	if err != nil {
+		return nil, err
+	}
+	return n, n.open(ctx, a)
 }
 
 // parseDate reads --date: yyyy-mm-dd (that day, at the current time of day) or RFC 3339.
@@ -259,16 +280,24 @@ func (a *app) runStamp(ctx context.Context, o *stampOptions, in string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
-	n, err := a.openRegister(ctx, &o.registerOptions)
+	n, err := a.prepareRegister(&o.registerOptions)
 	if err != nil {
 		return err
 	}
-	defer n.store.Close()
 	if method == sign.StampNewFields || o.numberField != "" {
 		if req.Font, err = loadFont(cmp.Or(o.font, n.cfg.Appearance.Font)); err != nil {
 			return err
 		}
 	}
+	if o.existing == "" {
+		if _, err := a.issueRequest(n, &o.issueOptions); err != nil { // checked before the register is touched
+			return err
+		}
+	}
+	if err := n.open(ctx, a); err != nil {
+		return err
+	}
+	defer n.store.Close()
 	var e register.Entry
 	if o.existing != "" {
 		ro := refOptions{series: o.series, year: o.year}
@@ -308,8 +337,14 @@ func (a *app) runStamp(ctx context.Context, o *stampOptions, in string) error {
 }
 
 func (a *app) runIssue(ctx context.Context, o *issueOptions) error {
-	n, err := a.openRegister(ctx, &o.registerOptions)
+	n, err := a.prepareRegister(&o.registerOptions)
 	if err != nil {
+		return err
+	}
+	if _, err := a.issueRequest(n, o); err != nil { // checked before the register is touched
+		return err
+	}
+	if err := n.open(ctx, a); err != nil {
 		return err
 	}
 	defer n.store.Close()
@@ -353,7 +388,7 @@ func (a *app) issueRequest(n *numbering, o *issueOptions) (register.Request, err
 	if err != nil {
 		return register.Request{}, usageErrorf("%v", err)
 	}
-	date, err := parseDate(o.date, n.loc, n.store.Now())
+	date, err := parseDate(o.date, n.loc, n.now())
 	if err != nil {
 		return register.Request{}, err
 	}
@@ -479,7 +514,7 @@ func (a *app) runReceive(ctx context.Context, o *receiveOptions) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	date, err := parseDate(o.date, n.loc, n.store.Now())
+	date, err := parseDate(o.date, n.loc, n.now())
 	if err != nil {
 		return err
 	}
