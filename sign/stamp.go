@@ -15,7 +15,7 @@ import (
 // StampResult is a numbered document.
 type StampResult struct {
 	Method StampMethod `json:"method"`
-	Hash   string      `json:"hash"` // sha256:<hex> of the numbered document
+	Hash   string      `json:"doc_hash"` // sha256:<hex> of the numbered document, as the register records it
 	Checks []Check     `json:"signatures"`
 }
 

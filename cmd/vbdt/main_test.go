@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"flag"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,6 +40,8 @@ func TestMain(m *testing.M) {
 		},
 	})
 }
+
+var updateShapes = flag.Bool("update", false, "rewrite testdata/json/*.shape from the scripts' output")
 
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
@@ -79,6 +83,7 @@ func TestScripts(t *testing.T) {
 			"tsa":       cmdTSA,
 			"strict":    cmdStrict,
 			"hangtsa":   cmdHangTSA,
+			"jsonshape": cmdJSONShape,
 		},
 	})
 }
@@ -222,5 +227,85 @@ func cmdStrict(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s: every signature permits what follows it", args[0])
 	case !neg && len(refused) > 0:
 		ts.Fatalf("%s: %s", args[0], strings.Join(refused, "; "))
+	}
+}
+
+// cmdJSONShape: jsonshape stdout|stderr|FILE NAME — the shape of the JSON Lines (each distinct
+// message's type and the paths and JSON types of its keys, values left out) equals the golden
+// testdata/json/NAME.shape: keys may be added, never renamed or retyped without this failing.
+// go test ./cmd/vbdt -update rewrites the golden files.
+func cmdJSONShape(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: jsonshape stdout|stderr|FILE NAME")
+	}
+	var shapes []string
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(ts.ReadFile(args[0])), "\n") {
+		var v any
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			ts.Fatalf("%s: not JSON: %q", args[0], line)
+		}
+		var paths []string
+		shapeOf("", v, &paths)
+		sort.Strings(paths)
+		sh := strings.Join(paths, " ")
+		if !seen[sh] {
+			seen[sh] = true
+			shapes = append(shapes, sh)
+		}
+	}
+	sort.Strings(shapes) // the order of a batch's items depends on its workers
+	got := strings.Join(shapes, "\n") + "\n"
+	golden := filepath.Join("testdata", "json", args[1]+".shape")
+	if *updateShapes {
+		ts.Check(os.MkdirAll(filepath.Dir(golden), 0o755))
+		ts.Check(os.WriteFile(golden, []byte(got), 0o644))
+		return
+	}
+	want, err := os.ReadFile(golden)
+	ts.Check(err)
+	if string(want) != got {
+		ts.Fatalf("the JSON of %s changed shape (go test ./cmd/vbdt -update if meant, and update docs/json.md):\n--- want\n%s--- got\n%s", args[1], want, got)
+	}
+}
+
+// shapeOf lists the key paths of v with their JSON types: message_type=item result.code:string.
+func shapeOf(path string, v any, out *[]string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			if k == "message_type" {
+				*out = append(*out, "message_type="+fmt.Sprint(val))
+				continue
+			}
+			shapeOf(p, val, out)
+		}
+	case []any:
+		seen := map[string]bool{}
+		for _, e := range x {
+			var sub []string
+			shapeOf(path+"[]", e, &sub)
+			for _, s := range sub {
+				if !seen[s] {
+					seen[s] = true
+					*out = append(*out, s)
+				}
+			}
+		}
+		if len(x) == 0 {
+			*out = append(*out, path+":array")
+		}
+	case string:
+		*out = append(*out, path+":string")
+	case float64:
+		*out = append(*out, path+":number")
+	case bool:
+		*out = append(*out, path+":bool")
+	case nil:
+		*out = append(*out, path+":null")
 	}
 }

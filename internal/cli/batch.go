@@ -107,7 +107,7 @@ func (a *app) runBatch(command, verb string, items []batch.Item, run func(on fun
 	progress.Done()
 	if a.ui.JSON {
 		a.ui.EmitSummary(ui.Summary{Command: command, Total: sum.Total, Done: sum.Done, Skipped: sum.Skipped, Failed: sum.Failed,
-			SecondsElapsed: sum.Elapsed.Seconds()})
+			SecondsElapsed: ui.Seconds(sum.Elapsed)})
 	} else {
 		a.ui.Infof("%d %s, %d skipped, %d failed, %d not attempted in %s", sum.Done, verb, sum.Skipped, sum.Failed, sum.NotAttempted(),
 			sum.Elapsed.Round(time.Millisecond))

@@ -53,7 +53,7 @@ never overwritten unless --force is given, and then it is replaced atomically.` 
 				return err
 			}
 			if a.ui.JSON {
-				a.ui.Emit("item", ui.Record{"path": path})
+				a.ui.EmitItem(ui.Item{Status: "written", Output: path})
 			} else {
 				a.ui.Printf("%s\n", path)
 				a.ui.Infof("wrote a configuration template: edit it, then run 'vbdt config check %s'", path)
@@ -105,7 +105,7 @@ unusual shape) do not fail the check.` +
 func (a *app) reportProblems(path string, probs config.Problems) error {
 	for _, p := range probs {
 		if a.ui.JSON {
-			a.ui.Emit("item", ui.Record{"problem": p})
+			a.ui.EmitItem(ui.Item{Status: string(p.Severity), Input: path, Result: p})
 		} else {
 			a.ui.Printf("%s: %s\n", p.Severity, p)
 		}
@@ -117,7 +117,8 @@ func (a *app) reportProblems(path string, probs config.Problems) error {
 		}
 	}
 	if a.ui.JSON {
-		a.ui.Emit("summary", ui.Record{"path": path, "errors": errs, "warnings": len(probs) - errs, "valid": errs == 0})
+		a.ui.EmitSummary(ui.Summary{Command: "config check", Total: len(probs), Failed: errs,
+			Result: configCheckTotals{Path: path, Errors: errs, Warnings: len(probs) - errs, Valid: errs == 0}})
 	}
 	if errs > 0 { // no hint: each problem above names its line
 		return usageError{err: fmt.Errorf("%s: %d error(s) in the configuration", path, errs)}
@@ -148,7 +149,7 @@ Environment variables: ` + fmt.Sprint(config.EnvNames()) +
 			}
 			cfg := loaded.Redacted()
 			if a.ui.JSON {
-				a.ui.Emit("item", ui.Record{"path": cfg.Path, "config": cfg})
+				a.ui.EmitItem(ui.Item{Status: "shown", Input: cfg.Path, Result: cfg})
 				return nil
 			}
 			out, err := yaml.Marshal(cfg)
@@ -162,4 +163,12 @@ Environment variables: ` + fmt.Sprint(config.EnvNames()) +
 			return nil
 		},
 	}
+}
+
+// configCheckTotals is the summary's result of vbdt config check.
+type configCheckTotals struct {
+	Path     string `json:"path"`
+	Errors   int    `json:"errors"`
+	Warnings int    `json:"warnings"`
+	Valid    bool   `json:"valid"`
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -54,7 +55,7 @@ func (a *app) runDemo(dir string) error {
 	step := func(s demoStep) {
 		steps++
 		if a.ui.JSON {
-			a.ui.Emit("item", ui.Record{"step": steps, "title": s.title, "artifacts": s.artifacts, "note": s.note})
+			a.ui.EmitItem(ui.Item{Status: "done", Result: demoStepResult{Step: steps, Title: s.title, Artifacts: s.artifacts, Note: s.note}})
 			return
 		}
 		a.ui.Printf("\n%s\n", a.ui.Heading(fmt.Sprintf("Step %d. %s", steps, s.title)))
@@ -90,7 +91,7 @@ func (a *app) runDemo(dir string) error {
 		return err
 	}
 	step(demoStep{title: "The signing keys vbdt sees (vbdt keys list)"})
-	a.renderTokens(listing)
+	a.nested().renderTokens(listing)
 
 	cfgPath := filepath.Join(dir, "vbdt.yaml")
 	if err := fsutil.WriteFileAtomic(cfgPath, []byte(demoConfig(dir, pkiDir)), 0o644); err != nil {
@@ -110,7 +111,7 @@ func (a *app) runDemo(dir string) error {
 		return err
 	}
 	if a.ui.JSON {
-		a.ui.Emit("summary", ui.Record{"dir": dir, "steps": steps})
+		a.ui.EmitSummary(ui.Summary{Command: "demo", Total: steps, Done: steps, Result: demoTotals{Dir: dir}})
 		return nil
 	}
 	a.ui.Printf("\n%s\n  pdfsig %s\n  vbdt keys show file:%s\n  vbdt --config %s keys show approver\n"+
@@ -252,7 +253,7 @@ func (a *app) demoDocuments(dir string, token bool, step func(demoStep)) (demoPa
 		o.keyAccessOptions.pinSource = "file:" + pinFile
 		cmd := &cobra.Command{}
 		cmd.SetContext(context.Background())
-		return a.runSign(cmd, &o, []string{in})
+		return a.nested().runSign(cmd, &o, []string{in})
 	}
 	step(demoStep{title: "The approver signs (vbdt sign --role approver): blue signature, empty number and date fields and an empty field for the organization's seal, DocMDP P=2",
 		artifacts: []string{p.approved}})
@@ -261,7 +262,7 @@ func (a *app) demoDocuments(dir string, token bool, step func(demoStep)) (demoPa
 	}
 	step(demoStep{title: "The clerk gives it the next number and the date, and registers it (vbdt number stamp)",
 		artifacts: []string{p.numbered, filepath.Join(dir, "register.db")}})
-	if err := a.runStamp(context.Background(), &stampOptions{output: p.numbered, issueOptions: issueOptions{docType: "QĐ",
+	if err := a.nested().runStamp(context.Background(), &stampOptions{output: p.numbered, issueOptions: issueOptions{docType: "QĐ",
 		signer: "Nguyễn Văn Ấn (TEST)", subject: "Về việc ban hành Quy chế làm việc của Ủy ban nhân dân tỉnh Thử Nghiệm (TEST)",
 		recipients: []string{"Như Điều 3;", "Lưu: VT."}, registerOptions: registerOptions{user: "văn thư (demo)"}}}, p.approved); err != nil {
 		return p, fmt.Errorf("demo: numbering: %w", err)
@@ -280,10 +281,34 @@ func (a *app) demoDocuments(dir string, token bool, step func(demoStep)) (demoPa
 	if err := signAs(approverKey, signOptions{role: "plain"}, p.draft, p.foreign); err != nil {
 		return p, fmt.Errorf("demo: approval by another tool: %w", err)
 	}
-	if err := a.runStamp(context.Background(), &stampOptions{output: p.foreignNumbered, issueOptions: issueOptions{docType: "QĐ",
+	if err := a.nested().runStamp(context.Background(), &stampOptions{output: p.foreignNumbered, issueOptions: issueOptions{docType: "QĐ",
 		signer: "Nguyễn Văn Ấn (TEST)", subject: "Về việc thử nghiệm văn bản ký bằng công cụ khác (TEST)",
 		registerOptions: registerOptions{user: "văn thư (demo)"}}}, p.foreign); err != nil {
 		return p, fmt.Errorf("demo: numbering the other tool's document: %w", err)
 	}
 	return p, nil
+}
+
+// demoStepResult is an item's result of vbdt demo: one step of the lifecycle.
+type demoStepResult struct {
+	Step      int      `json:"step"`
+	Title     string   `json:"title"`
+	Artifacts []string `json:"artifacts,omitempty"`
+	Note      string   `json:"note,omitempty"`
+}
+
+// demoTotals is the summary's result of vbdt demo.
+type demoTotals struct {
+	Dir string `json:"dir"`
+}
+
+// nested is the app the demo runs its commands with: in JSON mode their own messages are left
+// out, so that the demo's output is its steps and one summary.
+func (a *app) nested() *app {
+	if !a.ui.JSON {
+		return a
+	}
+	c := *a
+	c.ui = ui.New(ui.Streams{In: a.streams.In, Out: io.Discard, Err: io.Discard}, a.ui.Options)
+	return &c
 }

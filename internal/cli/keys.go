@@ -152,9 +152,9 @@ func (a *app) fileToken(o *keysListOptions, file string) (keys.Token, error) {
 func (a *app) renderTokens(toks []keys.Token) {
 	if a.ui.JSON {
 		for _, t := range toks {
-			a.ui.Emit("item", ui.Record{"token": t})
+			a.ui.EmitItem(ui.Item{Status: "found", Result: t})
 		}
-		a.ui.Emit("summary", ui.Record{"tokens": len(toks)})
+		a.ui.EmitSummary(ui.Summary{Command: "keys list", Total: len(toks), Done: len(toks)})
 		return
 	}
 	rows := [][]string{}
@@ -239,8 +239,8 @@ func (a *app) runKeysShow(o *keyAccessOptions, ref string) error {
 		for i, c := range k.Chain {
 			chain[i] = pki.Summarize(c)
 		}
-		a.ui.Emit("item", ui.Record{"uri": k.URI, "certificate": sum, "validity": validity,
-			"chain": chain, "trust": trustRecord(trust)})
+		a.ui.EmitItem(ui.Item{Status: "shown", Result: keyShown{URI: k.URI, Certificate: sum, Validity: validity,
+			Chain: chain, Trust: trustOf(trust)}})
 		return nil
 	}
 	pairs := [][2]string{
@@ -298,17 +298,32 @@ func trustText(t pki.TrustResult) string {
 	return "reaches " + pki.FormatName(t.Root.RawSubject) + ", which is neither a pinned Vietnamese root nor a configured trust anchor"
 }
 
-func trustRecord(t pki.TrustResult) ui.Record {
-	r := ui.Record{"anchor": t.Anchor, "description": trustText(t)}
+func trustOf(t pki.TrustResult) keyTrust {
+	r := keyTrust{Anchor: t.Anchor, Description: trustText(t), Problem: t.Problem}
 	if t.Root != nil {
-		r["root"] = pki.FormatName(t.Root.RawSubject)
-		r["root_sha256"] = pki.Fingerprint(t.Root)
+		r.Root, r.RootSHA256 = pki.FormatName(t.Root.RawSubject), pki.Fingerprint(t.Root)
 	}
 	if t.Pinned != nil {
-		r["pinned_root"] = t.Pinned.Name
-	}
-	if t.Problem != "" {
-		r["problem"] = t.Problem
+		r.PinnedRoot = t.Pinned.Name
 	}
 	return r
+}
+
+// keyShown is an item's result of vbdt keys show.
+type keyShown struct {
+	URI         string            `json:"uri"`
+	Certificate pki.CertSummary   `json:"certificate"`
+	Validity    any               `json:"validity"`
+	Chain       []pki.CertSummary `json:"chain"`
+	Trust       keyTrust          `json:"trust"`
+}
+
+// keyTrust is how a key's chain reaches a trust anchor.
+type keyTrust struct {
+	Anchor      any    `json:"anchor"`
+	Description string `json:"description"`
+	Root        string `json:"root,omitempty"`
+	RootSHA256  string `json:"root_sha256,omitempty"`
+	PinnedRoot  string `json:"pinned_root,omitempty"`
+	Problem     string `json:"problem,omitempty"`
 }

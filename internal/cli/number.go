@@ -326,7 +326,7 @@ func (a *app) runStamp(ctx context.Context, o *stampOptions, in string) error {
 		return err
 	}
 	if a.ui.JSON {
-		a.ui.Emit("item", ui.Record{"code": e.Code, "date_line": dateLine, "output": out, "method": res.Method, "doc_hash": res.Hash, "signatures": res.Checks})
+		a.ui.EmitItem(ui.Item{Status: "numbered", Input: in, Output: out, Result: stampItem{Code: e.Code, DateLine: dateLine, StampResult: res}})
 		return nil
 	}
 	a.ui.Fields([][2]string{{"Số", e.Code}, {"Date line", dateLine}, {"Written as", string(res.Method)}, {"Output", out}, {"SHA-256", res.Hash}})
@@ -413,8 +413,7 @@ func (a *app) renderIssued(n *numbering, e register.Entry) error {
 	dateLine := number.DateLine(place, day)
 	docID := number.DocumentID(n.cfg.Agency.Key(), day, code)
 	if a.ui.JSON {
-		a.ui.Emit("item", ui.Record{"entry": e, "code": code.String(), "number": code.NumberText(), "notation": e.Notation,
-			"date_line": dateLine, "document_id": docID})
+		a.ui.EmitItem(ui.Item{Status: "issued", Result: issuedItem{Entry: e, NumberText: code.NumberText(), DateLine: dateLine, DocumentID: docID}})
 		return nil
 	}
 	pairs := [][2]string{{"Số", code.String()}, {"Series", fmt.Sprintf("%s %d", e.Series, e.Year)}}
@@ -524,7 +523,7 @@ func (a *app) runReceive(ctx context.Context, o *receiveOptions) error {
 		return err
 	}
 	if a.ui.JSON {
-		a.ui.Emit("item", ui.Record{"entry": e})
+		a.ui.EmitItem(ui.Item{Status: "received", Result: e})
 		return nil
 	}
 	a.ui.Fields([][2]string{{"Số đến", e.Code}, {"Ngày đến", e.Date}, {"Tác giả", snd.Organ}, {"Số, ký hiệu", snd.Code}, {"Trích yếu", e.Subject}})
@@ -606,7 +605,7 @@ to another document; the register shows it as void.` + exitStatus(registerExits.
   $ vbdt number void 15/QĐ-UBND --year 2026 --reason "…"`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			return a.amendEntry(cmd.Context(), o, argv[0], func(n *numbering, r register.Ref) (register.Entry, error) {
+			return a.amendEntry(cmd.Context(), o, argv[0], "voided", func(n *numbering, r register.Ref) (register.Entry, error) {
 				return n.store.Void(cmd.Context(), n.cfg.Agency.Key(), r, o.reason, n.by)
 			})
 		},
@@ -629,7 +628,7 @@ Fields: ` + strings.Join(register.Correctable, ", ") + `. A wrong number is not 
 		Example: `  $ vbdt number correct 15 --field subject --value "Về việc ban hành Quy chế làm việc (sửa đổi)" --reason "sai chính tả"`,
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			return a.amendEntry(cmd.Context(), o, argv[0], func(n *numbering, r register.Ref) (register.Entry, error) {
+			return a.amendEntry(cmd.Context(), o, argv[0], "corrected", func(n *numbering, r register.Ref) (register.Entry, error) {
 				return n.store.Correct(cmd.Context(), n.cfg.Agency.Key(), r, o.field, o.value, o.reason, n.by)
 			})
 		},
@@ -643,7 +642,7 @@ Fields: ` + strings.Join(register.Correctable, ", ") + `. A wrong number is not 
 	return cmd
 }
 
-func (a *app) amendEntry(ctx context.Context, o *amendOptions, arg string, do func(*numbering, register.Ref) (register.Entry, error)) error {
+func (a *app) amendEntry(ctx context.Context, o *amendOptions, arg, verb string, do func(*numbering, register.Ref) (register.Entry, error)) error {
 	n, err := a.openRegister(ctx, &o.registerOptions)
 	if err != nil {
 		return err
@@ -657,7 +656,7 @@ func (a *app) amendEntry(ctx context.Context, o *amendOptions, arg string, do fu
 	if err != nil {
 		return err
 	}
-	a.renderEntry(e)
+	a.renderEntry(verb, e)
 	return nil
 }
 
@@ -685,7 +684,7 @@ func (a *app) newNumberShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a.renderEntry(e)
+			a.renderEntry("shown", e)
 			return nil
 		},
 	}
@@ -693,9 +692,10 @@ func (a *app) newNumberShowCmd() *cobra.Command {
 	return cmd
 }
 
-func (a *app) renderEntry(e register.Entry) {
+// renderEntry shows an entry; verb is its item status (shown, voided, corrected).
+func (a *app) renderEntry(verb string, e register.Entry) {
 	if a.ui.JSON {
-		a.ui.Emit("item", ui.Record{"entry": e})
+		a.ui.EmitItem(ui.Item{Status: verb, Result: e})
 		return
 	}
 	status := "registered"
@@ -802,9 +802,9 @@ func (a *app) newNumberListCmd() *cobra.Command {
 			defer n.store.Close()
 			if a.ui.JSON {
 				for _, e := range es {
-					a.ui.Emit("item", ui.Record{"entry": e})
+					a.ui.EmitItem(ui.Item{Status: "listed", Result: e})
 				}
-				a.ui.Emit("summary", ui.Record{"entries": len(es)})
+				a.ui.EmitSummary(ui.Summary{Command: "number list", Total: len(es), Done: len(es)})
 				return nil
 			}
 			rows := make([][]string, 0, len(es))
@@ -959,9 +959,16 @@ numbers rise. Void numbers are listed as information. Exits 1 on any inconsisten
 			}
 			if a.ui.JSON {
 				for _, f := range rep.Findings {
-					a.ui.Emit("item", ui.Record{"finding": f})
+					a.ui.EmitItem(ui.Item{Status: f.Severity, Result: f})
 				}
-				a.ui.Emit("summary", ui.Record{"entries": rep.Entries, "series": rep.Series, "consistent": rep.Consistent()})
+				errs := 0
+				for _, f := range rep.Findings {
+					if f.Severity == "error" {
+						errs++
+					}
+				}
+				a.ui.EmitSummary(ui.Summary{Command: "number check", Total: rep.Entries, Done: rep.Entries, Failed: errs,
+					Result: checkTotals{Series: rep.Series, Findings: len(rep.Findings), Consistent: rep.Consistent()}})
 			} else {
 				rows := [][]string{}
 				for _, f := range rep.Findings {
@@ -981,4 +988,27 @@ numbers rise. Void numbers are listed as information. Exits 1 on any inconsisten
 	cmd.Flags().IntVar(&o.year, "year", 0, "only this year")
 	o.registerOptions.addFlags(cmd)
 	return cmd
+}
+
+// stampItem is the item's result of vbdt number stamp.
+type stampItem struct {
+	Code     string `json:"code"`
+	DateLine string `json:"date_line"`
+	*sign.StampResult
+}
+
+// issuedItem is the item's result of vbdt number issue: the register entry and how the number
+// is written.
+type issuedItem struct {
+	register.Entry
+	NumberText string `json:"number_text"` // 15, 05: as the document shows it
+	DateLine   string `json:"date_line"`
+	DocumentID string `json:"document_id"`
+}
+
+// checkTotals is the summary's result of vbdt number check.
+type checkTotals struct {
+	Series     int  `json:"series"`
+	Findings   int  `json:"findings"`
+	Consistent bool `json:"consistent"`
 }

@@ -21,10 +21,10 @@ PKCS#11 tokens (cgo builds) or only key files.` + exitStatus(ui.ExitOK, ui.ExitU
   $ vbdt version --json`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rec := ui.Record{"version": a.versionString(), "commit": a.build.Commit, "date": a.build.Date,
-				"go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH, "pkcs11": keys.PKCS11Supported}
+			v := versionInfo{Version: a.versionString(), Commit: a.build.Commit, Date: a.build.Date,
+				Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH, PKCS11: keys.PKCS11Supported}
 			if a.ui.JSON {
-				a.ui.Emit("item", rec)
+				a.ui.EmitItem(ui.Item{Status: "shown", Result: v})
 				return nil
 			}
 			p11 := "yes"
@@ -32,11 +32,11 @@ PKCS#11 tokens (cgo builds) or only key files.` + exitStatus(ui.ExitOK, ui.ExitU
 				p11 = "no (built without cgo: file keys only)"
 			}
 			var b strings.Builder
-			fmt.Fprintf(&b, "vbdt %s\n", rec["version"])
+			fmt.Fprintf(&b, "vbdt %s\n", v.Version)
 			if a.build.Commit != "" {
 				fmt.Fprintf(&b, "commit %s, built %s\n", a.build.Commit, a.build.Date)
 			}
-			fmt.Fprintf(&b, "%s %s, PKCS#11: %s\n", rec["go"], rec["platform"], p11)
+			fmt.Fprintf(&b, "%s %s, PKCS#11: %s\n", v.Go, v.Platform, p11)
 			a.ui.Printf("%s", b.String())
 			return nil
 		},
@@ -79,4 +79,14 @@ func (a *app) setupCompletion(root *cobra.Command) {
 			sh.Long += exitStatus(ui.ExitOK, ui.ExitUsage)
 		}
 	}
+}
+
+// versionInfo is the item's result of vbdt version.
+type versionInfo struct {
+	Version  string `json:"version"`
+	Commit   string `json:"commit"`
+	Date     string `json:"date"`
+	Go       string `json:"go"`
+	Platform string `json:"platform"`
+	PKCS11   bool   `json:"pkcs11"`
 }

@@ -71,4 +71,5 @@ func (u *UI) EmitSummary(s Summary) {
 	u.emit(u.Out, s)
 }
 
-func seconds(d time.Duration) float64 { return float64(d.Milliseconds()) / 1000 }
+// Seconds is a duration in seconds to the millisecond, as messages give it.
+func Seconds(d time.Duration) float64 { return float64(d.Milliseconds()) / 1000 }

@@ -94,7 +94,7 @@ func (s *statusProgress) loop(interval time.Duration) {
 }
 
 func (s *statusProgress) emit(count int) {
-	st := Status{MessageType: "status", Task: s.name, ItemsDone: count, ItemsTotal: s.total, SecondsElapsed: seconds(time.Since(s.start))}
+	st := Status{MessageType: "status", Task: s.name, ItemsDone: count, ItemsTotal: s.total, SecondsElapsed: Seconds(time.Since(s.start))}
 	if s.total > 0 {
 		st.PercentDone = float64(count) * 100 / float64(s.total)
 	}

@@ -107,25 +107,6 @@ func (u *UI) colorFor(tty bool) bool {
 // (stdout is a terminal and --json is off).
 func (u *UI) Human() bool { return u.OutTTY && !u.JSON }
 
-// Record is one JSON Lines object. Keys are snake_case and only ever added.
-type Record map[string]any
-
-// Emit writes one JSON Lines object with the given message_type to stdout.
-func (u *UI) Emit(messageType string, r Record) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	writeJSON(u.Out, messageType, r)
-}
-
-func writeJSON(w io.Writer, messageType string, r Record) {
-	obj := make(map[string]any, len(r)+1)
-	for k, v := range r {
-		obj[k] = v
-	}
-	obj["message_type"] = messageType
-	writeLine(w, obj)
-}
-
 // emit writes one typed message as a JSON line.
 func (u *UI) emit(w io.Writer, v any) {
 	u.mu.Lock()

@@ -56,7 +56,7 @@ func TestColorModes(t *testing.T) {
 
 func TestJSONLines(t *testing.T) {
 	u, out, errb := newTest(false, Options{JSON: true})
-	u.Emit("item", Record{"file": "a.pdf", "n": 1})
+	u.EmitItem(Item{Status: "signed", Input: "a.pdf", Bytes: 1})
 	u.Infof("not in JSON mode")
 	u.Warnf("careful")
 	u.Error(errors.New("boom"), ExitKey, "a hint")
