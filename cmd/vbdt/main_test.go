@@ -2,8 +2,8 @@ package main
 
 import (
 	"bufio"
-	"flag"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
