@@ -119,6 +119,9 @@ func Plan(inputs []Input, t Target) ([]Item, error) {
 	if t.Output != "" && len(inputs) != 1 {
 		return nil, usagef("-o FILE takes one input; %d were given: use --out DIR", len(inputs))
 	}
+	if fi, err := os.Stat(t.Output); t.Output != "" && err == nil && fi.IsDir() {
+		return nil, usagef("-o %s is a folder: give a file name, or --out %s", t.Output, t.Output)
+	}
 	items := make([]Item, 0, len(inputs))
 	ins := map[string]string{} // canonical input → as given
 	for _, in := range inputs {

@@ -82,7 +82,7 @@ func (a *app) runBatch(command, verb string, items []batch.Item, run func(on fun
 	progress := a.ui.NewProgress(command, len(items), 2*time.Second)
 	var firstErr error
 	if !a.ui.JSON && !a.ui.Quiet && !a.ui.Human() {
-		a.ui.Printf("status\tinput\toutput\tdetail\n")
+		a.ui.Row("status", "input", "output", "detail")
 	}
 	sum, err := run(func(r batch.Result) {
 		progress.Add(1)
@@ -100,8 +100,10 @@ func (a *app) runBatch(command, verb string, items []batch.Item, run func(on fun
 		switch {
 		case a.ui.JSON:
 			a.ui.EmitItem(it)
-		case !a.ui.Quiet:
-			a.ui.Printf("%s\t%s\t%s\t%s\n", it.Status, it.Input, it.Output, detail)
+		case a.ui.Quiet, len(items) == 1 && r.Err != nil && a.ui.Human():
+			// a single document's failure is the command's error, said once on stderr
+		default:
+			a.ui.Row(it.Status, it.Input, it.Output, detail)
 		}
 	})
 	progress.Done()

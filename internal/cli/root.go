@@ -66,6 +66,9 @@ func Run(ctx context.Context, args []string, streams ui.Streams, getenv func(str
 		// cobra failed before the flags were applied: still answer a script in JSON
 		a.ui = ui.New(streams, ui.Options{JSON: true})
 	}
+	if code == ui.ExitInterrupted {
+		err = errors.New("interrupted: the work in progress was abandoned, nothing is half-written")
+	}
 	a.ui.Error(maskedError{err}, code, hints...)
 	return code
 }

@@ -26,7 +26,7 @@ func (u *UI) Table(headers []string, rows [][]string) {
 		Border(lipgloss.RoundedBorder()).
 		BorderStyle(u.outStyle.NewStyle().Faint(true)).
 		Headers(headers...).
-		Rows(rows...).
+		Rows(safeRows(rows)...).
 		StyleFunc(func(row, col int) lipgloss.Style {
 			if row == table.HeaderRow {
 				return head
@@ -36,14 +36,35 @@ func (u *UI) Table(headers []string, rows [][]string) {
 	u.Printf("%s\n", t.Render())
 }
 
+// writeTSV writes one row: a cell's tabs, newlines and other controls are escaped (Safe), so
+// a row is always one line of len(cells) fields.
 func writeTSV(b *strings.Builder, cells []string) {
 	for i, c := range cells {
 		if i > 0 {
 			b.WriteByte('\t')
 		}
-		b.WriteString(strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(c))
+		b.WriteString(Safe(c))
 	}
 	b.WriteByte('\n')
+}
+
+// Row prints one row of results as TSV (when stdout is not a terminal, and in human mode as
+// the same line), every cell made safe.
+func (u *UI) Row(cells ...string) {
+	var b strings.Builder
+	writeTSV(&b, cells)
+	u.Printf("%s", b.String())
+}
+
+func safeRows(rows [][]string) [][]string {
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		out[i] = make([]string, len(r))
+		for j, c := range r {
+			out[i][j] = Safe(c)
+		}
+	}
+	return out
 }
 
 // Fields prints label/value pairs: aligned on a terminal, TSV otherwise.
@@ -63,7 +84,7 @@ func (u *UI) Fields(pairs [][2]string) {
 	label := u.outStyle.NewStyle().Bold(true).Width(width + 2)
 	var b strings.Builder
 	for _, p := range pairs {
-		fmt.Fprintf(&b, "%s%s\n", label.Render(p[0]), p[1])
+		fmt.Fprintf(&b, "%s%s\n", label.Render(p[0]), Safe(p[1]))
 	}
 	u.Printf("%s", b.String())
 }

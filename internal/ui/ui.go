@@ -168,7 +168,7 @@ func (u *UI) Error(err error, code int, hints ...string) {
 }
 
 func (u *UI) message(st lipgloss.Style, prefix, format string, a ...any) {
-	text := strings.TrimRight(fmt.Sprintf(format, a...), "\n")
+	text := Safe(strings.TrimRight(fmt.Sprintf(format, a...), "\n"))
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	fmt.Fprintln(u.Err, st.Render(prefix+text))

@@ -17,7 +17,7 @@ func newTest(outTTY bool, o Options) (*UI, *bytes.Buffer, *bytes.Buffer) {
 func TestTableTSVWhenPiped(t *testing.T) {
 	u, out, _ := newTest(false, Options{})
 	u.Table([]string{"A", "B"}, [][]string{{"x\ty", "Ấn"}, {"1", "line\nbreak"}})
-	want := "A\tB\nx y\tẤn\n1\tline break\n"
+	want := "A\tB\nx\\ty\tẤn\n1\tline\\nbreak\n" // tabs and newlines in cells escaped: one row a line
 	if out.String() != want {
 		t.Fatalf("got %q, want %q", out.String(), want)
 	}
