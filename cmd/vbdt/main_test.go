@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	_ "modernc.org/sqlite"
 
 	"github.com/vbdt/vbdt/internal/cli"
 	"github.com/vbdt/vbdt/internal/fonts"
@@ -65,6 +67,10 @@ func TestScripts(t *testing.T) {
 				}
 				return err == nil, nil
 			}
+			if cond == "lastdayofyear" { // in the agency's zone, tomorrow lies in the next year
+				now := time.Now().In(hoChiMinh)
+				return now.Month() == time.December && now.Day() == 31, nil
+			}
 			if cond == "softhsm" {
 				m := testpki.SoftHSMMissing()
 				if m != "" && os.Getenv("CI") != "" {
@@ -84,6 +90,8 @@ func TestScripts(t *testing.T) {
 			"strict":    cmdStrict,
 			"hangtsa":   cmdHangTSA,
 			"jsonshape": cmdJSONShape,
+			"dates":     cmdDates,
+			"foreigndb": cmdForeignDB,
 		},
 	})
 }
@@ -308,4 +316,26 @@ func shapeOf(path string, v any, out *[]string) {
 	case nil:
 		*out = append(*out, path+":null")
 	}
+}
+
+var hoChiMinh = time.FixedZone("ICT", 7*3600)
+
+// cmdDates: dates — sets TODAY and TOMORROW (yyyy-mm-dd in Asia/Ho_Chi_Minh, the register's
+// zone).
+func cmdDates(ts *testscript.TestScript, neg bool, args []string) {
+	now := time.Now().In(hoChiMinh)
+	ts.Setenv("TODAY", now.Format("2006-01-02"))
+	ts.Setenv("TOMORROW", now.AddDate(0, 0, 1).Format("2006-01-02"))
+}
+
+// cmdForeignDB: foreigndb FILE — an SQLite database that is not a vbdt register.
+func cmdForeignDB(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: foreigndb FILE")
+	}
+	db, err := sql.Open("sqlite", ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer db.Close()
+	_, err = db.Exec("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('1')")
+	ts.Check(err)
 }

@@ -91,12 +91,13 @@ func (a *app) prepareRegister(o *registerOptions) (*numbering, error) {
 	return &numbering{cfg: cfg, loc: loc, where: cmp.Or(o.register, cfg.Register), by: by}, nil
 }
 
-// open opens the register (creating a SQLite one).
-func (n *numbering) open(ctx context.Context, a *app) error {
-	s, err := register.Open(ctx, n.where)
+// open opens the register for access: only the commands that register a document create one.
+func (n *numbering) open(ctx context.Context, a *app, access register.Access) error {
+	s, err := register.OpenFor(ctx, n.where, access)
 	if err != nil {
 		return err
 	}
+	s.Zone = n.loc
 	a.ui.Debugf("register: %s", s.Location())
 	n.store = s
 	return nil
@@ -110,12 +111,12 @@ func (n *numbering) now() time.Time {
 	return n.store.Now()
 }
 
-func (a *app) openRegister(ctx context.Context, o *registerOptions) (*numbering, error) {
+func (a *app) openRegister(ctx context.Context, o *registerOptions, access register.Access) (*numbering, error) {
 	n, err := a.prepareRegister(o)
 	if err != nil {
 		return nil, err
 	}
-	return n, n.open(ctx, a)
+	return n, n.open(ctx, a, access)
 }
 
 // parseDate reads --date: yyyy-mm-dd (that day, at the current time of day) or RFC 3339.
@@ -152,6 +153,7 @@ type issueOptions struct {
 	docType, subject, series, date, signer, unit, archive, note, file string
 	recipients                                                        []string
 	copies                                                            int
+	allowFuture                                                       bool
 }
 
 func (a *app) newNumberIssueCmd() *cobra.Command {
@@ -184,7 +186,8 @@ func (o *issueOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.docType, "type", "", "document type abbreviation (QĐ, TB, …; CV for công văn)")
 	f.StringVar(&o.subject, "subject", "", "the summary (trích yếu), at most 500 characters")
 	f.StringVar(&o.series, "series", "", "number series (default: chosen from the type)")
-	f.StringVar(&o.date, "date", "", "document date, yyyy-mm-dd (default today; it must lie in the current year)")
+	f.StringVar(&o.date, "date", "", "document date, yyyy-mm-dd (default today; it must lie in the current year, and not after today)")
+	f.BoolVar(&o.allowFuture, "allow-future-date", false, "accept a --date after today (later numbers must then wait for that date, or a correction or void of this one)")
 	f.StringVar(&o.signer, "signer", "", "who signs (người ký)")
 	f.StringArrayVar(&o.recipients, "recipient", nil, "a recipient line (nơi nhận); repeat for more")
 	f.StringVar(&o.unit, "unit", "", "drafting unit abbreviation for công văn (default numbering.unit)")
@@ -294,7 +297,11 @@ func (a *app) runStamp(ctx context.Context, o *stampOptions, in string) error {
 			return err
 		}
 	}
-	if err := n.open(ctx, a); err != nil {
+	access := register.Create
+	if o.existing != "" {
+		access = register.Write
+	}
+	if err := n.open(ctx, a, access); err != nil {
 		return err
 	}
 	defer n.store.Close()
@@ -344,7 +351,7 @@ func (a *app) runIssue(ctx context.Context, o *issueOptions) error {
 	if _, err := a.issueRequest(n, o); err != nil { // checked before the register is touched
 		return err
 	}
-	if err := n.open(ctx, a); err != nil {
+	if err := n.open(ctx, a, register.Create); err != nil {
 		return err
 	}
 	defer n.store.Close()
@@ -400,7 +407,8 @@ func (a *app) issueRequest(n *numbering, o *issueOptions) (register.Request, err
 	}
 	return register.Request{Agency: ag.Key(), Series: series, Direction: register.Outgoing,
 		Notation: notation, Type: typ.Abbr, TypeName: typ.Name, Subject: o.subject, Signer: o.signer, Date: date,
-		Location: n.loc, Recipients: o.recipients, Copies: o.copies, ArchiveUnit: o.archive, Note: o.note, DocHash: hash, By: n.by}, nil
+		Location: n.loc, Recipients: o.recipients, Copies: o.copies, ArchiveUnit: o.archive, Note: o.note, DocHash: hash, By: n.by,
+		AllowFuture: o.allowFuture}, nil
 }
 
 func (a *app) renderIssued(n *numbering, e register.Entry) error {
@@ -500,7 +508,7 @@ func (a *app) runReceive(ctx context.Context, o *receiveOptions) error {
 			return usageErrorf("the sender's date %q is not yyyy-mm-dd", snd.Date)
 		}
 	}
-	n, err := a.openRegister(ctx, &o.registerOptions)
+	n, err := a.openRegister(ctx, &o.registerOptions, register.Create)
 	if err != nil {
 		return err
 	}
@@ -560,6 +568,7 @@ func (o *refOptions) ref(n *numbering, arg string) (register.Ref, error) {
 			return ref, usageErrorf("%q is neither a number nor a number/notation", arg)
 		}
 		num = c.Number
+		ref.Notation = c.Notation // it must be the entry's
 		if c.Year != 0 && o.year == 0 {
 			ref.Year = c.Year
 		}
@@ -643,7 +652,7 @@ Fields: ` + strings.Join(register.Correctable, ", ") + `. A wrong number is not 
 }
 
 func (a *app) amendEntry(ctx context.Context, o *amendOptions, arg, verb string, do func(*numbering, register.Ref) (register.Entry, error)) error {
-	n, err := a.openRegister(ctx, &o.registerOptions)
+	n, err := a.openRegister(ctx, &o.registerOptions, register.Write)
 	if err != nil {
 		return err
 	}
@@ -671,7 +680,7 @@ func (a *app) newNumberShowCmd() *cobra.Command {
   $ vbdt number show 3 --incoming`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			n, err := a.openRegister(cmd.Context(), &o.registerOptions)
+			n, err := a.openRegister(cmd.Context(), &o.registerOptions, register.Read)
 			if err != nil {
 				return err
 			}
@@ -767,7 +776,7 @@ func (o *listOptions) filter(agency string) (register.Filter, error) {
 }
 
 func (a *app) listEntries(ctx context.Context, o *listOptions) ([]register.Entry, *numbering, error) {
-	n, err := a.openRegister(ctx, &o.registerOptions)
+	n, err := a.openRegister(ctx, &o.registerOptions, register.Read)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -904,7 +913,7 @@ func (a *app) runBook(ctx context.Context, o *outputOptions) error {
 		return usageErrorf("--format must be pdf or csv")
 	}
 	o.outgoing = !o.incoming
-	n, err := a.openRegister(ctx, &o.registerOptions)
+	n, err := a.openRegister(ctx, &o.registerOptions, register.Read)
 	if err != nil {
 		return err
 	}
@@ -948,7 +957,7 @@ numbers rise. Void numbers are listed as information. Exits 1 on any inconsisten
   $ vbdt number check --year 2026 --json`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			n, err := a.openRegister(cmd.Context(), &o.registerOptions)
+			n, err := a.openRegister(cmd.Context(), &o.registerOptions, register.Read)
 			if err != nil {
 				return err
 			}

@@ -98,14 +98,15 @@ func auditSeries(k seriesKey, es []Entry, counter int) []Finding {
 		if e.Number >= want {
 			want = e.Number + 1
 		}
+		if e.Void { // a void number's date does not count: it is why numbers are voided
+			add("info", "void", e.Number, "number %d is void: %s", e.Number, e.VoidReason)
+			continue
+		}
 		if e.Date < lastDate {
 			add("error", "date_order", e.Number, "number %d is dated %s, before the number above it (%s)", e.Number, e.Date, lastDate)
 		}
 		if e.Date > lastDate {
 			lastDate = e.Date
-		}
-		if e.Void {
-			add("info", "void", e.Number, "number %d is void: %s", e.Number, e.VoidReason)
 		}
 	}
 	if counter != want-1 {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-pdf/fpdf"
 
@@ -137,6 +138,20 @@ func WriteBookCSV(w io.Writer, b BookInfo, es []Entry) error {
 	return cw.Error()
 }
 
+// printable replaces what the PDF fonts cannot hold — characters outside the Basic Multilingual
+// Plane, such as emoji — with U+FFFD, so that a summary the register accepts always prints.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r > 0xFFFF }) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r > 0xFFFF {
+			return utf8.RuneError
+		}
+		return r
+	}, s)
+}
+
 // WriteBookPDF prints the register of one direction on landscape A4 in a font with Vietnamese
 // glyphs, the heading row repeated on every page.
 func WriteBookPDF(w io.Writer, b BookInfo, es []Entry) error {
@@ -172,7 +187,7 @@ func WriteBookPDF(w io.Writer, b BookInfo, es []Entry) error {
 		lines := make([][]string, len(cells))
 		height := lineH
 		for i, c := range cells {
-			for _, para := range strings.Split(c, "\n") {
+			for _, para := range strings.Split(printable(c), "\n") {
 				lines[i] = append(lines[i], pdf.SplitText(para, cols[i].width-2)...)
 			}
 			height = max(height, float64(len(lines[i]))*lineH+1)
@@ -197,7 +212,7 @@ func WriteBookPDF(w io.Writer, b BookInfo, es []Entry) error {
 	}
 	pdf.AddPage()
 	pdf.SetFont("serif", "B", 14)
-	pdf.CellFormat(0, 7, b.Agency, "", 1, "C", false, 0, "")
+	pdf.CellFormat(0, 7, printable(b.Agency), "", 1, "C", false, 0, "")
 	pdf.CellFormat(0, 8, b.title(), "", 1, "C", false, 0, "")
 	pdf.SetFont("serif", "", 12)
 	pdf.CellFormat(0, 7, fmt.Sprintf("Năm %d", b.Year), "", 1, "C", false, 0, "")

@@ -29,7 +29,7 @@ func bookEntries(t *testing.T) (out, in []Entry) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.Void(ctx, "000.00.00.H99", Ref{"chung", 2026, 2}, "soạn lại", "văn thư"); err != nil {
+	if _, err := s.Void(ctx, "000.00.00.H99", Ref{Series: "chung", Year: 2026, Number: 2}, "soạn lại", "văn thư"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Allocate(ctx, Request{Agency: "000.00.00.H99", Series: number.Series{Name: "den", Kind: number.SeriesIncoming},

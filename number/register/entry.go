@@ -84,6 +84,8 @@ type Ref struct {
 	Series string
 	Year   int
 	Number int
+	// Notation, when set, must be the entry's: voiding 01/QĐ-KHAC never voids 01/QĐ-UBND.
+	Notation string
 }
 
 func (r Ref) String() string {

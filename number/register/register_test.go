@@ -135,19 +135,19 @@ func TestRegisterLifecycle(t *testing.T) {
 			if err != nil || next.Number != 13 {
 				t.Fatalf("after void: %+v %v", next, err)
 			}
-			c, err := s.Correct(ctx, "000.00.00.H99", Ref{"chung", 2026, 5}, "subject", "Quyết định về việc sửa đổi", "sai chính tả", "trưởng phòng")
+			c, err := s.Correct(ctx, "000.00.00.H99", Ref{Series: "chung", Year: 2026, Number: 5}, "subject", "Quyết định về việc sửa đổi", "sai chính tả", "trưởng phòng")
 			if err != nil || c.Subject != "Quyết định về việc sửa đổi" || len(c.History) != 1 || c.History[0].By != "trưởng phòng" {
 				t.Fatalf("correct: %+v %v", c, err)
 			}
 			for _, bad := range []struct{ field, value string }{{"number", "7"}, {"notation", "X"}, {"copies", "-1"}, {"date", "5/3/2026"}, {"subject", " "}} {
-				if _, err := s.Correct(ctx, "000.00.00.H99", Ref{"chung", 2026, 5}, bad.field, bad.value, "r", "u"); !errors.Is(err, ErrInvalid) {
+				if _, err := s.Correct(ctx, "000.00.00.H99", Ref{Series: "chung", Year: 2026, Number: 5}, bad.field, bad.value, "r", "u"); !errors.Is(err, ErrInvalid) {
 					t.Errorf("correct %s=%q: %v", bad.field, bad.value, err)
 				}
 			}
-			if _, err := s.Get(ctx, "000.00.00.H99", Ref{"chung", 2026, 99}); !errors.Is(err, ErrNotFound) {
+			if _, err := s.Get(ctx, "000.00.00.H99", Ref{Series: "chung", Year: 2026, Number: 99}); !errors.Is(err, ErrNotFound) {
 				t.Errorf("missing entry: %v", err)
 			}
-			got, err := s.Get(ctx, "000.00.00.H99", Ref{"chung", 2026, 5})
+			got, err := s.Get(ctx, "000.00.00.H99", Ref{Series: "chung", Year: 2026, Number: 5})
 			if err != nil || got.Subject != "Quyết định về việc sửa đổi" || len(got.Recipients) != 2 {
 				t.Fatalf("get: %+v %v", got, err)
 			}
@@ -210,7 +210,7 @@ func TestLegalSeriesCode(t *testing.T) {
 	if e.Code != want {
 		t.Fatalf("code %q, want %q", e.Code, want)
 	}
-	got, _ := s.Get(context.Background(), r.Agency, Ref{"qppl-qd", e.Year, 1})
+	got, _ := s.Get(context.Background(), r.Agency, Ref{Series: "qppl-qd", Year: e.Year, Number: 1})
 	if got.Code != want {
 		t.Fatalf("stored code %q", got.Code)
 	}

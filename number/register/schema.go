@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -38,6 +39,44 @@ var migrations = []func(d dialect) []string{
 			`CREATE INDEX entries_year ON entries (year, series, number)`,
 		}, append(d.noChange("entries"), d.noChange("amendments")...)...)
 	},
+}
+
+// vbdtTables are the tables every vbdt register has: with schema_migrations, the schema marker.
+var vbdtTables = []string{"counters", "entries", "amendments", "schema_migrations"}
+
+// inspect reads, without writing, which tables the database has and, when it is a vbdt
+// register, its schema version; version is -1 for any other database (tables lists its tables).
+func inspect(ctx context.Context, db *sql.DB, d dialect) (version int, tables []string, err error) {
+	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
+	if d.name == "postgres" {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`
+	}
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return 0, nil, err
+		}
+		tables = append(tables, t)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, err
+	}
+	for _, t := range vbdtTables {
+		if !slices.Contains(tables, t) {
+			return -1, tables, nil
+		}
+	}
+	// schema_migrations is a common name: vbdt's has applied_at and at least its first version
+	var v sql.NullInt64
+	if err := db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations WHERE applied_at IS NOT NULL`).Scan(&v); err != nil || !v.Valid {
+		return -1, tables, nil
+	}
+	return int(v.Int64), tables, nil
 }
 
 // SchemaVersion is the schema this build writes.

@@ -1,10 +1,12 @@
 package register
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,21 +25,86 @@ type Store struct {
 	location string
 	// Now is the clock (time.Now); tests set it.
 	Now func() time.Time
+	// Zone is the agency's time zone, where "today" is decided for corrections (default
+	// Asia/Ho_Chi_Minh).
+	Zone *time.Location
 }
+
+// hoChiMinh is Vietnam's time zone, UTC+7 without daylight saving.
+var hoChiMinh = func() *time.Location {
+	if l, err := time.LoadLocation("Asia/Ho_Chi_Minh"); err == nil {
+		return l
+	}
+	return time.FixedZone("ICT", 7*3600)
+}()
+
+// Access says what a command does with the register: only the commands that register a
+// document may create one, so that a mistyped path is an error, not a new empty register.
+type Access int
+
+const (
+	// Create reads and writes, creating the register where there is none (issue, receive).
+	Create Access = iota
+	// Write reads and writes an existing register (void, correct).
+	Write
+	// Read only reads an existing register and leaves no file behind (list, check, book).
+	Read
+)
 
 // Open opens (and on first use creates) the register at location: a SQLite file path or a
 // postgres:// DSN. Schema migrations are applied automatically.
 func Open(ctx context.Context, location string) (*Store, error) {
-	db, d, err := openDB(ctx, location)
+	return OpenFor(ctx, location, Create)
+}
+
+// OpenFor opens the register at location for access. A register is created only with Create;
+// a database that is not a vbdt register is refused, whatever the access, and left as it is.
+// A SQLite register read (or not writable) is opened so that no -wal or -shm file is left.
+func OpenFor(ctx context.Context, location string, access Access) (*Store, error) {
+	db, d, readOnly, err := openDB(ctx, location, access)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, d: d, location: location, Now: time.Now}
-	if err := migrate(ctx, db, d); err != nil {
+	s := &Store{db: db, d: d, location: location, Now: time.Now, Zone: hoChiMinh}
+	if err := s.prepare(ctx, access, readOnly); err != nil {
 		db.Close()
-		return nil, s.fail("opening", err)
+		return nil, err
 	}
 	return s, nil
+}
+
+// prepare checks that the database is a vbdt register (or, to be created, empty) and brings its
+// schema up to date, before anything is written to it.
+func (s *Store) prepare(ctx context.Context, access Access, readOnly bool) error {
+	version, tables, err := inspect(ctx, s.db, s.d)
+	if err != nil {
+		return s.fail("opening", err)
+	}
+	switch {
+	case version < 0 && len(tables) > 0:
+		shown := tables
+		if len(shown) > 5 {
+			shown = append(shown[:5:5], "…")
+		}
+		return fmt.Errorf("%w: %s is not a vbdt register: it holds other tables (%s) and no vbdt schema; nothing was changed",
+			ErrUnavailable, s.Location(), strings.Join(shown, ", "))
+	case version < 0 && access != Create:
+		return fmt.Errorf("%w: %s is not a vbdt register: it is empty (vbdt number issue or receive creates a register)", ErrUnavailable, s.Location())
+	case version < 0 && readOnly:
+		return fmt.Errorf("%w: register file %s is read-only: nothing was written", ErrUnavailable, s.Location())
+	case version > len(migrations):
+		return s.fail("opening", fmt.Errorf("%w: the register has schema version %d, newer than this vbdt (%d): upgrade vbdt", ErrUnavailable, version, len(migrations)))
+	case version == len(migrations), readOnly:
+		return nil
+	}
+	if s.d.name == "sqlite" {
+		// WAL lets readers work while one clerk allocates; set only on a register, never on a
+		// stranger's database.
+		if _, err := s.db.ExecContext(ctx, `PRAGMA journal_mode=WAL`); err != nil {
+			return s.fail("opening", err)
+		}
+	}
+	return s.fail("opening", migrate(ctx, s.db, s.d))
 }
 
 // Close closes the register.
@@ -85,6 +152,9 @@ type Request struct {
 	DocHash     string
 	Sender      *Sender
 	By          string
+	// AllowFuture accepts a date after today; such an entry holds the series back until its
+	// date comes (or it is corrected or voided).
+	AllowFuture bool
 }
 
 // MaxSubject is the length limit of a summary (trích yếu), Decree 30 Appendix VI.
@@ -112,12 +182,59 @@ func (r *Request) check(now time.Time) (year int, date string, err error) {
 	case r.Copies < 0:
 		return 0, "", invalid("copies cannot be negative")
 	}
+	if err := checkHash(r.DocHash); err != nil {
+		return 0, "", err
+	}
 	year, thisYear := number.YearOf(r.Date, r.Location), number.YearOf(now, r.Location)
+	date, today := r.Date.In(r.Location).Format(isoDate), now.In(r.Location).Format(isoDate)
 	if year != thisYear {
 		return 0, "", invalid("the date %s lies in %d, but the %d series is the open one: numbers restart every year and a closed year takes no new numbers",
-			r.Date.In(r.Location).Format("2006-01-02"), year, thisYear)
+			date, year, thisYear)
 	}
-	return year, r.Date.In(r.Location).Format("2006-01-02"), nil
+	if date > today && !r.AllowFuture {
+		return 0, "", invalid("the date %s is after today (%s in %s): a later number would have to wait for it; allow it explicitly (--allow-future-date) if the document really bears that date",
+			date, today, r.Location)
+	}
+	return year, date, nil
+}
+
+const isoDate = "2006-01-02"
+
+// checkHash checks the form of a document hash: sha256:<64 lower-case hex digits>.
+func checkHash(h string) error {
+	hexPart, ok := strings.CutPrefix(h, "sha256:")
+	if h == "" {
+		return nil
+	}
+	if !ok || len(hexPart) != 64 || strings.Trim(hexPart, "0123456789abcdef") != "" {
+		return invalid("document hash %q: write sha256:<64 hex digits> (lower case)", h)
+	}
+	return nil
+}
+
+// effectiveDate is the SQL of an entry's date with its latest correction applied.
+const effectiveDate = `COALESCE((SELECT c.value FROM amendments c WHERE c.entry_id = e.id AND c.action = 'correct' AND c.field = 'date'
+	ORDER BY c.id DESC LIMIT 1), e.doc_date)`
+
+// notVoid is the SQL condition of an entry that is not void.
+const notVoid = `NOT EXISTS (SELECT 1 FROM amendments v WHERE v.entry_id = e.id AND v.action = 'void')`
+
+// neighbourDates are the effective dates of the nearest entries that are not void before and
+// after number n of a series ("" where there is none): the dates a date must lie between.
+func (s *Store) neighbourDates(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, agency, series string, year, n int) (before, after string, err error) {
+	for _, side := range []struct {
+		cond, order string
+		dst         *string
+	}{{"e.number < ?", "DESC", &before}, {"e.number > ?", "ASC", &after}} {
+		err := q.QueryRowContext(ctx, s.d.rebind(`SELECT `+effectiveDate+` FROM entries e WHERE e.agency = ? AND e.series = ? AND e.year = ? AND `+
+			side.cond+` AND `+notVoid+` ORDER BY e.number `+side.order+` LIMIT 1`), agency, series, year, n).Scan(side.dst)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return "", "", err
+		}
+	}
+	return before, after, nil
 }
 
 // Allocate gives the request the next number of its series and year and registers it, in one
@@ -133,14 +250,14 @@ func (s *Store) Allocate(ctx context.Context, r Request) (Entry, error) {
 		return Entry{}, s.fail("allocating", err)
 	}
 	defer tx.Rollback()
-	var last string
-	err = tx.QueryRowContext(ctx, s.d.rebind(`SELECT doc_date FROM entries WHERE agency = ? AND series = ? AND year = ? ORDER BY number DESC LIMIT 1`),
-		r.Agency, r.Series.Name, year).Scan(&last)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	// the last entry that counts: void ones do not, and a corrected date replaces the first
+	last, _, err := s.neighbourDates(ctx, tx, r.Agency, r.Series.Name, year, math.MaxInt32)
+	if err != nil {
 		return Entry{}, s.fail("allocating", err)
 	}
 	if last > date {
-		return Entry{}, invalid("the date %s is earlier than the series' last entry (%s): numbers follow the order of dates", date, last)
+		return Entry{}, invalid("the date %s is earlier than the series' last entry (%s): numbers follow the order of dates; if that entry's date is wrong, correct it (vbdt number correct --field date) or void it",
+			date, last)
 	}
 	var n int
 	if err := tx.QueryRowContext(ctx, s.d.rebind(`INSERT INTO counters (agency, series, year, last_number) VALUES (?, ?, ?, 1)
@@ -204,11 +321,40 @@ func (s *Store) Correct(ctx context.Context, agency string, ref Ref, field, valu
 			return Entry{}, invalid("copies must be a whole number")
 		}
 	case "date":
-		if _, err := time.Parse("2006-01-02", value); err != nil {
+		if _, err := time.Parse(isoDate, value); err != nil {
 			return Entry{}, invalid("date must be yyyy-mm-dd")
+		}
+	case "doc_hash":
+		if value == "" {
+			return Entry{}, invalid("document hash: write sha256:<64 hex digits>")
+		}
+		if err := checkHash(value); err != nil {
+			return Entry{}, err
 		}
 	}
 	return s.amend(ctx, agency, ref, "correct", field, value, reason, by)
+}
+
+// checkDate checks a corrected date of the entry: in its year, not after today, and between the
+// dates of the entries around it.
+func (s *Store) checkDate(ctx context.Context, tx *sql.Tx, agency string, ref Ref, value string) error {
+	if y, _ := strconv.Atoi(value[:4]); y != ref.Year {
+		return invalid("the date %s lies in %d, but %s belongs to %d: a number stays in its year", value, y, ref, ref.Year)
+	}
+	if today := s.Now().In(cmp.Or(s.Zone, hoChiMinh)).Format(isoDate); value > today {
+		return invalid("the date %s is after today (%s)", value, today)
+	}
+	before, after, err := s.neighbourDates(ctx, tx, agency, ref.Series, ref.Year, ref.Number)
+	if err != nil {
+		return s.fail("amending", err)
+	}
+	if before > value {
+		return invalid("the date %s is earlier than the entry before it (%s): numbers follow the order of dates", value, before)
+	}
+	if after != "" && after < value {
+		return invalid("the date %s is later than the entry after it (%s): numbers follow the order of dates", value, after)
+	}
+	return nil
 }
 
 func (s *Store) amend(ctx context.Context, agency string, ref Ref, action, field, value, reason, by string) (Entry, error) {
@@ -221,13 +367,22 @@ func (s *Store) amend(ctx context.Context, agency string, ref Ref, action, field
 	}
 	defer tx.Rollback()
 	var id int64
-	err = tx.QueryRowContext(ctx, s.d.rebind(`SELECT id FROM entries WHERE agency = ? AND series = ? AND year = ? AND number = ?`+s.d.forUpdate),
-		agency, ref.Series, ref.Year, ref.Number).Scan(&id)
+	var notation string
+	err = tx.QueryRowContext(ctx, s.d.rebind(`SELECT id, notation FROM entries WHERE agency = ? AND series = ? AND year = ? AND number = ?`+s.d.forUpdate),
+		agency, ref.Series, ref.Year, ref.Number).Scan(&id, &notation)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Entry{}, fmt.Errorf("%w: %s", ErrNotFound, ref)
 	}
 	if err != nil {
 		return Entry{}, s.fail("amending", err)
+	}
+	if err := ref.matches(notation); err != nil {
+		return Entry{}, err
+	}
+	if action == "correct" && field == "date" {
+		if err := s.checkDate(ctx, tx, agency, ref, value); err != nil {
+			return Entry{}, err
+		}
 	}
 	var voids int
 	if err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM amendments WHERE entry_id = ? AND action = 'void'`), id).Scan(&voids); err != nil {
@@ -255,7 +410,21 @@ func (s *Store) Get(ctx context.Context, agency string, ref Ref) (Entry, error) 
 	if len(es) == 0 {
 		return Entry{}, fmt.Errorf("%w: %s", ErrNotFound, ref)
 	}
+	if err := ref.matches(es[0].Notation); err != nil {
+		return Entry{}, err
+	}
 	return es[0], nil
+}
+
+// matches checks the notation the user gave (if any) against the entry's.
+func (r Ref) matches(notation string) error {
+	if r.Notation == "" || r.Notation == notation {
+		return nil
+	}
+	if notation == "" {
+		return invalid("%s is an incoming number without a notation, not %s", r, r.Notation)
+	}
+	return invalid("%s has the notation %s, not %s: check the number", r, notation, r.Notation)
 }
 
 func (s *Store) getByID(ctx context.Context, id int64) (Entry, error) {
