@@ -395,3 +395,22 @@ func TestSoakKill(t *testing.T) {
 	}
 	t.Logf("%d numbers, %d allocator processes started, %d killed", rep.Entries, starts, kills)
 }
+
+// Text that is not UTF-8 or holds control characters is refused; a summary's line breaks
+// become spaces.
+func TestRequestTexts(t *testing.T) {
+	for _, bad := range []string{"bad \xff byte", "an \x1b[2J escape", "a bell\a", "Trojan \u202e source"} {
+		r := Request{Subject: bad}
+		if err := r.checkTexts(); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	r := Request{Subject: "Về việc\nban hành\tQuy chế", Recipients: []string{"Lưu: VT."}}
+	if err := r.checkTexts(); err != nil || r.Subject != "Về việc ban hành Quy chế" {
+		t.Errorf("%q %v", r.Subject, err)
+	}
+	r = Request{Subject: "x", Recipients: []string{"Như \x1b Điều 3"}}
+	if err := r.checkTexts(); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a recipient with ESC: %v", err)
+	}
+}

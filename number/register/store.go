@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/vbdt/vbdt/internal/redact"
@@ -157,6 +158,40 @@ type Request struct {
 	AllowFuture bool
 }
 
+// checkTexts refuses text that is not valid UTF-8 or holds control characters (an ESC
+// sequence, a bidirectional override): the register is printed, listed and exported, and
+// what it holds must read as it was typed.
+func (r *Request) checkTexts() error {
+	// line breaks and tabs in a summary (an envelope's may hold them) become spaces
+	r.Subject = strings.Join(strings.Fields(r.Subject), " ")
+	fields := [][2]string{{"the summary (--subject)", r.Subject}, {"the signer", r.Signer}, {"the archive unit", r.ArchiveUnit},
+		{"the handler", r.Handler}, {"the note", r.Note}, {"the user (--user)", r.By}}
+	for _, rc := range r.Recipients {
+		fields = append(fields, [2]string{"a recipient", rc})
+	}
+	if r.Sender != nil {
+		fields = append(fields, [2]string{"the sender", r.Sender.Organ}, [2]string{"the sender's number", r.Sender.Code})
+	}
+	for _, f := range fields {
+		if err := checkText(f[0], f[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkText(name, s string) error {
+	if !utf8.ValidString(s) {
+		return invalid("%s is not valid UTF-8 text", name)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c {
+			return invalid("%s holds the control character U+%04X", name, r)
+		}
+	}
+	return nil
+}
+
 // MaxSubject is the length limit of a summary (trích yếu), Decree 30 Appendix VI.
 const MaxSubject = 500
 
@@ -183,6 +218,9 @@ func (r *Request) check(now time.Time) (year int, date string, err error) {
 		return 0, "", invalid("copies cannot be negative")
 	}
 	if err := checkHash(r.DocHash); err != nil {
+		return 0, "", err
+	}
+	if err := r.checkTexts(); err != nil {
 		return 0, "", err
 	}
 	year, thisYear := number.YearOf(r.Date, r.Location), number.YearOf(now, r.Location)
