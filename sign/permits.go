@@ -124,21 +124,36 @@ func permissionOf(c Check) string {
 	return fmt.Sprintf("DocMDP P=%d (form filling, signing existing fields, annotations) of signature %s", c.DocMDP, c.Field)
 }
 
-// concat reads two byte slices as one.
-type concat [2][]byte
+// appended reads a document (size bytes of base) followed by an increment, as one file.
+type appended struct {
+	base io.ReaderAt
+	size int64
+	inc  []byte
+}
 
-func (c concat) ReadAt(p []byte, off int64) (int, error) {
+func (a appended) ReadAt(p []byte, off int64) (int, error) {
 	n := 0
-	for _, part := range c {
-		if off >= int64(len(part)) {
-			off -= int64(len(part))
-			continue
+	if off < a.size {
+		k, err := a.base.ReadAt(p[:min(int64(len(p)), a.size-off)], off)
+		n += k
+		if err != nil && err != io.EOF {
+			return n, err
 		}
-		k := copy(p[n:], part[off:])
-		n, off = n+k, 0
-		if n == len(p) {
-			return n, nil
+		if n < len(p) && off+int64(n) < a.size {
+			return n, io.ErrUnexpectedEOF
 		}
 	}
-	return n, io.EOF
+	if n == len(p) {
+		return n, nil
+	}
+	at := off + int64(n) - a.size
+	if at >= int64(len(a.inc)) {
+		return n, io.EOF
+	}
+	k := copy(p[n:], a.inc[at:])
+	n += k
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
 }

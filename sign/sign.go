@@ -217,7 +217,7 @@ func Sign(ctx context.Context, doc *pdf.Doc, out Output, r Request) (*Result, er
 			return nil, err
 		}
 		if len(sigs) > 0 {
-			if _, err := recheck(concat{mem, w.Bytes}, total, strict); err != nil {
+			if _, err := recheck(appended{bytes.NewReader(mem), int64(len(mem)), w.Bytes}, total, strict); err != nil {
 				return nil, err
 			}
 		}

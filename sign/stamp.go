@@ -155,7 +155,8 @@ type StampRequest struct {
 
 // Stamp adds the number and date to req.In as PlanStamp decides and writes req.Out atomically,
 // after checking that every earlier signature still verifies and permits the change; if not,
-// nothing is written.
+// nothing is written. With no Out it rehearses: everything is done and checked but the
+// writing, so that a number is taken only when the stamp is known to work.
 func Stamp(req StampRequest) (*StampResult, error) {
 	doc, err := pdf.OpenFile(req.In)
 	if err != nil {
@@ -204,6 +205,14 @@ func Stamp(req StampRequest) (*StampResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	strict := Strictness{NewVisibleSignatureFields: req.NewFields}
+	if req.Out == "" { // a rehearsal: everything but the writing
+		checks, err := recheck(appended{doc.ReaderAt(), doc.Size(), w.Bytes}, doc.Size()+int64(len(w.Bytes)), strict)
+		if err != nil {
+			return nil, err
+		}
+		return &StampResult{Method: method, Checks: checks}, nil
+	}
 	src, err := doc.Original()
 	if err != nil {
 		return nil, err
@@ -218,7 +227,7 @@ func Stamp(req StampRequest) (*StampResult, error) {
 		if _, err := mw.Write(w.Bytes); err != nil {
 			return err
 		}
-		checks, err = recheck(f, doc.Size()+int64(len(w.Bytes)), Strictness{NewVisibleSignatureFields: req.NewFields})
+		checks, err = recheck(f, doc.Size()+int64(len(w.Bytes)), strict)
 		return err
 	})
 	if err != nil {

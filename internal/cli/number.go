@@ -297,6 +297,14 @@ func (a *app) runStamp(ctx context.Context, o *stampOptions, in string) error {
 			return err
 		}
 	}
+	// a rehearsal with a number as long as any (the real one is not known yet): what would fail
+	// — a font, a change the signatures refuse — fails before a number is taken
+	rehearsal := req
+	rehearsal.Out, rehearsal.NumberLine = "", "Số: 9999/QĐ-XXXXXXXX"
+	rehearsal.DateLine = number.DateLine(n.cfg.Agency.Place, time.Date(2026, 12, 28, 0, 0, 0, 0, n.loc))
+	if _, err := sign.Stamp(rehearsal); err != nil {
+		return err
+	}
 	access := register.Create
 	if o.existing != "" {
 		access = register.Write
@@ -326,7 +334,7 @@ func (a *app) runStamp(ctx context.Context, o *stampOptions, in string) error {
 	req.NumberLine, req.DateLine = "Số: "+e.Code, dateLine
 	res, err := sign.Stamp(req)
 	if err != nil {
-		return fmt.Errorf("%w (the number %s stays registered: void it with vbdt number void if it will not be used)", err, e.Code)
+		return fmt.Errorf("%w (the number %s stays registered: void it with vbdt number void %s --reason … if it will not be used)", err, e.Code, e.Code)
 	}
 	ref := register.Ref{Series: e.Series, Year: e.Year, Number: e.Number}
 	if _, err := n.store.Correct(ctx, e.Agency, ref, "doc_hash", res.Hash, "numbered document (vbdt number stamp)", n.by); err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"cmp"
 	"crypto"
+	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -149,7 +150,7 @@ func parseRect(s string) (*pdf.Rect, error) {
 	return &pdf.Rect{X1: v[0], Y1: v[1], X2: v[2], Y2: v[3]}, nil
 }
 
-func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) error {
+func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) (err error) {
 	role := sign.Role(o.role)
 	if !slices.Contains(sign.Roles, role) {
 		return usageErrorf("--role %q: use approver, issuer, attachment, copy or plain", o.role)
@@ -167,17 +168,6 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) error {
 	if err != nil {
 		return err
 	}
-	if o.fromRegister {
-		if role != sign.RoleIssuer || len(items) != 1 || o.inPlace {
-			return usageErrorf("--number-from-register numbers one document before the organization signs it: --role issuer, one input, -o FILE")
-		}
-		numbered := items[0].Out + ".numbered.tmp"
-		defer os.Remove(numbered)
-		if err := a.runStamp(cmd.Context(), &stampOptions{issueOptions: o.stamp, output: numbered}, items[0].In); err != nil {
-			return err
-		}
-		items[0].In = numbered
-	}
 	uri, pinSource, err := a.resolveKey(o.key)
 	if err != nil {
 		return err
@@ -187,6 +177,22 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) error {
 		return err
 	}
 	defer key.Close()
+	if o.fromRegister { // the key is open (and logged in) before a number is taken
+		if role != sign.RoleIssuer || len(items) != 1 || o.inPlace {
+			return usageErrorf("--number-from-register numbers one document before the organization signs it: --role issuer, one input, -o FILE")
+		}
+		numbered := items[0].Out + ".numbered.tmp"
+		defer os.Remove(numbered)
+		if err := a.runStamp(cmd.Context(), &stampOptions{issueOptions: o.stamp, output: numbered}, items[0].In); err != nil {
+			return err
+		}
+		items[0].In = numbered
+		defer func() {
+			if err != nil {
+				err = fmt.Errorf("%w (the document's number stays registered: vbdt number list shows it; void it with vbdt number void if the document will not be issued)", err)
+			}
+		}()
+	}
 	cfg, err := a.config()
 	if err != nil {
 		return err
