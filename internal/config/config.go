@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/vbdt/vbdt/internal/fsutil"
 	"github.com/vbdt/vbdt/internal/redact"
 	"github.com/vbdt/vbdt/number"
 )
@@ -148,7 +149,11 @@ func Load(path string, env Env) (*Config, error) {
 	}
 	cfg := &Config{}
 	if path != "" {
-		data, err := os.ReadFile(path)
+		data, err := fsutil.ReadSmall(path, maxSize)
+		var big *fsutil.TooLargeError
+		if errors.As(err, &big) { // Parse says so, with the file's name
+			data, err = make([]byte, maxSize+1), nil
+		}
 		switch {
 		case err == nil:
 			var probs Problems
@@ -253,7 +258,7 @@ const maxSize = 1 << 20
 func Parse(path string, data []byte) (*Config, Problems) {
 	p := Problems{}
 	if len(data) > maxSize {
-		p.add(path, nil, Error, "%d bytes is too large for a configuration file", len(data))
+		p.add(path, nil, Error, "larger than %d bytes (1 MiB): too large for a configuration file", maxSize)
 		return &Config{Path: path}, p
 	}
 	var root yaml.Node

@@ -6,25 +6,26 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/vbdt/vbdt/internal/fsutil"
 )
 
 // maxKeyFile bounds what is read from a key or certificate file.
 const maxKeyFile = 4 << 20
 
+// readBounded reads a key or certificate file: at most maxKeyFile bytes of it, whatever it is
+// (a size from Stat says nothing of /dev/zero or a FIFO).
 func readBounded(path string) ([]byte, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, err
+	data, err := fsutil.ReadSmall(path, maxKeyFile)
+	var big *fsutil.TooLargeError
+	if errors.As(err, &big) {
+		return nil, fmt.Errorf("%w: too large for a key or certificate file", err)
 	}
-	if fi.Size() > maxKeyFile {
-		return nil, fmt.Errorf("%s: %d bytes is too large for a key or certificate file", path, fi.Size())
-	}
-	return os.ReadFile(path)
+	return data, err
 }
 
 func openFile(u *URI, opts Options) (*Key, error) {

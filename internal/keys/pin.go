@@ -3,8 +3,9 @@ package keys
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"strings"
+
+	"github.com/vbdt/vbdt/internal/fsutil"
 )
 
 // pinFor finds the PIN (or p12 password) for u, in order: pin-value in the URI, pin-source in
@@ -36,7 +37,7 @@ func readPINSource(src string, getenv func(string) string) (string, error) {
 		return v, nil
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(src, "file://"), "file:")
-	b, err := os.ReadFile(path)
+	b, err := fsutil.ReadSmall(path, maxPINFile)
 	if err != nil {
 		return "", unavailable(fmt.Errorf("pin-source: %w", err))
 	}
@@ -58,3 +59,6 @@ func askPIN(opts Options, label string) (string, error) {
 	}
 	return pin, nil
 }
+
+// maxPINFile bounds a PIN or password file.
+const maxPINFile = 64 << 10

@@ -29,6 +29,23 @@ var (
 	ErrDamaged   = errors.New("the PDF is damaged")
 )
 
+// damagedError is ErrDamaged with what is wrong, said in PDF terms.
+type damagedError struct{ why error }
+
+func (e *damagedError) Error() string   { return ErrDamaged.Error() + ": " + e.why.Error() }
+func (e *damagedError) Unwrap() []error { return []error{ErrDamaged, e.why} }
+
+// damaged reports damage: "the PDF is damaged: " and the formatted reason. A damaged error
+// among the arguments contributes only its reason, so the prefix is never said twice.
+func damaged(format string, a ...any) error {
+	for i, x := range a {
+		if de, ok := x.(*damagedError); ok {
+			a[i] = de.why
+		}
+	}
+	return &damagedError{why: fmt.Errorf(format, a...)}
+}
+
 // MaxSize bounds the documents vbdt opens.
 const MaxSize = 8 << 30
 
@@ -40,6 +57,19 @@ func config() *model.Configuration {
 	configOnce.Do(api.DisableConfigDir)
 	c := model.NewDefaultConfiguration()
 	c.ValidationMode = model.ValidationRelaxed
+	c.Limits.MaxStreamBytes = maxStreamBytes
+	c.Limits.MaxDecodeBytes = maxDecoded
+	return c
+}
+
+// fallbackDecoded bounds the object and cross-reference streams pdfcpu's repairing reader
+// decodes: it buffers each whole before checking its size, so the bound is its memory.
+const fallbackDecoded = 64 << 20
+
+// fallbackConfig is config for pdfcpu's repairing reader.
+func fallbackConfig() *model.Configuration {
+	c := config()
+	c.Limits.MaxDecodeBytes = fallbackDecoded
 	return c
 }
 
@@ -64,11 +94,11 @@ type Doc struct {
 func Open(r Source, size int64) (d *Doc, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			d, err = nil, fmt.Errorf("%w: the parser failed: %v", ErrDamaged, p)
+			d, err = nil, damaged("its syntax is broken beyond what vbdt can read")
 		}
 	}()
 	if size > MaxSize {
-		return nil, fmt.Errorf("%w: %d bytes is more than vbdt opens (%d)", ErrDamaged, size, int64(MaxSize))
+		return nil, damaged("%d bytes is more than vbdt opens (%d)", size, int64(MaxSize))
 	}
 	head := make([]byte, 8)
 	if _, err := io.ReadFull(r, head); err != nil || !bytes.HasPrefix(head, []byte("%PDF-")) {
@@ -81,6 +111,7 @@ func Open(r Source, size int64) (d *Doc, err error) {
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	// A deadline bounds the parse of a hostile file: 10 s, plus 1 s for every 20 MB.
 	c, cancel := context.WithTimeout(context.Background(), 10*time.Second+time.Duration(size/(20<<20))*time.Second)
 	defer cancel()
@@ -92,32 +123,44 @@ func Open(r Source, size int64) (d *Doc, err error) {
 		d = &Doc{lr: lr, src: r, size: size, startxref: sx, xrefStream: xrefStream, header: string(head[5:])}
 		d.pages, err = d.countPages()
 	}
-	if err != nil && c.Err() == nil {
+	if err != nil && c.Err() == nil && !errors.Is(err, errTooLarge) {
 		// pdfcpu's reader repairs some damage the lazy reader refuses, at the cost of parsing
-		// every object and holding every stream in memory.
-		var ctx *model.Context
-		if ctx, err = pdfcpu.ReadWithContext(c, io.NewSectionReader(r, 0, size), config()); err == nil {
+		// every object and holding every stream in memory. When it cannot either, the lazy
+		// reader's error says what is wrong; pdfcpu's would speak of its parser's internals.
+		// A stream too large to decode is no damage pdfcpu could repair.
+		lazyErr := err
+		ctx, ferr := pdfcpu.ReadWithContext(c, io.NewSectionReader(r, 0, size), fallbackConfig())
+		if ferr == nil {
 			lr = &lazyReader{c: c, ctx: ctx, src: r, size: size, stms: map[int]*objStm{}}
 			d = &Doc{lr: lr, src: r, size: size, startxref: sx, xrefStream: ctx.Read.UsingXRefStreams, header: string(head[5:])}
 			if ctx.Encrypt != nil || ctx.XRefTable.Encrypt != nil {
 				return nil, ErrEncrypted
 			}
-			d.pages, err = d.countPages()
+			if d.pages, err = d.countPages(); err != nil {
+				err = lazyErr
+			}
+		} else {
+			err = lazyErr
 		}
 	}
+	if err != nil && c.Err() != nil {
+		err = damaged("reading its objects took longer than %v", time.Since(start).Round(time.Second))
+	}
 	if err != nil && !errors.Is(err, ErrDamaged) {
-		err = fmt.Errorf("%w: %v", ErrDamaged, err)
+		err = damaged("%v", err)
 	}
 	if err != nil {
 		return nil, err
 	}
 	// objects parsed after Open are bounded by size, not by time
 	lr.c = context.Background()
+	// New objects are numbered after the largest object number the cross-reference defines,
+	// never after the trailer's /Size: a hostile /Size of 2147483647 would number them past
+	// what PDF readers accept.
 	for nr := range d.xref().Table {
-		d.nextObj = max(d.nextObj, nr+1)
-	}
-	if s := d.xref().Size; s != nil {
-		d.nextObj = max(d.nextObj, *s)
+		if nr <= maxObjectNum {
+			d.nextObj = max(d.nextObj, nr+1)
+		}
 	}
 	return d, nil
 }
@@ -184,15 +227,20 @@ func (d *Doc) Bytes() []byte { return d.mem }
 
 // streamData returns the decoded data of a stream object, read from the document.
 func (d *Doc) streamData(o types.Object) ([]byte, error) {
+	ref, isRef := o.(types.IndirectRef)
 	o, err := d.deref(o)
 	if err != nil {
 		return nil, err
 	}
 	sd, ok := o.(types.StreamDict)
 	if !ok {
-		return nil, fmt.Errorf("%w: not a stream", ErrDamaged)
+		return nil, damaged("%s where a stream belongs", objectKind(o))
 	}
-	return d.lr.streamData(&sd)
+	data, err := d.lr.streamData(&sd)
+	if err != nil && isRef {
+		return nil, damaged("object %d: %w", ref.ObjectNumber.Value(), err)
+	}
+	return data, err
 }
 
 func openSized(path string) (*os.File, int64, error) {
@@ -221,11 +269,11 @@ func lastStartxref(r io.ReadSeeker, size int64) (int64, error) {
 	}
 	m := startxrefRE.FindSubmatch(buf)
 	if m == nil {
-		return 0, fmt.Errorf("%w: no startxref at the end of the file", ErrDamaged)
+		return 0, damaged("no startxref at the end of the file")
 	}
 	off, err := strconv.ParseInt(string(m[1]), 10, 64)
 	if err != nil || off <= 0 || off >= size {
-		return 0, fmt.Errorf("%w: startxref %s is outside the file", ErrDamaged, m[1])
+		return 0, damaged("startxref %s is outside the file", m[1])
 	}
 	return off, nil
 }
@@ -283,18 +331,39 @@ func (d *Doc) dict(o types.Object) (types.Dict, error) {
 	case nil:
 		return nil, nil
 	}
-	return nil, fmt.Errorf("%w: %T where a dictionary belongs", ErrDamaged, o)
+	return nil, damaged("%s where a dictionary belongs", objectKind(o))
+}
+
+// objectKind names the kind of a PDF object, for messages.
+func objectKind(o types.Object) string {
+	switch o.(type) {
+	case types.Integer, types.Float:
+		return "a number"
+	case types.Boolean:
+		return "a boolean"
+	case types.Name:
+		return "a name"
+	case types.StringLiteral, types.HexLiteral:
+		return "a string"
+	case types.Array:
+		return "an array"
+	case types.StreamDict:
+		return "a stream"
+	case types.IndirectRef:
+		return "a reference to a reference"
+	}
+	return "an object of another kind"
 }
 
 // catalog returns the catalog and its reference.
 func (d *Doc) catalog() (types.Dict, types.IndirectRef, error) {
 	root := d.xref().Root
 	if root == nil {
-		return nil, types.IndirectRef{}, fmt.Errorf("%w: no catalog", ErrDamaged)
+		return nil, types.IndirectRef{}, damaged("no catalog")
 	}
 	c, err := d.dict(*root)
 	if err == nil && c == nil {
-		err = fmt.Errorf("%w: no catalog", ErrDamaged)
+		err = damaged("no catalog")
 	}
 	if err != nil {
 		return nil, types.IndirectRef{}, err

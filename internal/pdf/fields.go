@@ -350,17 +350,17 @@ func (d *Doc) drFont() (*Font, Ref, error) {
 	desc, _ := d.deref(type0["DescendantFonts"])
 	da, _ := desc.(types.Array)
 	if len(da) == 0 {
-		return nil, Ref{}, fmt.Errorf("%w: font without descendant", ErrDamaged)
+		return nil, Ref{}, damaged("font without descendant")
 	}
 	cid, _ := d.dict(da[0])
 	fd, _ := d.dict(cid["FontDescriptor"])
 	ffRef, ok := fd["FontFile2"].(types.IndirectRef)
 	if !ok {
-		return nil, Ref{}, fmt.Errorf("%w: the form font has no embedded file", ErrDamaged)
+		return nil, Ref{}, damaged("the form font has no embedded file")
 	}
 	data, err := d.streamData(ffRef)
 	if err != nil {
-		return nil, Ref{}, fmt.Errorf("%w: form font file: %v", ErrDamaged, err)
+		return nil, Ref{}, damaged("form font file: %v", err)
 	}
 	f, err := parseFont("embedded form font", data)
 	return f, Ref{Num: ref.ObjectNumber.Value(), Gen: ref.GenerationNumber.Value()}, err

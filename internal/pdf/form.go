@@ -172,11 +172,11 @@ func (inc *Increment) appendTo(d types.Dict, key string, items ...types.Object) 
 		}
 		a, ok := o.(types.Array)
 		if !ok {
-			return fmt.Errorf("%w: /%s is not an array", ErrDamaged, key)
+			return damaged("/%s is not an array", key)
 		}
 		inc.working[v.ObjectNumber.Value()] = append(a, items...)
 	default:
-		return fmt.Errorf("%w: /%s is not an array", ErrDamaged, key)
+		return damaged("/%s is not an array", key)
 	}
 	return nil
 }

@@ -83,10 +83,10 @@ func (inc *Increment) modify(ref types.IndirectRef) (types.Object, error) {
 	}
 	o, err := inc.d.deref(ref)
 	if err != nil {
-		return nil, fmt.Errorf("%w: object %d: %v", ErrDamaged, n, err)
+		return nil, damaged("object %d: %v", n, err)
 	}
 	if o == nil {
-		return nil, fmt.Errorf("%w: object %d is missing", ErrDamaged, n)
+		return nil, damaged("object %d is missing", n)
 	}
 	c := o.Clone()
 	inc.working[n] = c
@@ -101,7 +101,7 @@ func (inc *Increment) modifyDict(ref types.IndirectRef) (types.Dict, error) {
 	}
 	d, ok := o.(types.Dict)
 	if !ok {
-		return nil, fmt.Errorf("%w: object %d is not a dictionary", ErrDamaged, ref.ObjectNumber.Value())
+		return nil, damaged("object %d is not a dictionary", ref.ObjectNumber.Value())
 	}
 	return d, nil
 }
@@ -203,7 +203,7 @@ func (inc *Increment) trailer() (types.Dict, error) {
 	x := inc.d.xref()
 	t := types.Dict{"Prev": types.Integer(inc.d.startxref)}
 	if x.Root == nil {
-		return nil, fmt.Errorf("%w: no catalog", ErrDamaged)
+		return nil, damaged("no catalog")
 	}
 	t["Root"] = *x.Root
 	if x.Info != nil {

@@ -4,9 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -16,15 +20,18 @@ import (
 // The lazy reader builds pdfcpu's model of a document from its cross-reference sections and
 // parses every object's dictionary, but leaves stream data in the file: memory follows the
 // number of objects, not the size of the file (pdfcpu's own reader loads every stream). Stream
-// data is read when something needs it (Doc.streamData). A document this reader cannot follow
-// (a damaged cross-reference, say) is read by pdfcpu's reader, which can repair some.
+// data is read when something needs it (Doc.streamData), and decoded within bounds (decode.go).
+// Cross-reference offsets a little off — a section or objects moved by a few bytes — are
+// repaired here, from the "N G obj" headers nearest to where they point (checkOffsets). A
+// document this reader still cannot follow is read by pdfcpu's reader, which repairs some
+// other damage.
 
 // Bounds of the lazy reader, against hostile files.
 const (
 	maxSections    = 4096      // cross-reference sections followed through /Prev
 	maxObjectNum   = 8_388_607 // the largest object number PDF allows
 	maxStreamBytes = 256 << 20 // encoded stream data read into memory at once
-	maxDecoded     = 256 << 20 // decoded stream data
+	maxDecoded     = 256 << 20 // decoded stream data, and a page's content streams together
 	maxTrailer     = 64 << 10  // bytes of a trailer dictionary
 )
 
@@ -110,9 +117,9 @@ func readLazy(c context.Context, src Source, size, startxref int64) (*lazyReader
 
 // checkOffsets makes sure that every object's offset points at its "N G obj" header, so that
 // objects parsed later are the ones the cross-reference names (pdfcpu's parser would take
-// whatever stands there).
+// whatever stands there). An offset a few bytes off — bytes added or lost before the object,
+// a line end converted — is repaired by the header nearest to it.
 func (lr *lazyReader) checkOffsets() error {
-	buf := make([]byte, 48)
 	for nr, e := range lr.ctx.XRefTable.Table {
 		if e.Free || e.Compressed {
 			continue
@@ -120,10 +127,12 @@ func (lr *lazyReader) checkOffsets() error {
 		if *e.Offset <= 0 || *e.Offset >= lr.size {
 			return fmt.Errorf("object %d: offset %d is outside the file", nr, *e.Offset)
 		}
-		n, _ := lr.src.ReadAt(buf, *e.Offset)
-		f := bytes.Fields(buf[:n])
-		if len(f) < 3 || string(f[0]) != strconv.Itoa(nr) || string(f[1]) != strconv.Itoa(*e.Generation) || !bytes.HasPrefix(f[2], []byte("obj")) {
-			return fmt.Errorf("object %d: offset %d does not point at it", nr, *e.Offset)
+		if !lr.headerAt(*e.Offset, nr, *e.Generation) {
+			off, ok := lr.nearbyHeader(*e.Offset, nr, *e.Generation)
+			if !ok {
+				return fmt.Errorf("object %d: offset %d does not point at it, and no \"%d %d obj\" stands within %d bytes of it", nr, *e.Offset, nr, *e.Generation, repairWindow)
+			}
+			e.Offset = &off
 		}
 		if err := lr.c.Err(); err != nil {
 			return err
@@ -132,9 +141,97 @@ func (lr *lazyReader) checkOffsets() error {
 	return nil
 }
 
+// repairWindow is how far from where the cross-reference points the lazy reader looks for an
+// object or a cross-reference section that is not there.
+const repairWindow = 1024
+
+// headerAt reports whether object nr's "nr gen obj" header starts at off.
+func (lr *lazyReader) headerAt(off int64, nr, gen int) bool {
+	buf := make([]byte, 48)
+	n, _ := lr.src.ReadAt(buf, off)
+	f := bytes.Fields(buf[:n])
+	return len(f) >= 3 && string(f[0]) == strconv.Itoa(nr) && string(f[1]) == strconv.Itoa(gen) && bytes.HasPrefix(f[2], []byte("obj"))
+}
+
+// window reads the bytes within repairWindow of off, and returns them with their offset.
+func (lr *lazyReader) window(off int64) ([]byte, int64) {
+	from := max(0, off-repairWindow)
+	buf := make([]byte, min(lr.size, off+repairWindow+48)-from)
+	n, _ := lr.src.ReadAt(buf, from)
+	return buf[:n], from
+}
+
+var headerRE = regexp.MustCompile(`(\d+)[ \t\r\n\f\x00]+(\d+)[ \t\r\n\f\x00]+obj`)
+
+// nearbyHeader finds the "nr gen obj" header nearest to off, at the start of a line or after
+// a delimiter.
+func (lr *lazyReader) nearbyHeader(off int64, nr, gen int) (int64, bool) {
+	buf, from := lr.window(off)
+	best, found := int64(0), false
+	for _, m := range headerRE.FindAllSubmatchIndex(buf, -1) {
+		if m[0] > 0 && !isSpaceOrDelim(buf[m[0]-1]) {
+			continue
+		}
+		if string(buf[m[2]:m[3]]) != strconv.Itoa(nr) || string(buf[m[4]:m[5]]) != strconv.Itoa(gen) {
+			continue
+		}
+		at := from + int64(m[0])
+		if !found || abs64(at-off) < abs64(best-off) {
+			best, found = at, true
+		}
+	}
+	return best, found
+}
+
+// nearbySections lists where a cross-reference section might start near off, nearest first:
+// lines starting with "xref", and object headers (a cross-reference stream).
+func (lr *lazyReader) nearbySections(off int64) []int64 {
+	buf, from := lr.window(off)
+	var at []int64
+	for i := 0; i < len(buf); i++ {
+		if i > 0 && buf[i-1] != '\n' && buf[i-1] != '\r' {
+			continue
+		}
+		line := buf[i:min(len(buf), i+32)]
+		if m := headerRE.FindIndex(line); bytes.HasPrefix(line, []byte("xref")) || m != nil && m[0] == 0 {
+			if a := from + int64(i); a != off {
+				at = append(at, a)
+			}
+		}
+	}
+	sort.Slice(at, func(i, j int) bool { return abs64(at[i]-off) < abs64(at[j]-off) })
+	return at[:min(len(at), 8)]
+}
+
+func isSpaceOrDelim(c byte) bool {
+	return strings.IndexByte(" \t\r\n\f\x00()<>[]{}/%", c) >= 0
+}
+
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
 // section reads the cross-reference section at off, adding the entries not defined by a newer
-// section, and returns its trailer dictionary.
+// section, and returns its trailer dictionary. When off does not point at a section, the one
+// nearest to it is taken (its entries are then likely off too: checkOffsets repairs them).
 func (lr *lazyReader) section(off int64) (types.Dict, bool, error) {
+	t, isStream, err := lr.sectionAt(off)
+	if err == nil || off <= 0 || off >= lr.size || lr.c.Err() != nil {
+		return t, isStream, err
+	}
+	for _, near := range lr.nearbySections(off) {
+		if t, isStream, err2 := lr.sectionAt(near); err2 == nil {
+			return t, isStream, nil
+		}
+	}
+	return nil, false, err
+}
+
+// sectionAt reads the cross-reference section at off.
+func (lr *lazyReader) sectionAt(off int64) (types.Dict, bool, error) {
 	if off <= 0 || off >= lr.size {
 		return nil, false, fmt.Errorf("cross-reference offset %d is outside the file", off)
 	}
@@ -221,7 +318,7 @@ func (lr *lazyReader) xrefTable(br *bufio.Reader) (map[int]*model.XRefTableEntry
 	o, err := model.ParseObjectContext(lr.c, &s, 0, 100)
 	t, ok := o.(types.Dict)
 	if err != nil || !ok {
-		return nil, nil, fmt.Errorf("bad trailer dictionary: %v", err)
+		return nil, nil, fmt.Errorf("the trailer is not a dictionary")
 	}
 	return entries, t, nil
 }
@@ -233,7 +330,7 @@ func (lr *lazyReader) xrefStream(off int64) (map[int]*model.XRefTableEntry, type
 	}
 	o, err := pdfcpu.ParseObjectWithContext(lr.c, lr.ctx, off, 0, 0)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("cross-reference stream at offset %d: %s", off, parseFailure(err, "N 0 obj"))
 	}
 	sd, ok := o.(types.StreamDict)
 	if !ok || sd.Type() == nil || *sd.Type() != "XRef" {
@@ -241,11 +338,11 @@ func (lr *lazyReader) xrefStream(off int64) (map[int]*model.XRefTableEntry, type
 	}
 	data, err := lr.streamData(&sd)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, damaged("cross-reference stream at offset %d: %w", off, err)
 	}
 	xsd, err := model.ParseXRefStreamDictRelaxedWithLimits(&sd, lr.ctx.Configuration.Limits)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("cross-reference stream at offset %d: bad /Size, /Index or /W", off)
 	}
 	w := xsd.W
 	width := w[0] + w[1] + w[2]
@@ -286,7 +383,7 @@ func (lr *lazyReader) xrefStream(off int64) (map[int]*model.XRefTableEntry, type
 func (lr *lazyReader) load(nr int) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("%w: object %d: the parser failed: %v", ErrDamaged, nr, p)
+			err = damaged("object %d: its syntax is broken", nr)
 		}
 	}()
 	e, ok := lr.ctx.XRefTable.Table[nr]
@@ -296,17 +393,17 @@ func (lr *lazyReader) load(nr int) (err error) {
 	if e.Compressed {
 		o, err := lr.compressed(*e.ObjectStream, *e.ObjectStreamInd)
 		if err != nil {
-			return fmt.Errorf("%w: object %d in object stream %d: %v", ErrDamaged, nr, *e.ObjectStream, err)
+			return damaged("object %d in object stream %d: %w", nr, *e.ObjectStream, err)
 		}
 		e.Object = o
 		return nil
 	}
 	if e.Offset == nil || *e.Offset <= 0 || *e.Offset >= lr.size {
-		return fmt.Errorf("%w: object %d is outside the file", ErrDamaged, nr)
+		return damaged("object %d is outside the file", nr)
 	}
 	o, err := pdfcpu.ParseObjectWithContext(lr.c, lr.ctx, *e.Offset, nr, *e.Generation)
 	if err != nil {
-		return fmt.Errorf("%w: object %d: %v", ErrDamaged, nr, err)
+		return damaged("object %d at offset %d: %s", nr, *e.Offset, parseFailure(err, fmt.Sprintf("%d %d obj", nr, *e.Generation)))
 	}
 	e.Object = o
 	return nil
@@ -336,7 +433,29 @@ func (lr *lazyReader) compressed(stm, i int) (types.Object, error) {
 		return nil, fmt.Errorf("index %d out of range", i)
 	}
 	s := string(os.data[os.first+os.offs[i] : os.first+os.offs[i+1]])
-	return model.ParseObjectContext(lr.c, &s, 0, 100)
+	o, err := model.ParseObjectContext(lr.c, &s, 0, 100)
+	if err != nil {
+		return nil, errors.New(parseFailure(err, ""))
+	}
+	return o, nil
+}
+
+// parseFailure says in PDF terms why pdfcpu's parser failed on an object: its own messages
+// name its functions.
+// header is the "N G obj" expected.
+func parseFailure(err error, header string) string {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		return "reading it took too long"
+	case strings.Contains(msg, "can't find \"obj\""), strings.Contains(msg, "object number"), strings.Contains(msg, "generation number"):
+		return fmt.Sprintf("no %q header where the cross-reference points", header)
+	case strings.Contains(msg, "endobj"):
+		return `it does not end with "endobj"`
+	case strings.Contains(msg, "stream"):
+		return "its stream is malformed"
+	}
+	return "its syntax is broken"
 }
 
 // objectStream decodes object stream stm.
@@ -407,11 +526,14 @@ func (lr *lazyReader) streamData(sd *types.StreamDict) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	sd.Raw = raw
-	if err := sd.DecodeWithLimit(maxDecoded); err != nil {
-		return nil, err
+	data, err := decodeStream(sd, raw, maxDecoded)
+	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			return nil, damaged("%w", err)
+		}
+		return nil, damaged("stream data: %w", err)
 	}
-	return sd.Content, nil
+	return data, nil
 }
 
 // rawStream reads a stream's encoded data.
@@ -433,10 +555,10 @@ func (lr *lazyReader) rawStream(sd *types.StreamDict) ([]byte, error) {
 		}
 	}
 	if n < 0 || sd.StreamOffset <= 0 || sd.StreamOffset+n > lr.size {
-		return nil, fmt.Errorf("%w: stream length or offset outside the file", ErrDamaged)
+		return nil, damaged("stream length or offset outside the file")
 	}
 	if n > maxStreamBytes {
-		return nil, fmt.Errorf("%w: a stream of %d bytes is more than vbdt reads at once", ErrDamaged, n)
+		return nil, damaged("a stream of %d bytes is more than vbdt reads at once", n)
 	}
 	buf := make([]byte, n)
 	if _, err := lr.src.ReadAt(buf, sd.StreamOffset); err != nil {

@@ -16,13 +16,16 @@ func (d *Doc) countPages() (int, error) {
 		return 0, err
 	}
 	pages, err := d.dict(cat["Pages"])
-	if err != nil || pages == nil {
-		return 0, fmt.Errorf("%w: no page tree", ErrDamaged)
+	if err != nil {
+		return 0, damaged("the page tree: %v", err)
+	}
+	if pages == nil {
+		return 0, damaged("no page tree")
 	}
 	c, err := d.deref(pages["Count"])
 	n, ok := c.(types.Integer)
 	if err != nil || !ok || n < 0 {
-		return 0, fmt.Errorf("%w: the page tree has no /Count", ErrDamaged)
+		return 0, damaged("the page tree has no /Count")
 	}
 	return int(n), nil
 }
@@ -37,26 +40,32 @@ type pageInfo struct {
 
 // findPage walks the page tree down to page n (1-based), parsing only the nodes on the way.
 func (d *Doc) findPage(n int) (*pageInfo, error) {
-	if n < 1 || n > d.pages {
+	switch {
+	case d.pages == 0:
+		return nil, fmt.Errorf("the document has no pages")
+	case n < 1 || n > d.pages:
 		return nil, fmt.Errorf("page %d does not exist (the document has %d)", n, d.pages)
 	}
 	cat, _, err := d.catalog()
 	if err != nil {
 		return nil, err
 	}
-	damaged := func(why string) error { return fmt.Errorf("%w: page %d: %s", ErrDamaged, n, why) }
+	bad := func(why string) error { return damaged("page %d: %s", n, why) }
 	node, rest := cat["Pages"], n
 	var media, crop, res types.Object
 	seen := map[int]bool{}
 	for range maxTreeDepth {
 		ref, ok := node.(types.IndirectRef)
 		if !ok || seen[ref.ObjectNumber.Value()] {
-			return nil, damaged("the page tree is malformed")
+			return nil, bad("the page tree is malformed")
 		}
 		seen[ref.ObjectNumber.Value()] = true
 		nd, err := d.dict(ref)
-		if err != nil || nd == nil {
-			return nil, damaged("a page tree node is missing")
+		if err != nil {
+			return nil, damaged("page %d: %v", n, err)
+		}
+		if nd == nil {
+			return nil, bad("a page tree node is missing")
 		}
 		if v, ok := nd["MediaBox"]; ok {
 			media = v
@@ -70,7 +79,7 @@ func (d *Doc) findPage(n int) (*pageInfo, error) {
 		kids, isNode := d.array(nd["Kids"])
 		if !isNode {
 			if rest != 1 {
-				return nil, damaged("the page tree's counts are wrong")
+				return nil, bad("the page tree's counts are wrong")
 			}
 			p := &pageInfo{dict: nd, ref: ref, box: Rect{0, 0, 595.28, 841.89}}
 			if b, ok := d.rect(crop); ok {
@@ -84,15 +93,18 @@ func (d *Doc) findPage(n int) (*pageInfo, error) {
 		next := types.Object(nil)
 		for _, k := range kids {
 			kd, err := d.dict(k)
-			if err != nil || kd == nil {
-				return nil, damaged("a page tree node is missing")
+			if err != nil {
+				return nil, damaged("page %d: %v", n, err)
+			}
+			if kd == nil {
+				return nil, bad("a page tree node is missing")
 			}
 			count := 1
 			if _, sub := kd["Kids"]; sub {
 				c, _ := d.deref(kd["Count"])
 				ci, ok := c.(types.Integer)
 				if !ok || ci < 0 {
-					return nil, damaged("a page tree node has no /Count")
+					return nil, bad("a page tree node has no /Count")
 				}
 				count = int(ci)
 			}
@@ -103,11 +115,11 @@ func (d *Doc) findPage(n int) (*pageInfo, error) {
 			rest -= count
 		}
 		if next == nil {
-			return nil, damaged("the page tree's counts are wrong")
+			return nil, bad("the page tree's counts are wrong")
 		}
 		node = next
 	}
-	return nil, damaged("the page tree is too deep")
+	return nil, bad("the page tree is too deep")
 }
 
 func (d *Doc) array(o types.Object) (types.Array, bool) {

@@ -132,6 +132,9 @@ func FuzzOpen(f *testing.F) {
 		}
 	}
 	f.Add([]byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\nstartxref\n9\n%%EOF"))
+	// decompression bombs: 48 MB of zeros in a page's content and in an object stream
+	f.Add(contentBomb(f, 48<<20))
+	f.Add(objectStreamBomb(f, 48<<20))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 64<<10 {
 			return
@@ -140,6 +143,7 @@ func FuzzOpen(f *testing.F) {
 		if err == nil {
 			d.Fields()
 			d.Signatures()
+			d.Text(1)
 		}
 	})
 }

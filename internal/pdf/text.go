@@ -2,7 +2,6 @@ package pdf
 
 import (
 	"bytes"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -55,6 +54,9 @@ func (d *Doc) pageContent(pd types.Dict) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(content)+len(data) > maxDecoded {
+			return nil, damaged("the page's content streams decode to more than %d bytes", maxDecoded)
+		}
 		content = append(append(content, data...), '\n')
 	}
 	return content, nil
@@ -67,7 +69,7 @@ func (d *Doc) extractText(n int) ([]TextRun, error) {
 	}
 	content, err := d.pageContent(pd)
 	if err != nil {
-		return nil, fmt.Errorf("%w: page %d contents: %v", ErrDamaged, n, err)
+		return nil, damaged("page %d contents: %v", n, err)
 	}
 	p, err := d.findPage(n)
 	if err != nil {
