@@ -122,7 +122,7 @@ func (a *app) runBatch(command, verb string, items []batch.Item, run func(on fun
 	case sum.Total == 1:
 		return firstErr
 	case sum.Done+sum.Skipped == 0:
-		return fmt.Errorf("all %d documents failed; the first: %v", sum.Failed, firstErr) // exit 1, whatever the first cause
+		return fmt.Errorf("all %d documents failed (each with its reason above, or in --json)", sum.Failed) // exit 1, whatever the causes
 	}
 	return partialError{fmt.Errorf("%d of %d documents failed", sum.Failed, sum.Total)}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -139,11 +140,18 @@ func FuzzOpen(f *testing.F) {
 		if len(data) > 64<<10 {
 			return
 		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		d, err := Open(bytes.NewReader(data), int64(len(data)))
 		if err == nil {
 			d.Fields()
 			d.Signatures()
 			d.Text(1)
+		}
+		// 64 KiB of input may not cost more than the decode bound (256 MiB) and change
+		runtime.ReadMemStats(&after)
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 320<<20 {
+			t.Fatalf("%d bytes of PDF made %d MB of allocations", len(data), alloc>>20)
 		}
 	})
 }
