@@ -18,7 +18,6 @@ type Change struct {
 	Added   bool     // new after the revision
 	Deleted bool     // in the revision, freed or missing since
 	Type    string   // /Type, /Type/FT or /FT for fields, AcroForm, Info, Array, "stream", or trailer
-	Subtype string   // /Subtype of a changed annotation (Widget for a field's widget)
 	Keys    []string // dictionary keys whose values differ (changed objects); AcroForm/K for a direct form's
 	// Retyped: the object's /Type or kind (dictionary, stream, array) is not what it was.
 	Retyped bool
@@ -146,9 +145,6 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 		case oOK && nOK:
 			if c.Keys = diffKeys(od, nd); len(c.Keys) == 0 {
 				c.Keys = []string{"(stream data)"}
-			}
-			if st, ok := od["Subtype"].(types.Name); ok {
-				c.Subtype = string(st)
 			}
 			if slices.Contains(c.Keys, "Annots") {
 				c.NewAnnots, c.Removed = gained(before, after, od["Annots"], nd["Annots"])
