@@ -92,6 +92,13 @@ func TestScripts(t *testing.T) {
 			"jsonshape": cmdJSONShape,
 			"dates":     cmdDates,
 			"foreigndb": cmdForeignDB,
+			"copies":    cmdCopies,
+			"sigcount":  cmdSigCount,
+			"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
+				d, err := time.ParseDuration(args[0])
+				ts.Check(err)
+				time.Sleep(d)
+			},
 		},
 	})
 }
@@ -338,4 +345,45 @@ func cmdForeignDB(ts *testscript.TestScript, neg bool, args []string) {
 	defer db.Close()
 	_, err = db.Exec("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('1')")
 	ts.Check(err)
+}
+
+// cmdCopies: copies FILE DIR N — N copies of FILE in DIR (0000.pdf …).
+func cmdCopies(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: copies FILE DIR N")
+	}
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	n, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	dir := ts.MkAbs(args[1])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	for i := range n {
+		ts.Check(os.WriteFile(filepath.Join(dir, fmt.Sprintf("%04d.pdf", i)), data, 0o640))
+	}
+}
+
+// cmdSigCount: sigcount DIR N — every PDF in DIR has exactly N signatures, each intact.
+func cmdSigCount(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: sigcount DIR N")
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	files, err := filepath.Glob(filepath.Join(ts.MkAbs(args[0]), "*.pdf"))
+	ts.Check(err)
+	counts := map[int]int{}
+	for _, f := range files {
+		checks, err := sign.CheckFile(f)
+		ts.Check(err)
+		for _, c := range checks {
+			if !c.Intact {
+				ts.Fatalf("%s: signature %s: %s", f, c.Field, c.Problem)
+			}
+		}
+		counts[len(checks)]++
+	}
+	if counts[want] != len(files) {
+		ts.Fatalf("signatures per file: %v (files by count), want %d each", counts, want)
+	}
 }
