@@ -379,3 +379,21 @@ func TestChangesDescribesGains(t *testing.T) {
 		t.Errorf("deleted: %+v in %+v", c, changes)
 	}
 }
+
+// A TJ array with a gap of many ems shows two texts, not one (Ghostscript writes "Số: …" and
+// the date line of a decision as one array across the page): each is a run of its own, where
+// it is shown.
+func TestTJGapSplitsRuns(t *testing.T) {
+	toUni := map[uint32]string{}
+	for c := uint32(0x20); c < 0x7f; c++ {
+		toUni[c] = string(rune(c))
+	}
+	font := &textFont{toUni: toUni, widths: map[uint32]float64{}, dw: 500}
+	runs := runText([]byte("BT /F1 10 Tf 1 0 0 1 70 720 Tm [(So: .../QD) -9971.84 (Ha Noi, ngay ... thang) -120 (x)] TJ ET"), map[string]*textFont{"F1": font})
+	if len(runs) != 2 || runs[0].Text != "So: .../QD" || runs[1].Text != "Ha Noi, ngay ... thangx" {
+		t.Fatalf("runs %+v", runs)
+	}
+	if gap := runs[1].Box.X1 - runs[0].Box.X2; gap < 90 || runs[0].Box.X1 != 70 {
+		t.Fatalf("the second run is not where it is shown: %+v", runs)
+	}
+}

@@ -419,6 +419,11 @@ func (m matrix) mul(n matrix) matrix {
 
 var identity = matrix{1, 0, 0, 1, 0, 0}
 
+// maxKern is the largest adjustment in a TJ array (thousandths of an em) read as kerning within
+// a run: a larger one is a gap between two texts, as Ghostscript writes "Số: …" and the date
+// line of a decision as one array spanning the page.
+const maxKern = 1500
+
 // runText interprets the text operators of a content stream.
 func runText(content []byte, fonts map[string]*textFont) []TextRun {
 	toks := tokenize(content)
@@ -435,9 +440,27 @@ func runText(content []byte, fonts map[string]*textFont) []TextRun {
 		}
 		var text strings.Builder
 		start := tm.mul(ctm)
+		emit := func() { // the run shown from start to the current position
+			if text.Len() == 0 {
+				return
+			}
+			end := tm.mul(ctm)
+			scale := math.Hypot(start[2], start[3])
+			h := size * scale
+			runs = append(runs, TextRun{Text: text.String(), Size: h,
+				Box: Rect{X1: start[4], Y1: start[5] - 0.22*h, X2: end[4], Y2: start[5] + 0.78*h}})
+			text.Reset()
+		}
 		for _, p := range parts {
 			if p.kind == tokNum {
+				gap := math.Abs(p.num) > maxKern // not kerning: what follows is other text
+				if gap {
+					emit()
+				}
 				tm = matrix{1, 0, 0, 1, -p.num / 1000 * size * hscale, 0}.mul(tm)
+				if gap {
+					start = tm.mul(ctm)
+				}
 				continue
 			}
 			for _, c := range font.decode(p.data) {
@@ -450,11 +473,7 @@ func runText(content []byte, fonts map[string]*textFont) []TextRun {
 				tm = matrix{1, 0, 0, 1, adv * hscale, 0}.mul(tm)
 			}
 		}
-		end := tm.mul(ctm)
-		scale := math.Hypot(start[2], start[3])
-		h := size * scale
-		runs = append(runs, TextRun{Text: text.String(), Size: h,
-			Box: Rect{X1: start[4], Y1: start[5] - 0.22*h, X2: end[4], Y2: start[5] + 0.78*h}})
+		emit()
 	}
 	for _, t := range toks {
 		if t.kind != tokOp {
