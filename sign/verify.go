@@ -83,7 +83,7 @@ func CheckReader(r io.ReaderAt, size int64) ([]Check, error) {
 		}
 		out = append(out, c)
 	}
-	removed, err := removedSignatures(r, size, sigs)
+	removed, err := removedSignatures(r, size, doc, sigs)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func CheckReader(r io.ReaderAt, size int64) ([]Check, error) {
 // removedSignatures finds the signatures of earlier revisions that the final document's form no
 // longer lists — removed, or hidden by a later revision — and reports each as broken: what was
 // signed is no longer what the document shows.
-func removedSignatures(r io.ReaderAt, size int64, final []pdf.Signature) ([]Check, error) {
+func removedSignatures(r io.ReaderAt, size int64, last *pdf.Doc, final []pdf.Signature) ([]Check, error) {
 	ends, err := pdf.RevisionEnds(r, size)
 	if err != nil {
 		return nil, err
@@ -101,10 +101,6 @@ func removedSignatures(r io.ReaderAt, size int64, final []pdf.Signature) ([]Chec
 	seen := map[string]bool{}
 	for _, s := range final {
 		seen[fmt.Sprint(s.ByteRange)] = true
-	}
-	last, err := pdf.Open(io.NewSectionReader(r, 0, size), size)
-	if err != nil {
-		return nil, err
 	}
 	values := last.SignatureValues()
 	var out []Check

@@ -17,7 +17,6 @@ import (
 type Outcome struct {
 	Skipped string // why the item was not done now ("" when it was)
 	Bytes   int64  // size of the output written
-	Detail  any    // the command's own result for the item, for its report
 }
 
 // Result is one item's outcome, or its error.
@@ -110,6 +109,7 @@ func (e *Engine) Run(ctx context.Context, items []Item) (Summary, error) {
 			e.OnResult(r)
 		}
 	}
+	var made sync.Map // output folders known to exist
 	queue := make(chan Item)
 	var wg sync.WaitGroup
 	for range max(e.Workers, 1) {
@@ -118,7 +118,7 @@ func (e *Engine) Run(ctx context.Context, items []Item) (Summary, error) {
 			defer wg.Done()
 			for it := range queue {
 				if ctx.Err() == nil { // after a stop, the items queued are left undone
-					record(e.one(ctx, it, j))
+					record(e.one(ctx, it, j, &made))
 				}
 			}
 		}()
@@ -145,7 +145,7 @@ feed:
 }
 
 // one does an item unless the journal says it was done and its output is there.
-func (e *Engine) one(ctx context.Context, it Item, j *journal) Result {
+func (e *Engine) one(ctx context.Context, it Item, j *journal, made *sync.Map) Result {
 	start := time.Now()
 	r := Result{Item: it}
 	if j != nil && j.done[itemKey(it)] {
@@ -154,7 +154,7 @@ func (e *Engine) one(ctx context.Context, it Item, j *journal) Result {
 			return r
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(it.Out), 0o755); err != nil { // --out DIR keeps the inputs' folders
+	if err := mkdirOnce(made, filepath.Dir(it.Out)); err != nil { // --out DIR keeps the inputs' folders
 		r.Err = err
 	} else {
 		r.Outcome, r.Err = e.Do(ctx, it)
@@ -247,4 +247,16 @@ func outDirs(items []Item) []string {
 		}
 	}
 	return list
+}
+
+// mkdirOnce makes an output folder, once per folder and run.
+func mkdirOnce(made *sync.Map, dir string) error {
+	if _, ok := made.Load(dir); ok {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	made.Store(dir, true)
+	return nil
 }

@@ -86,7 +86,7 @@ func (a *app) runBatch(command, verb string, items []batch.Item, run func(on fun
 	}
 	sum, err := run(func(r batch.Result) {
 		progress.Add(1)
-		it := ui.Item{Status: verb, Input: r.In, Output: r.Out, Bytes: r.Bytes, Result: r.Detail}
+		it := ui.Item{Status: verb, Input: r.In, Output: r.Out, Bytes: r.Bytes}
 		detail := ""
 		switch {
 		case r.Err != nil:

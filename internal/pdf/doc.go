@@ -86,6 +86,7 @@ type Doc struct {
 	nextObj    int
 	pages      int
 	text       map[int][]TextRun // extracted page text, by page number
+	form       *formCache        // the field tree and fields, read once
 }
 
 // Open parses a PDF of size bytes from r, which must stay readable while the document is in

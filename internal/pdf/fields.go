@@ -220,7 +220,11 @@ func (d *Doc) Fields() ([]Field, error) {
 	if _, err := d.acroForm(); err != nil {
 		return nil, err
 	}
-	nodes, terminals := d.formTree()
+	d.formTree()
+	return d.form.fields, nil
+}
+
+func (d *Doc) fieldsOf(nodes map[int]*formNode, terminals []*formNode) []Field {
 	out := make([]Field, 0, len(terminals))
 	for _, node := range terminals {
 		fd := node.dict
@@ -242,7 +246,7 @@ func (d *Doc) Fields() ([]Field, error) {
 		}
 		out = append(out, f)
 	}
-	return out, nil
+	return out
 }
 
 // pageNumber finds the number of the page ref, 0 if it is none.
@@ -424,12 +428,20 @@ func (d *Doc) fieldLock(o types.Object) *FieldLock {
 	return l
 }
 
-// Signatures lists the signed signature fields.
+// Signatures lists the signed signature fields (read once).
 func (d *Doc) Signatures() ([]Signature, error) {
 	fields, err := d.Fields()
 	if err != nil {
 		return nil, err
 	}
+	if d.form.sigsDone {
+		return d.form.sigs, nil
+	}
+	d.form.sigs, d.form.sigsDone = d.signaturesOf(fields), true
+	return d.form.sigs, nil
+}
+
+func (d *Doc) signaturesOf(fields []Field) []Signature {
 	var out []Signature
 	for _, f := range fields {
 		if f.Type != "Sig" {
@@ -469,5 +481,5 @@ func (d *Doc) Signatures() ([]Signature, error) {
 		}
 		out = append(out, s)
 	}
-	return out, nil
+	return out
 }

@@ -22,9 +22,28 @@ type formNode struct {
 	signed   bool   // its terminal field is a signature field with a value
 }
 
-// formTree walks the AcroForm's field tree down to the widgets, keyed by object number, and
-// lists the terminal fields in order. Kids with a /T are fields; kids without are widgets.
+// formCache is what a document's form tree gives, read once: signing, stamping and their checks
+// ask for the fields many times per document.
+type formCache struct {
+	nodes     map[int]*formNode
+	terminals []*formNode
+	fields    []Field
+	sigs      []Signature
+	sigsDone  bool
+}
+
+// formTree returns the AcroForm's field tree down to the widgets, keyed by object number, and
+// the terminal fields in order, read once. Kids with a /T are fields; kids without are widgets.
 func (d *Doc) formTree() (map[int]*formNode, []*formNode) {
+	if d.form == nil {
+		nodes, terminals := d.readFormTree()
+		d.form = &formCache{nodes: nodes, terminals: terminals}
+		d.form.fields = d.fieldsOf(nodes, terminals)
+	}
+	return d.form.nodes, d.form.terminals
+}
+
+func (d *Doc) readFormTree() (map[int]*formNode, []*formNode) {
 	nodes := map[int]*formNode{}
 	var terminals []*formNode
 	af, _ := d.acroForm()
