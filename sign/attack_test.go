@@ -1,6 +1,6 @@
 package sign
 
-// Adversarial tests of the change analysis (AnalyzeChanges), written by an independent tester
+// Adversarial tests of the change analysis (verify.AnalyzeChanges), written by an independent tester
 // from the 2019 "Breaking PDF Signatures" and 2021 "Shadow Attacks" families: incremental
 // updates appended after a certification (DocMDP P=1/P=2) or an approval signature that change
 // what the document shows and must be rejected, and legitimate updates (as form fillers,
@@ -17,6 +17,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/vbdt/vbdt/internal/nd30"
+	"github.com/vbdt/vbdt/verify"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -225,12 +227,12 @@ func lastBody(t *testing.T, path string, n int) string {
 	return strings.TrimSpace(string(rest[:j]))
 }
 
-// analyze runs AnalyzeChanges and fails on an error.
-func analyze(t *testing.T, path string) []ChangeReport {
+// analyze runs verify.AnalyzeChanges and fails on an error.
+func analyze(t *testing.T, path string) []verify.ChangeReport {
 	t.Helper()
-	r, err := AnalyzeChanges(path)
+	r, err := verify.AnalyzeChanges(path)
 	if err != nil {
-		t.Fatalf("AnalyzeChanges: %v", err)
+		t.Fatalf("verify.AnalyzeChanges: %v", err)
 	}
 	return r
 }
@@ -265,7 +267,7 @@ func pdfsigSummary(t *testing.T, path string) string {
 
 func signedSize(t *testing.T, path string) int64 {
 	t.Helper()
-	checks, err := CheckFile(path)
+	checks, err := verify.CheckFile(path)
 	if err != nil || len(checks) == 0 {
 		t.Fatalf("checks %+v %v", checks, err)
 	}
@@ -273,7 +275,7 @@ func signedSize(t *testing.T, path string) int64 {
 }
 
 // report returns the report of the signature in field, or nil.
-func report(reports []ChangeReport, field string) *ChangeReport {
+func report(reports []verify.ChangeReport, field string) *verify.ChangeReport {
 	for i := range reports {
 		if reports[i].Field == field {
 			return &reports[i]
@@ -376,7 +378,7 @@ func TestAttackDanglingReferenceFilledLater(t *testing.T) {
 	if _, err := SignFile(context.Background(), prepared, signed, Request{Signer: fx.approv, Chain: fx.approv.Chain, DocMDP: 1, Field: "cert"}); err != nil {
 		t.Fatal(err)
 	}
-	if checks, err := CheckFile(signed); err != nil || len(checks) != 1 || !checks[0].Intact || !checks[0].WholeFile {
+	if checks, err := verify.CheckFile(signed); err != nil || len(checks) != 1 || !checks[0].Intact || !checks[0].WholeFile {
 		t.Fatalf("fixture: %+v %v", checks, err)
 	}
 	out := appendRaw(t, signed, filepath.Join(fx.dir, "dangling-filled.pdf"), map[int]string{500: stream("", overlay)}, nil)
@@ -388,7 +390,7 @@ func TestAttackDanglingReferenceFilledLater(t *testing.T) {
 
 // The certification's signature field is moved under a new parent field (its /Kids): vbdt lists
 // only top-level fields as signatures, so after the move the document has no signature for
-// AnalyzeChanges to judge — every change goes unjudged, while pdfsig (and Acrobat) still find and
+// verify.AnalyzeChanges to judge — every change goes unjudged, while pdfsig (and Acrobat) still find and
 // show the signature.
 func TestAttackSignatureHiddenByNesting(t *testing.T) {
 	fx := setup(t, testpki.ECDSA)
@@ -470,11 +472,12 @@ func formDoc(t *testing.T, fx *fixture) (path string, obj map[string]int) {
 	}
 	// (pdfsig 22.12 lists a signature field with a separate widget as unsigned; vbdt and
 	// pdfcpu verify it)
-	checks, _ := CheckFile(both)
-	if len(checks) != 2 || !checks[0].Intact || !checks[1].Intact || checks[1].Field != "lk" || checks[1].DocMDP != 2 || checks[1].Lock == nil {
-		t.Fatalf("fixture: %+v", checks)
+	checks, _ := verify.CheckFile(both)
+	// in signing order: the certification first
+	if len(checks) != 2 || !checks[0].Intact || !checks[1].Intact || checks[0].Field != "lk" || checks[0].DocMDP != 2 || checks[0].Lock == nil {
+		t.Fatalf("fixture: %d checks, %v", len(checks), checks)
 	}
-	if r := analyze(t, both); !r[1].Allowed {
+	if r := report(analyze(t, both), "lk"); !r.Allowed {
 		t.Fatalf("fixture: signing kidsig after the certification is rejected: %+v", r)
 	}
 	return both, map[string]int{"w1": w1, "w2": w2, "so": so, "note": note, "helv": helv}
@@ -549,7 +552,7 @@ func TestAttackInPlaceAppearanceRewrite(t *testing.T) {
 	fx := setup(t, testpki.ECDSA)
 	sigImg, _ := images(t, fx.dir)
 	approved := filepath.Join(fx.dir, "approved.pdf")
-	if err := signAs(t, fx.doc, approved, fx.approv, Appearance{Role: RoleApprover, Image: sigImg, Font: fx.font}, nil); err != nil {
+	if err := signAs(t, fx.doc, approved, fx.approv, Appearance{Role: nd30.Approver, Image: sigImg, Font: fx.font}, nil); err != nil {
 		t.Fatal(err)
 	}
 	objs := qpdfJSON(t, approved)
@@ -613,7 +616,7 @@ func TestAttackLTAUpdatesAfterP1(t *testing.T) {
 		out := filepath.Join(fx.dir, "dts.pdf")
 		os.WriteFile(out, data, 0o644)
 		t.Logf("pdfsig: %s", pdfsigSummary(t, out))
-		checks, _ := CheckFile(out)
+		checks, _ := verify.CheckFile(out)
 		for _, c := range checks {
 			if !c.Intact {
 				t.Errorf("FALSE POSITIVE: the document timestamp %s is not intact for vbdt: %s", c.Field, c.Problem)
@@ -638,7 +641,7 @@ func TestAttackFormFillerVariants(t *testing.T) {
 	fx := setup(t, testpki.ECDSA)
 	sigImg, _ := images(t, fx.dir)
 	approved := filepath.Join(fx.dir, "approved.pdf")
-	if err := signAs(t, fx.doc, approved, fx.approv, Appearance{Role: RoleApprover, Image: sigImg, Font: fx.font}, nil); err != nil {
+	if err := signAs(t, fx.doc, approved, fx.approv, Appearance{Role: nd30.Approver, Image: sigImg, Font: fx.font}, nil); err != nil {
 		t.Fatal(err)
 	}
 	objs := qpdfJSON(t, approved)
@@ -672,7 +675,7 @@ func TestAttackControls(t *testing.T) {
 	fx := setup(t, testpki.ECDSA)
 	sigImg, _ := images(t, fx.dir)
 	approved := filepath.Join(fx.dir, "approved.pdf")
-	if err := signAs(t, fx.doc, approved, fx.approv, Appearance{Role: RoleApprover, Image: sigImg, Font: fx.font}, nil); err != nil {
+	if err := signAs(t, fx.doc, approved, fx.approv, Appearance{Role: nd30.Approver, Image: sigImg, Font: fx.font}, nil); err != nil {
 		t.Fatal(err)
 	}
 	objs := qpdfJSON(t, approved)
@@ -706,7 +709,7 @@ func TestAttackControls(t *testing.T) {
 				tr = map[string]string{"/Root": "900 0 R"}
 			}
 			out := appendRaw(t, approved, filepath.Join(fx.dir, name+".pdf"), objs, tr)
-			if _, err := AnalyzeChanges(out); err != nil {
+			if _, err := verify.AnalyzeChanges(out); err != nil {
 				t.Logf("analysis error (counts as refused): %v", err)
 				return
 			}
@@ -729,7 +732,7 @@ func TestSignatureRemovedFromForm(t *testing.T) {
 		contents: flate("", decoded(t, signed, contents)+overlay),
 	}, nil)
 	wantRejected(t, out, "cert", "the signature field dropped from the form and the page content replaced")
-	checks, err := CheckFile(out)
+	checks, err := verify.CheckFile(out)
 	if err != nil || len(checks) != 1 || checks[0].Intact || !strings.Contains(checks[0].Problem, "no longer in the document's form") {
 		t.Fatalf("checks %+v %v", checks, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
+	"github.com/vbdt/vbdt/verify"
 
 	"github.com/vbdt/vbdt/internal/batch"
 	"github.com/vbdt/vbdt/internal/pdf"
@@ -76,8 +77,7 @@ func lastSignedBy(doc *pdf.Doc, cert *x509.Certificate) bool {
 		if len(br) != 4 || br[2]+br[3] != doc.Size() {
 			continue
 		}
-		c := Check{}
-		if signer, err := checkOne(doc.ReaderAt(), doc.Size(), s, &c); err == nil && signer.Equal(cert) {
+		if c := verify.CheckSignature(doc.ReaderAt(), doc.Size(), s); c.Intact && c.Certificate().Equal(cert) {
 			return true
 		}
 	}

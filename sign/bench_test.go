@@ -6,6 +6,8 @@ import (
 	"crypto"
 	"crypto/x509"
 	"fmt"
+	"github.com/vbdt/vbdt/internal/nd30"
+	"github.com/vbdt/vbdt/verify"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -196,20 +198,20 @@ func BenchmarkSealNumbered(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	sign(fx.doc, approved, approver, approver.Chain, Appearance{Role: RoleApprover, Image: sigImg, Seal: seal, Font: font})
+	sign(fx.doc, approved, approver, approver.Chain, Appearance{Role: nd30.Approver, Image: sigImg, Seal: seal, Font: font})
 	if _, err := Stamp(StampRequest{In: approved, Out: numbered, NumberLine: "Số: 15/QĐ-UBND", DateLine: "Hà Nội, ngày 05 tháng 01 năm 2026"}); err != nil {
 		b.Fatal(err)
 	}
 	out := filepath.Join(fx.dir, "issued.pdf")
 	b.Run("seal", func(b *testing.B) {
 		for range b.N {
-			sign(numbered, out, fx.org, fx.org.Chain, Appearance{Role: RoleIssuer, Seal: seal})
+			sign(numbered, out, fx.org, fx.org.Chain, Appearance{Role: nd30.Issuer, Seal: seal})
 		}
 	})
 	b.Run("recheck", func(b *testing.B) {
 		data, _ := os.ReadFile(out)
 		for range b.N {
-			if _, err := recheck(bytes.NewReader(data), int64(len(data)), Strictness{}); err != nil {
+			if _, err := recheck(bytes.NewReader(data), int64(len(data)), verify.Strictness{}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -2,6 +2,7 @@ package sign
 
 import (
 	"fmt"
+	"github.com/vbdt/vbdt/verify"
 	"io"
 	"strings"
 
@@ -87,8 +88,8 @@ func emptySignatureFields(doc *pdf.Doc) []string {
 // recheck verifies, in the document of size bytes in f, that every signature before the last
 // change still verifies and permits it by the given strictness; the caller writes nothing
 // otherwise.
-func recheck(f io.ReaderAt, size int64, strict Strictness) ([]Check, error) {
-	checks, err := CheckReader(f, size)
+func recheck(f io.ReaderAt, size int64, strict verify.Strictness) ([]verify.Check, error) {
+	checks, err := verify.CheckReader(f, size)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +98,7 @@ func recheck(f io.ReaderAt, size int64, strict Strictness) ([]Check, error) {
 			return nil, fmt.Errorf("signature %s does not verify in the result (%s): nothing was written", c.Field, c.Problem)
 		}
 	}
-	reports, err := analyzeChanges(f, size, checks, strict)
+	reports, err := verify.AnalyzeChecks(f, size, checks, strict)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +113,7 @@ func recheck(f io.ReaderAt, size int64, strict Strictness) ([]Check, error) {
 }
 
 // permissionOf names what a signature permits.
-func permissionOf(c Check) string {
+func permissionOf(c verify.Check) string {
 	switch c.DocMDP {
 	case 0:
 		return "approval signature " + c.Field + " (form filling, signing and annotations)"

@@ -2,6 +2,7 @@ package sign
 
 import (
 	"fmt"
+	"github.com/vbdt/vbdt/internal/nd30"
 	"slices"
 	"strings"
 	"time"
@@ -9,42 +10,11 @@ import (
 	"github.com/vbdt/vbdt/internal/pdf"
 )
 
-// Role is who signs, in the order of Decree 30/2020/NĐ-CP Art. 10–19 (DOMAIN.md §1, §3).
-type Role string
-
-const (
-	// RoleApprover is the competent person: the blue signature image between the position
-	// title and the name, empty fields for the number and date, DocMDP P=2 certification.
-	RoleApprover Role = "approver"
-	// RoleIssuer is the organization's signature on the main document: the red seal at its real
-	// size, overlapping about a third of the approver's signature image on its left.
-	RoleIssuer Role = "issuer"
-	// RoleAttachment is the organization's signature on an attachment in a separate file: no
-	// image, the main document's number and the signing time at the top right of page 1.
-	RoleAttachment Role = "attachment"
-	// RoleCopy is the organization's signature on an electronic copy: the copy form, the copying
-	// agency and the signing time at the top right of page 1.
-	RoleCopy Role = "copy"
-	// RolePlain is a signature outside the Decree 30 flow, visible or not.
-	RolePlain Role = "plain"
-)
-
-// Roles lists the roles.
-var Roles = []Role{RoleApprover, RoleIssuer, RoleAttachment, RoleCopy, RolePlain}
-
-// Field names vbdt gives the approver's fields, so that the clerk's stamp finds them.
-const (
-	NumberField   = "vbdt_so"   // Số: 15/QĐ-UBND
-	DateField     = "vbdt_ngay" // Hà Nội, ngày 05 tháng 01 năm 2026
-	ApproverField = "vbdt_approver"
-	IssuerField   = "vbdt_issuer"
-)
-
 const mm = 72 / 25.4
 
 // Appearance is what a role needs to draw itself.
 type Appearance struct {
-	Role Role
+	Role nd30.Role
 	Page int       // 0: the role's default (last page for approver and issuer, 1 otherwise)
 	Rect *pdf.Rect // nil: the role's default place
 	// Image is the approver's signature image (approver, plain), or nil.
@@ -66,7 +36,7 @@ type Appearance struct {
 	Visible              bool // plain: visible
 	Certify              int  // plain: certify with this DocMDP permission (1, 2 or 3; 0: an approval signature)
 	// Field signs this existing, empty signature field, the role's drawing fitted into it (the
-	// issuer finds the approver's prepared IssuerField by itself).
+	// issuer finds the approver's prepared nd30.IssuerField by itself).
 	Field string
 	// NewField allows a new visible signature field after a certification (see
 	// Request.NewVisibleField).
@@ -74,18 +44,12 @@ type Appearance struct {
 	Time     time.Time
 }
 
-// CopyForms are the copy forms of Decree 30.
-var CopyForms = []string{"SAO Y", "SAO LỤC", "TRÍCH SAO"}
-
-// ISOTime is the signing time as Decree 30 writes it: 2026-03-05T08:45:15+07:00.
-func ISOTime(t time.Time) string { return t.Format("2006-01-02T15:04:05-07:00") }
-
 // Apply sets the request's field, placement, fields and certification for the role.
 func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 	last := doc.PageCount()
 	page := a.Page
 	switch {
-	case page == 0 && (a.Role == RoleApprover || a.Role == RoleIssuer):
+	case page == 0 && (a.Role == nd30.Approver || a.Role == nd30.Issuer):
 		page = last
 	case page == 0:
 		page = 1
@@ -103,7 +67,7 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 	existing := a.Field
 	r.NewVisibleField = a.NewField
 	switch a.Role {
-	case RoleApprover:
+	case nd30.Approver:
 		if a.Image == nil {
 			return fmt.Errorf("the approver's signature needs its image (--image, or appearance.signature_image)")
 		}
@@ -116,23 +80,23 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 				rect = clampInto(anchored, box)
 			}
 		}
-		r.Field = ApproverField
+		r.Field = nd30.ApproverField
 		r.Visible = &Placement{Page: page, Rect: rect, Drawing: pdf.Drawing{Images: []pdf.PlacedImage{{Image: a.Image, At: fit(a.Image, rect)}}}}
 		numberRect, dateRect, err := headerRects(doc, a.NumberRect, a.DateRect)
 		if err != nil {
 			return err
 		}
 		r.TextFields = []pdf.TextField{
-			{Name: NumberField, Page: 1, Rect: numberRect, Size: 13},
-			{Name: DateField, Page: 1, Rect: dateRect, Size: 13},
+			{Name: nd30.NumberField, Page: 1, Rect: numberRect, Size: 13},
+			{Name: nd30.DateField, Page: 1, Rect: dateRect, Size: 13},
 		}
 		// the organization's seal will sign this field: after the certification, signing a
 		// field that existed is the only signature strict validators accept
 		w, h := a.sealSize()
-		r.PreparedFields = []pdf.SignatureField{{Name: IssuerField, Page: page, Rect: sealRect(rect, w, h, box)}}
+		r.PreparedFields = []pdf.SignatureField{{Name: nd30.IssuerField, Page: page, Rect: sealRect(rect, w, h, box)}}
 		r.Font = a.Font
 		r.DocMDP = 2
-	case RoleIssuer:
+	case nd30.Issuer:
 		if a.Seal == nil {
 			return fmt.Errorf("the organization's signature needs the seal image (--seal, or appearance.seal_image)")
 		}
@@ -141,10 +105,10 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 		}
 		w, h := a.sealSize()
 		seal := pdf.Drawing{Images: []pdf.PlacedImage{{Image: a.Seal, At: pdf.Rect{X2: w, Y2: h}}}}
-		r.Field = IssuerField
+		r.Field = nd30.IssuerField
 		if existing == "" {
-			if f, err := doc.Field(IssuerField); err == nil && f.Type == "Sig" && !f.Signed {
-				existing = IssuerField // prepared by the approver: --rect places only a new field
+			if f, err := doc.Field(nd30.IssuerField); err == nil && f.Type == "Sig" && !f.Signed {
+				existing = nd30.IssuerField // prepared by the approver: --rect places only a new field
 			}
 		}
 		var rect pdf.Rect
@@ -163,24 +127,24 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 		}
 		seal = seal.Fit(pdf.Rect{X2: w, Y2: h}, pdf.Rect{X2: rect.Width(), Y2: rect.Height()})
 		r.Visible = &Placement{Page: page, Rect: rect, Drawing: seal}
-	case RoleAttachment, RoleCopy:
+	case nd30.Attachment, nd30.Copy:
 		if a.Font == nil {
 			return fmt.Errorf("the %s signature's text needs a font", a.Role)
 		}
 		var lines []string
-		if a.Role == RoleAttachment {
+		if a.Role == nd30.Attachment {
 			if a.Code == "" {
 				return fmt.Errorf("an attachment's signature shows the main document's number: give --code 15/QĐ-UBND")
 			}
-			lines = []string{a.Code, ISOTime(t)}
+			lines = []string{a.Code, nd30.ISOTime(t)}
 		} else {
-			if !slices.Contains(CopyForms, a.CopyForm) {
-				return fmt.Errorf("copy form %q: use one of %s", a.CopyForm, strings.Join(CopyForms, ", "))
+			if !slices.Contains(nd30.CopyForms, a.CopyForm) {
+				return fmt.Errorf("copy form %q: use one of %s", a.CopyForm, strings.Join(nd30.CopyForms, ", "))
 			}
 			if a.CopyAgency == "" {
 				return fmt.Errorf("a copy's signature shows the copying agency: give --copy-agency")
 			}
-			lines = []string{a.CopyForm, a.CopyAgency, ISOTime(t)}
+			lines = []string{a.CopyForm, a.CopyAgency, nd30.ISOTime(t)}
 		}
 		r.Field = "vbdt_" + string(a.Role)
 		box1, err := doc.PageBox(1)
@@ -192,7 +156,7 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 			return err
 		}
 		r.Visible = &Placement{Page: 1, Rect: rect, Drawing: drawing}
-	case RolePlain:
+	case nd30.Plain:
 		r.DocMDP = a.Certify
 		if !a.Visible {
 			break
@@ -203,7 +167,7 @@ func (a Appearance) Apply(doc *pdf.Doc, r *Request) error {
 			d.Images = []pdf.PlacedImage{{Image: a.Image, At: fit(a.Image, pdf.Rect{X2: rect.Width(), Y2: rect.Height() - 14})}}
 		}
 		if a.Font != nil && len(r.Chain) > 0 {
-			d.Texts = []pdf.PlacedText{{Text: r.Chain[0].Subject.CommonName + " · " + ISOTime(t), X: 2, Y: rect.Height() - 10, Size: 8}}
+			d.Texts = []pdf.PlacedText{{Text: r.Chain[0].Subject.CommonName + " · " + nd30.ISOTime(t), X: 2, Y: rect.Height() - 10, Size: 8}}
 		}
 		r.Visible = &Placement{Page: page, Rect: rect, Drawing: d}
 	default:
@@ -254,7 +218,7 @@ func intoField(doc *pdf.Doc, r *Request, name string) error {
 // are still empty: Decree 30 numbers and dates a document before the organization signs it, so
 // that its signature covers them.
 func numbered(doc *pdf.Doc) error {
-	for _, name := range []string{NumberField, DateField} {
+	for _, name := range []string{nd30.NumberField, nd30.DateField} {
 		if f, err := doc.Field(name); err == nil && f.Type == "Tx" && f.Value == "" {
 			return &NotPermitted{Reason: fmt.Sprintf("the document has no number yet (its field %s is empty): the organization's signature would not cover it", name),
 				Permission: "Decree 30 Art. 15–16: the number and the date come before the organization's seal",
@@ -356,7 +320,7 @@ func approverRect(doc *pdf.Doc) (pageRect, bool) {
 		return pageRect{}, false
 	}
 	for _, f := range fields {
-		if f.Name == ApproverField && f.Rect.Width() > 0 {
+		if f.Name == nd30.ApproverField && f.Rect.Width() > 0 {
 			return pageRect{f.Rect, max(f.Page, 1)}, true
 		}
 	}

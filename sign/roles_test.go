@@ -3,6 +3,7 @@ package sign
 import (
 	"context"
 	"flag"
+	"github.com/vbdt/vbdt/internal/nd30"
 	"image"
 	"image/png"
 	"math"
@@ -47,7 +48,7 @@ func decree30Flow(t *testing.T, fx *fixture) (string, pdf.Rect) {
 			t.Fatal(err)
 		}
 		key := fx.org
-		if a.Role == RoleApprover {
+		if a.Role == nd30.Approver {
 			key = fx.approv
 		}
 		r := Request{Signer: key, Chain: key.Chain, Time: when}
@@ -59,14 +60,14 @@ func decree30Flow(t *testing.T, fx *fixture) (string, pdf.Rect) {
 		}
 	}
 	approved := filepath.Join(fx.dir, "approved.pdf")
-	sign(fx.doc, approved, nil, Appearance{Role: RoleApprover, Image: sigImg, Font: fx.font})
+	sign(fx.doc, approved, nil, Appearance{Role: nd30.Approver, Image: sigImg, Font: fx.font})
 	mustValidBy(t, approved, 1, false) // pdfcpu fails on the organization's empty field
 	doc, _ := pdf.OpenFile(approved)
 	inc := doc.NewIncrement()
-	if err := inc.FillText(NumberField, "Số: 15/QĐ-UBND", nil); err != nil {
+	if err := inc.FillText(nd30.NumberField, "Số: 15/QĐ-UBND", nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := inc.FillText(DateField, "Hà Nội, ngày 05 tháng 01 năm 2026", nil); err != nil {
+	if err := inc.FillText(nd30.DateField, "Hà Nội, ngày 05 tháng 01 năm 2026", nil); err != nil {
 		t.Fatal(err)
 	}
 	w, _ := inc.Bytes()
@@ -74,7 +75,7 @@ func decree30Flow(t *testing.T, fx *fixture) (string, pdf.Rect) {
 	orig, _ := os.ReadFile(approved)
 	os.WriteFile(stamped, append(orig, w.Bytes...), 0o644)
 	issued := filepath.Join(fx.dir, "issued.pdf")
-	sign(stamped, issued, nil, Appearance{Role: RoleIssuer, Seal: seal})
+	sign(stamped, issued, nil, Appearance{Role: nd30.Issuer, Seal: seal})
 	mustValid(t, issued, 2)
 	ap, ok := approverRect(doc)
 	if !ok {
@@ -204,8 +205,8 @@ func TestAttachmentAndCopyText(t *testing.T) {
 	fx := setup(t, testpki.ECDSA)
 	when := time.Date(2026, 3, 5, 8, 45, 15, 0, time.FixedZone("+07", 7*3600))
 	for _, a := range []Appearance{
-		{Role: RoleAttachment, Code: "15/QĐ-UBND", Font: fx.font, Time: when},
-		{Role: RoleCopy, CopyForm: "SAO LỤC", CopyAgency: "Văn phòng UBND tỉnh Thử Nghiệm", Font: fx.font, Time: when},
+		{Role: nd30.Attachment, Code: "15/QĐ-UBND", Font: fx.font, Time: when},
+		{Role: nd30.Copy, CopyForm: "SAO LỤC", CopyAgency: "Văn phòng UBND tỉnh Thử Nghiệm", Font: fx.font, Time: when},
 	} {
 		doc, _ := pdf.OpenFile(fx.doc)
 		r := Request{Signer: fx.org, Chain: fx.org.Chain, Time: when}
@@ -223,14 +224,14 @@ func TestAttachmentAndCopyText(t *testing.T) {
 				t.Errorf("%s: %q not at the top right:\n%s", a.Role, want, text)
 			}
 		}
-		if a.Role == RoleCopy && !strings.Contains(string(text), "SAO LỤC") {
+		if a.Role == nd30.Copy && !strings.Contains(string(text), "SAO LỤC") {
 			t.Errorf("copy form missing: %s", text)
 		}
-		if a.Role == RoleAttachment && !strings.Contains(string(text), "15/QĐ-UBND") {
+		if a.Role == nd30.Attachment && !strings.Contains(string(text), "15/QĐ-UBND") {
 			t.Errorf("number missing: %s", text)
 		}
 	}
-	bad := Appearance{Role: RoleCopy, CopyForm: "SAO CHÉP", CopyAgency: "x", Font: fx.font}
+	bad := Appearance{Role: nd30.Copy, CopyForm: "SAO CHÉP", CopyAgency: "x", Font: fx.font}
 	doc, _ := pdf.OpenFile(fx.doc)
 	if err := bad.Apply(doc, &Request{}); err == nil {
 		t.Error("an unknown copy form was accepted")

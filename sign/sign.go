@@ -11,6 +11,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/vbdt/vbdt/internal/batch"
+	"github.com/vbdt/vbdt/internal/cms"
+	"github.com/vbdt/vbdt/verify"
 	"io"
 	"os"
 	"strings"
@@ -199,7 +202,7 @@ func Sign(ctx context.Context, doc *pdf.Doc, out Output, r Request) (*Result, er
 
 	// Every earlier signature is checked again in the result, by the strict reading unless a
 	// new visible field was asked for: a document that fails is not written.
-	strict := Strictness{NewVisibleSignatureFields: r.NewVisibleField}
+	strict := verify.Strictness{NewVisibleSignatureFields: r.NewVisibleField}
 	signDigest := func(digest []byte) error {
 		cms, err := r.cms(ctx, digest)
 		if err != nil {
@@ -242,7 +245,7 @@ func Sign(ctx context.Context, doc *pdf.Doc, out Output, r Request) (*Result, er
 		if _, err := out.Write(w.Bytes); err != nil {
 			return nil, err
 		}
-		digest, err := hashRanges(out, r.Hash, br)
+		digest, err := pdf.HashRanges(out, r.Hash, br)
 		if err != nil {
 			return nil, err
 		}
@@ -263,21 +266,21 @@ func Sign(ctx context.Context, doc *pdf.Doc, out Output, r Request) (*Result, er
 
 // cms makes the CMS SignedData over digest, with a signature timestamp when r has a TSA.
 func (r Request) cms(ctx context.Context, digest []byte) ([]byte, error) {
-	creq := cmsRequest{Signer: r.Signer, Chain: r.Chain, Hash: r.Hash, PSS: r.PSS, Digest: digest}
+	creq := cms.Request{Signer: r.Signer, Chain: r.Chain, Hash: r.Hash, PSS: r.PSS, Digest: digest}
 	if r.TSA != nil {
 		creq.Unsigned = func(sig []byte) ([][]byte, error) {
 			token, _, err := r.TSA.Stamp(ctx, sig, r.Hash)
 			if err != nil {
 				return nil, err
 			}
-			return [][]byte{timestampAttribute(token)}, nil
+			return [][]byte{cms.EncodeAttribute(cms.OIDTimeStampToken, token)}, nil
 		}
 	}
-	cms, err := buildCMS(creq)
-	if err != nil {
-		return nil, err
+	out, err := cms.Build(creq)
+	if errors.Is(err, cms.ErrKeyType) {
+		return nil, batch.Fatal(err) // the key cannot sign this way, for any document
 	}
-	return cms, nil
+	return out, err
 }
 
 // putHex writes data as upper-case hex digits at the start of dst (a /Contents placeholder of
@@ -329,16 +332,4 @@ func pdfDate(t time.Time) string {
 		sign, off = '-', -off
 	}
 	return fmt.Sprintf("D:%s%c%02d'%02d'", t.Format("20060102150405"), sign, off/3600, off%3600/60)
-}
-
-// hashRanges streams the two signed ranges of f through h.
-func hashRanges(f io.ReaderAt, h crypto.Hash, br [4]int64) ([]byte, error) {
-	d := h.New()
-	buf := make([]byte, min(1<<20, max(br[1], br[3])))
-	for _, rg := range [][2]int64{{br[0], br[1]}, {br[2], br[3]}} {
-		if _, err := io.CopyBuffer(d, io.NewSectionReader(f, rg[0], rg[1]), buf); err != nil {
-			return nil, err
-		}
-	}
-	return d.Sum(nil), nil
 }

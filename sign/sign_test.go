@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto"
 	"fmt"
+	"github.com/vbdt/vbdt/verify"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,7 +121,7 @@ func mustValidBy(t *testing.T, path string, sigs int, withPdfcpu bool) {
 			}
 		}
 	}
-	checks, err := CheckFile(path)
+	checks, err := verify.CheckFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +230,7 @@ func TestApproverStampIssuer(t *testing.T) {
 	stamped := filepath.Join(fx.dir, "2-stamped.pdf")
 	orig, _ := os.ReadFile(approved)
 	os.WriteFile(stamped, append(orig, w.Bytes...), 0o644)
-	checks, err := CheckFile(stamped)
+	checks, err := verify.CheckFile(stamped)
 	if err != nil || len(checks) != 1 || !checks[0].Intact || checks[0].WholeFile || checks[0].DocMDP != 2 {
 		t.Fatalf("after the fill: %+v %v", checks, err)
 	}
@@ -265,7 +266,7 @@ func TestTamperDetected(t *testing.T) {
 	i := bytes.Index(data, []byte("Creator"))
 	data[i] = 'c'
 	os.WriteFile(out, data, 0o644)
-	checks, err := CheckFile(out)
+	checks, err := verify.CheckFile(out)
 	if err != nil || len(checks) != 1 || checks[0].Intact || !strings.Contains(checks[0].Problem, "digest mismatch") {
 		t.Fatalf("tampering not detected: %+v %v", checks, err)
 	}
@@ -292,7 +293,7 @@ func TestSignBT(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustValid(t, out, 1)
-	checks, _ := CheckFile(out)
+	checks, _ := verify.CheckFile(out)
 	if checks[0].Level != "B-T" || checks[0].Timestamp.Before(before) || checks[0].Timestamp.After(time.Now().Add(2*time.Second)) {
 		t.Fatalf("level %s, timestamp %v", checks[0].Level, checks[0].Timestamp)
 	}
@@ -311,11 +312,11 @@ func TestSignBT(t *testing.T) {
 func TestChangesAfterApproval(t *testing.T) {
 	fx := setup(t, testpki.RSA)
 	issued, _ := decree30Flow(t, fx)
-	reports, err := AnalyzeChanges(issued)
+	reports, err := verify.AnalyzeChanges(issued)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(reports) != 2 || reports[0].Worst != ModFormFill || !reports[0].Allowed || reports[1].Worst != ModNone {
+	if len(reports) != 2 || reports[0].Worst != verify.ModFormFill || !reports[0].Allowed || reports[1].Worst != verify.ModNone {
 		t.Fatalf("reports %+v", reports)
 	}
 	// an incremental update that changes what page 1 shows (a shadow attack)
@@ -331,12 +332,12 @@ func TestChangesAfterApproval(t *testing.T) {
 	forged := filepath.Join(fx.dir, "forged.pdf")
 	orig, _ := os.ReadFile(issued)
 	os.WriteFile(forged, append(orig, w.Bytes...), 0o644)
-	reports, err = AnalyzeChanges(forged)
+	reports, err = verify.AnalyzeChanges(forged)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range reports {
-		if r.Worst != ModOther || r.Allowed {
+		if r.Worst != verify.ModOther || r.Allowed {
 			t.Errorf("signature %s: the page change is not flagged: %+v", r.Field, r)
 		}
 	}
@@ -370,11 +371,11 @@ func TestAnnotationAfterCertification(t *testing.T) {
 		annotated := filepath.Join(fx.dir, fmt.Sprintf("p%d-annotated.pdf", tc.docMDP))
 		orig, _ := os.ReadFile(signed)
 		os.WriteFile(annotated, append(orig, w.Bytes...), 0o644)
-		reports, err := AnalyzeChanges(annotated)
+		reports, err := verify.AnalyzeChanges(annotated)
 		if err != nil || len(reports) != 1 {
 			t.Fatalf("P=%d: %+v %v", tc.docMDP, reports, err)
 		}
-		if reports[0].Worst != ModAnnotations || reports[0].Allowed != tc.allowed {
+		if reports[0].Worst != verify.ModAnnotations || reports[0].Allowed != tc.allowed {
 			t.Errorf("P=%d: %+v, want annotations, allowed %v", tc.docMDP, reports[0], tc.allowed)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/vbdt/vbdt/internal/nd30"
+	"github.com/vbdt/vbdt/verify"
 	"io"
 	"os"
 
@@ -14,9 +16,9 @@ import (
 
 // StampResult is a numbered document.
 type StampResult struct {
-	Method StampMethod `json:"method"`
-	Hash   string      `json:"doc_hash"` // sha256:<hex> of the numbered document, as the register records it
-	Checks []Check     `json:"signatures"`
+	Method StampMethod    `json:"method"`
+	Hash   string         `json:"doc_hash"` // sha256:<hex> of the numbered document, as the register records it
+	Checks []verify.Check `json:"signatures"`
 }
 
 // StampMethod is how the clerk's number is added to a document.
@@ -33,12 +35,6 @@ const (
 	StampNewFields StampMethod = "new signature fields"
 )
 
-// Names of the signature fields that show the number on a document without the approver's fields.
-const (
-	NumberShownField = "vbdt_so_hien_thi"
-	DateShownField   = "vbdt_ngay_hien_thi"
-)
-
 // StampOptions say where the number may go.
 type StampOptions struct {
 	// NumberField and DateField name empty text fields for the number and the date (default:
@@ -51,7 +47,7 @@ type StampOptions struct {
 
 func (o StampOptions) fields() (string, string) {
 	if o.NumberField == "" && o.DateField == "" {
-		return NumberField, DateField
+		return nd30.NumberField, nd30.DateField
 	}
 	return o.NumberField, o.DateField
 }
@@ -68,12 +64,12 @@ func PlanStamp(doc *pdf.Doc, o StampOptions) (StampMethod, error) {
 	for _, f := range fields {
 		have[f.Name] = f
 	}
-	for _, name := range []string{NumberShownField, DateShownField} {
+	for _, name := range []string{nd30.NumberShownField, nd30.DateShownField} {
 		if _, ok := have[name]; ok {
 			return "", alreadyNumbered(fmt.Sprintf("it has the field %s", name))
 		}
 	}
-	if f, ok := have[IssuerField]; ok && f.Signed {
+	if f, ok := have[nd30.IssuerField]; ok && f.Signed {
 		return "", &NotPermitted{Reason: "the organization has already sealed the document: its signature would not cover the number",
 			Permission: "Decree 30 Art. 15–16: the number and the date come before the organization's seal",
 			Hint:       "number the approved document before the seal (vbdt sign --role issuer after vbdt number stamp)"}
@@ -109,7 +105,7 @@ func PlanStamp(doc *pdf.Doc, o StampOptions) (StampMethod, error) {
 				return "", err
 			}
 		}
-		if numberName == NumberField {
+		if numberName == nd30.NumberField {
 			if err := doc.CheckFormFont(); err != nil {
 				return "", fmt.Errorf("the number cannot be drawn: %w", err)
 			}
@@ -172,7 +168,7 @@ func Stamp(req StampRequest) (*StampResult, error) {
 	case StampFill:
 		numberName, dateName := req.fields()
 		font := req.Font
-		if numberName == NumberField {
+		if numberName == nd30.NumberField {
 			font = nil // the approver's form font
 		} else if font == nil {
 			return nil, errors.New("the number needs a font to fill fields vbdt did not make")
@@ -194,7 +190,7 @@ func Stamp(req StampRequest) (*StampResult, error) {
 		for _, f := range []struct {
 			name, text string
 			rect       pdf.Rect
-		}{{NumberShownField, req.NumberLine, numberRect}, {DateShownField, req.DateLine, dateRect}} {
+		}{{nd30.NumberShownField, req.NumberLine, numberRect}, {nd30.DateShownField, req.DateLine, dateRect}} {
 			field := pdf.SignatureField{Name: f.name, Page: 1, Rect: f.rect, Appearance: pdf.Line(req.Font, f.text, f.rect)}
 			if err := inc.AddUnsignedSignature(field); err != nil {
 				return nil, err
@@ -205,7 +201,7 @@ func Stamp(req StampRequest) (*StampResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	strict := Strictness{NewVisibleSignatureFields: req.NewFields}
+	strict := verify.Strictness{NewVisibleSignatureFields: req.NewFields}
 	if req.Out == "" { // a rehearsal: everything but the writing
 		checks, err := recheck(appended{doc.ReaderAt(), doc.Size(), w.Bytes}, doc.Size()+int64(len(w.Bytes)), strict)
 		if err != nil {
@@ -218,7 +214,7 @@ func Stamp(req StampRequest) (*StampResult, error) {
 		return nil, err
 	}
 	h := sha256.New()
-	var checks []Check
+	var checks []verify.Check
 	err = fsutil.Replace(req.Out, 0o644, func(f *os.File) error {
 		mw := io.MultiWriter(f, h)
 		if _, err := io.Copy(mw, src); err != nil {

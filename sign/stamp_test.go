@@ -3,6 +3,7 @@ package sign
 import (
 	"bytes"
 	"context"
+	"github.com/vbdt/vbdt/verify"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,8 +38,8 @@ func TestStampForeignDocument(t *testing.T) {
 	if !bytes.HasPrefix(got, orig) {
 		t.Fatal("the approved bytes are not a prefix of the numbered document")
 	}
-	reports, err := AnalyzeChanges(numbered)
-	if err != nil || len(reports) != 1 || reports[0].Worst != ModFormFill || !reports[0].Allowed {
+	reports, err := verify.AnalyzeChanges(numbered)
+	if err != nil || len(reports) != 1 || reports[0].Worst != verify.ModFormFill || !reports[0].Allowed {
 		t.Fatalf("changes %+v %v", reports, err)
 	}
 	if out := pdfsig(t, numbered); !strings.Contains(out, "Signature is Valid.") || strings.Contains(out, "Digest Mismatch") {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vbdt/vbdt/internal/nd30"
+	"github.com/vbdt/vbdt/verify"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -119,11 +121,11 @@ func TestDecree30FlowStrict(t *testing.T) {
 				}
 				dir := t.TempDir()
 				approved, numbered, issued := filepath.Join(dir, "1.pdf"), filepath.Join(dir, "2.pdf"), filepath.Join(dir, "3.pdf")
-				if err := signAs(t, fx.doc, approved, k.approver, Appearance{Role: RoleApprover, Image: sigImg, Seal: seal, Font: fx.font}, ts); err != nil {
+				if err := signAs(t, fx.doc, approved, k.approver, Appearance{Role: nd30.Approver, Image: sigImg, Seal: seal, Font: fx.font}, ts); err != nil {
 					t.Fatal(err)
 				}
 				before := fieldNames(t, approved)
-				prepared, ok := before[IssuerField]
+				prepared, ok := before[nd30.IssuerField]
 				if !ok || prepared.Signed || prepared.Type != "Sig" || !prepared.Visible() {
 					t.Fatalf("the approver did not prepare the organization's field: %+v", prepared)
 				}
@@ -131,7 +133,7 @@ func TestDecree30FlowStrict(t *testing.T) {
 					DateLine: "Hà Nội, ngày 05 tháng 01 năm 2026"}); err != nil {
 					t.Fatal(err)
 				}
-				if err := signAs(t, numbered, issued, k.org, Appearance{Role: RoleIssuer, Seal: seal}, ts); err != nil {
+				if err := signAs(t, numbered, issued, k.org, Appearance{Role: nd30.Issuer, Seal: seal}, ts); err != nil {
 					t.Fatal(err)
 				}
 				after := fieldNames(t, issued)
@@ -140,19 +142,19 @@ func TestDecree30FlowStrict(t *testing.T) {
 						t.Errorf("field %s was added after the certification", name)
 					}
 				}
-				if f := after[IssuerField]; !f.Signed || f.Rect != prepared.Rect {
+				if f := after[nd30.IssuerField]; !f.Signed || f.Rect != prepared.Rect {
 					t.Errorf("the organization did not sign its prepared field in place: %+v, prepared %+v", f, prepared)
 				}
 				mustValid(t, issued, 2)
-				reports, err := AnalyzeChanges(issued)
+				reports, err := verify.AnalyzeChanges(issued)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(reports) != 2 || reports[0].Worst != ModFormFill || !reports[0].Allowed || !reports[1].Allowed {
+				if len(reports) != 2 || reports[0].Worst != verify.ModFormFill || !reports[0].Allowed || !reports[1].Allowed {
 					t.Fatalf("strict analysis: %+v", reports)
 				}
 				if withTSA {
-					checks, _ := CheckFile(issued)
+					checks, _ := verify.CheckFile(issued)
 					for _, c := range checks {
 						if c.Level != "B-T" {
 							t.Errorf("%s: level %s", c.Field, c.Level)
@@ -170,11 +172,11 @@ func TestSignRefusesP1(t *testing.T) {
 	fx := setup(t, testpki.RSA)
 	_, seal := images(t, fx.dir)
 	certified := filepath.Join(fx.dir, "p1.pdf")
-	if err := signAs(t, fx.doc, certified, fx.approv, Appearance{Role: RolePlain, Certify: 1}, nil); err != nil {
+	if err := signAs(t, fx.doc, certified, fx.approv, Appearance{Role: nd30.Plain, Certify: 1}, nil); err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range []Appearance{{Role: RolePlain}, {Role: RolePlain, Visible: true, Font: fx.font}, {Role: RoleIssuer, Seal: seal, Rect: &pdf.Rect{X1: 100, Y1: 100, X2: 200, Y2: 200}},
-		{Role: RoleAttachment, Code: "15/QĐ-UBND", Font: fx.font}} {
+	for _, a := range []Appearance{{Role: nd30.Plain}, {Role: nd30.Plain, Visible: true, Font: fx.font}, {Role: nd30.Issuer, Seal: seal, Rect: &pdf.Rect{X1: 100, Y1: 100, X2: 200, Y2: 200}},
+		{Role: nd30.Attachment, Code: "15/QĐ-UBND", Font: fx.font}} {
 		out := filepath.Join(fx.dir, "out-"+string(a.Role)+".pdf")
 		err := signAs(t, certified, out, fx.org, a, nil)
 		var np *NotPermitted
@@ -198,7 +200,7 @@ func TestNewVisibleFieldAfterCertification(t *testing.T) {
 			PreparedFields: []pdf.SignatureField{{Name: "later", Page: 1, Rect: pdf.Rect{X1: 300, Y1: 100, X2: 500, Y2: 150}}}}); err != nil {
 			t.Fatal(err)
 		}
-		visible := Appearance{Role: RolePlain, Visible: true, Font: fx.font}
+		visible := Appearance{Role: nd30.Plain, Visible: true, Font: fx.font}
 		out := filepath.Join(fx.dir, fmt.Sprintf("p%d-visible.pdf", p))
 		var np *NotPermitted
 		if err := signAs(t, certified, out, fx.org, visible, nil); !errors.As(err, &np) || !strings.Contains(np.Hint, "later") {
@@ -209,21 +211,21 @@ func TestNewVisibleFieldAfterCertification(t *testing.T) {
 			t.Fatalf("P=%d with --new-field: %v", p, err)
 		}
 		mustValidBy(t, out, 2, false)
-		reports, err := AnalyzeChanges(out)
+		reports, err := verify.AnalyzeChanges(out)
 		if err != nil || reports[0].Allowed || !strings.Contains(strings.Join(reports[0].Problems, ";"), "new visible signature field") {
 			t.Errorf("P=%d: strict analysis of the opt-in: %+v %v", p, reports, err)
 		}
 		invisible := filepath.Join(fx.dir, fmt.Sprintf("p%d-invisible.pdf", p))
-		if err := signAs(t, certified, invisible, fx.org, Appearance{Role: RolePlain}, nil); err != nil {
+		if err := signAs(t, certified, invisible, fx.org, Appearance{Role: nd30.Plain}, nil); err != nil {
 			t.Fatalf("P=%d invisible: %v", p, err)
 		}
 		existing := filepath.Join(fx.dir, fmt.Sprintf("p%d-existing.pdf", p))
-		if err := signAs(t, certified, existing, fx.org, Appearance{Role: RolePlain, Visible: true, Font: fx.font, Field: "later"}, nil); err != nil {
+		if err := signAs(t, certified, existing, fx.org, Appearance{Role: nd30.Plain, Visible: true, Font: fx.font, Field: "later"}, nil); err != nil {
 			t.Fatalf("P=%d into the existing field: %v", p, err)
 		}
 		for _, path := range []string{invisible, existing} {
 			mustValidBy(t, path, 2, path == existing) // pdfcpu fails on the empty field "later"
-			if reports, err := AnalyzeChanges(path); err != nil || !reports[0].Allowed {
+			if reports, err := verify.AnalyzeChanges(path); err != nil || !reports[0].Allowed {
 				t.Errorf("P=%d %s: %+v %v", p, filepath.Base(path), reports, err)
 			}
 		}
@@ -239,17 +241,17 @@ func TestNumberBeforeSeal(t *testing.T) {
 	fx := setup(t, testpki.RSA)
 	sigImg, seal := images(t, fx.dir)
 	approved := filepath.Join(fx.dir, "approved.pdf")
-	if err := signAs(t, fx.doc, approved, fx.approv, Appearance{Role: RoleApprover, Image: sigImg, Font: fx.font}, nil); err != nil {
+	if err := signAs(t, fx.doc, approved, fx.approv, Appearance{Role: nd30.Approver, Image: sigImg, Font: fx.font}, nil); err != nil {
 		t.Fatal(err)
 	}
 	sealed := filepath.Join(fx.dir, "sealed.pdf")
 	var np *NotPermitted
-	if err := signAs(t, approved, sealed, fx.org, Appearance{Role: RoleIssuer, Seal: seal}, nil); !errors.As(err, &np) || !strings.Contains(np.Reason, "no number yet") {
+	if err := signAs(t, approved, sealed, fx.org, Appearance{Role: nd30.Issuer, Seal: seal}, nil); !errors.As(err, &np) || !strings.Contains(np.Reason, "no number yet") {
 		t.Fatalf("sealing an unnumbered document: %v", err)
 	}
 	// sealed another way (the prepared field signed directly): numbering is refused
 	doc, _ := pdf.OpenFile(approved)
-	r := Request{Signer: fx.org, Chain: fx.org.Chain, Field: IssuerField, ExistingField: true}
+	r := Request{Signer: fx.org, Chain: fx.org.Chain, Field: nd30.IssuerField, ExistingField: true}
 	doc.Close()
 	if _, err := SignFile(context.Background(), approved, sealed, r); err != nil {
 		t.Fatal(err)
@@ -353,7 +355,7 @@ func TestFallbackPositionsFollowThePage(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			in, approved, numbered := filepath.Join(fx.dir, name+".pdf"), filepath.Join(fx.dir, name+"-1.pdf"), filepath.Join(fx.dir, name+"-2.pdf")
 			plainPage(t, in, size[0], size[1])
-			if err := signAs(t, in, approved, fx.approv, Appearance{Role: RoleApprover, Image: sigImg, Seal: seal, Font: fx.font}, nil); err != nil {
+			if err := signAs(t, in, approved, fx.approv, Appearance{Role: nd30.Approver, Image: sigImg, Seal: seal, Font: fx.font}, nil); err != nil {
 				t.Fatal(err)
 			}
 			box := pdf.Rect{X2: size[0], Y2: size[1]}
@@ -373,52 +375,6 @@ func TestFallbackPositionsFollowThePage(t *testing.T) {
 	}
 }
 
-// The whitelist: each kind of change after a signature, and what it counts as.
-func TestClassifyRules(t *testing.T) {
-	visibleSig := pdf.Annot{Obj: 9, Subtype: "Widget", FT: "Sig", Visible: true}
-	invisibleSig := pdf.Annot{Obj: 9, Subtype: "Widget", FT: "Sig"}
-	for _, tc := range []struct {
-		name      string
-		ch        pdf.Change
-		certified bool
-		want      Modification
-	}{
-		{"added object", pdf.Change{Added: true}, true, ModNone},
-		{"deleted object", pdf.Change{Deleted: true, Type: "Font"}, false, ModOther},
-		{"another catalog", pdf.Change{Type: "trailer", Keys: []string{"Root"}}, false, ModOther},
-		{"information dictionary", pdf.Change{Type: "Info", Keys: []string{"ModDate"}}, true, ModLTA},
-		{"catalog gains DSS", pdf.Change{Type: "Catalog", Keys: []string{"DSS", "Extensions"}}, true, ModLTA},
-		{"catalog gains OpenAction", pdf.Change{Type: "Catalog", Keys: []string{"OpenAction"}}, false, ModOther},
-		{"text field filled", pdf.Change{Type: "Annot/Tx", Field: "so", Keys: []string{"AP", "V"}}, true, ModFormFill},
-		{"text field moved", pdf.Change{Type: "Annot/Tx", Field: "so", Keys: []string{"Rect", "V"}}, true, ModOther},
-		{"empty signature field signed", pdf.Change{Type: "Annot/Sig", Field: "s", Keys: []string{"AP", "V"}}, true, ModFormFill},
-		{"signature field moved", pdf.Change{Type: "Annot/Sig", Field: "s", Keys: []string{"Rect", "V"}}, true, ModOther},
-		{"signature replaced", pdf.Change{Type: "Annot/Sig", Field: "s", Keys: []string{"V"}, WasSigned: true}, false, ModOther},
-		{"form's SigFlags", pdf.Change{Type: "AcroForm", Keys: []string{"SigFlags"}}, true, ModOther},
-		{"new visible signature field, certified", pdf.Change{Type: "Page", Keys: []string{"Annots"}, NewAnnots: []pdf.Annot{visibleSig}}, true, ModOther},
-		{"new visible signature field, approval", pdf.Change{Type: "Page", Keys: []string{"Annots"}, NewAnnots: []pdf.Annot{visibleSig}}, false, ModFormFill},
-		{"new invisible signature field, certified", pdf.Change{Type: "AcroForm", Keys: []string{"Fields"}, NewFields: []pdf.Annot{invisibleSig}}, true, ModFormFill},
-		{"new visible field in the form, certified", pdf.Change{Type: "Array", Of: "Fields", NewFields: []pdf.Annot{visibleSig}}, true, ModOther},
-		{"new text field", pdf.Change{Type: "AcroForm", Keys: []string{"Fields"}, NewFields: []pdf.Annot{{Obj: 9, Subtype: "Widget", FT: "Tx"}}}, false, ModOther},
-		{"annotation removed", pdf.Change{Type: "Array", Of: "Annots", Removed: 1}, false, ModOther},
-		{"FreeText added", pdf.Change{Type: "Page", Keys: []string{"Annots"}, NewAnnots: []pdf.Annot{{Obj: 9, Subtype: "FreeText"}}}, true, ModAnnotations},
-		{"page content", pdf.Change{Type: "Page", Keys: []string{"Contents"}}, false, ModOther},
-		{"stream rewritten", pdf.Change{Type: "stream", Keys: []string{"(stream data)"}}, false, ModOther},
-	} {
-		got, problems := classify(tc.ch, tc.certified, Strictness{})
-		if got != tc.want {
-			t.Errorf("%s: %s (%v), want %s", tc.name, got, problems, tc.want)
-		}
-		if got == ModOther && len(problems) == 0 {
-			t.Errorf("%s: no reason given", tc.name)
-		}
-	}
-	if got, _ := classify(pdf.Change{Type: "Page", Keys: []string{"Annots"}, NewAnnots: []pdf.Annot{visibleSig}}, true,
-		Strictness{NewVisibleSignatureFields: true}); got != ModFormFill {
-		t.Errorf("Acrobat's reading of a new visible field: %s", got)
-	}
-}
-
 // Documents signed by a second implementation (digitorus/pdfsign): certified with P=1, 2, 3 and
 // approved. Numbering: P=1 refused; P=2/P=3 refused without --new-fields (strict validators
 // reject new visible fields after a certification), done with it; an approval gets new fields.
@@ -431,7 +387,7 @@ func TestForeignDocuments(t *testing.T) {
 		t.Run(fmt.Sprintf("P=%d", p), func(t *testing.T) {
 			foreign := filepath.Join(fx.dir, fmt.Sprintf("peer-%d.pdf", p))
 			testenv.PeerSignPDF(t, fx.doc, foreign, files.Key, files.Cert, p)
-			checks, err := CheckFile(foreign)
+			checks, err := verify.CheckFile(foreign)
 			if err != nil || len(checks) != 1 || !checks[0].Intact || checks[0].DocMDP != p {
 				t.Fatalf("vbdt's check of the peer's signature: %+v %v", checks, err)
 			}
@@ -467,20 +423,20 @@ func TestForeignDocuments(t *testing.T) {
 				t.Fatalf("pdfsig after numbering:\n%s", out)
 			}
 			// strictly accepted after an approval; after a certification only by Acrobat's reading
-			if reports, err := AnalyzeChanges(numbered); err != nil || reports[0].Allowed != (p == 0) {
+			if reports, err := verify.AnalyzeChanges(numbered); err != nil || reports[0].Allowed != (p == 0) {
 				t.Errorf("strict analysis of the numbered document: %+v %v", reports, err)
 			}
 			signed := filepath.Join(fx.dir, fmt.Sprintf("peer-%d-signed.pdf", p))
-			if err := signAs(t, foreign, signed, fx.org, Appearance{Role: RolePlain}, nil); err != nil {
+			if err := signAs(t, foreign, signed, fx.org, Appearance{Role: nd30.Plain}, nil); err != nil {
 				t.Fatal(err)
 			}
 			mustValid(t, signed, 2)
-			reports, err := AnalyzeChanges(signed)
+			reports, err := verify.AnalyzeChanges(signed)
 			if err != nil || !reports[0].Allowed {
 				t.Fatalf("strict analysis after an invisible signature: %+v %v", reports, err)
 			}
 			if p != 0 {
-				err := signAs(t, foreign, signed+".visible", fx.org, Appearance{Role: RolePlain, Visible: true, Font: fx.font}, nil)
+				err := signAs(t, foreign, signed+".visible", fx.org, Appearance{Role: nd30.Plain, Visible: true, Font: fx.font}, nil)
 				if !errors.As(err, &np) {
 					t.Fatalf("a new visible field after the peer's certification: %v", err)
 				}
@@ -498,36 +454,18 @@ func TestRecheckStrictness(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(fx.dir, "visible.pdf")
-	if err := signAs(t, certified, out, fx.org, Appearance{Role: RolePlain, Visible: true, Font: fx.font, NewField: true}, nil); err != nil {
+	if err := signAs(t, certified, out, fx.org, Appearance{Role: nd30.Plain, Visible: true, Font: fx.font, NewField: true}, nil); err != nil {
 		t.Fatal(err)
 	}
 	f, _ := os.Open(out)
 	defer f.Close()
 	fi, _ := f.Stat()
 	var np *NotPermitted
-	if _, err := recheck(f, fi.Size(), Strictness{}); !errors.As(err, &np) || !strings.Contains(np.Permission, "DocMDP P=2") {
+	if _, err := recheck(f, fi.Size(), verify.Strictness{}); !errors.As(err, &np) || !strings.Contains(np.Permission, "DocMDP P=2") {
 		t.Errorf("strict re-check: %v", err)
 	}
-	if _, err := recheck(f, fi.Size(), Strictness{NewVisibleSignatureFields: true}); err != nil {
+	if _, err := recheck(f, fi.Size(), verify.Strictness{NewVisibleSignatureFields: true}); err != nil {
 		t.Errorf("Acrobat's re-check: %v", err)
-	}
-}
-
-// A field locked by a signature's FieldMDP may not be filled after it: the analysis calls it an
-// other change, and signing into a locked field is refused.
-func TestFieldMDPLocks(t *testing.T) {
-	checks := []Check{{Field: "approver", SignedSize: 100, Lock: &pdf.FieldLock{Action: "Include", Fields: []string{"so"}}}, {Field: "later", SignedSize: 200}}
-	fill := pdf.Change{Type: "Annot/Tx", Field: "so", Keys: []string{"AP", "V"}}
-	if by := lockedBy(checks, checks[1], fill); by != "approver" {
-		t.Errorf("a fill of a locked field after both signatures: locked by %q", by)
-	}
-	if by := lockedBy(checks, checks[0], pdf.Change{Type: "Annot/Tx", Field: "ngay", Keys: []string{"V"}}); by != "" {
-		t.Errorf("an unlocked field: locked by %q", by)
-	}
-	sigs := []pdf.Signature{{Field: "approver", Lock: &pdf.FieldLock{Action: "All"}}}
-	var np *NotPermitted
-	if err := checkPermits(nil, &Request{Field: "org", ExistingField: true}, sigs); !errors.As(err, &np) || !strings.Contains(np.Permission, "FieldMDP") {
-		t.Errorf("signing a locked field: %v", err)
 	}
 }
 
@@ -541,18 +479,27 @@ func TestDecree30FlowObjectStreams(t *testing.T) {
 		t.Fatalf("qpdf: %v %s", err, out)
 	}
 	approved, numbered, issued := filepath.Join(fx.dir, "o1.pdf"), filepath.Join(fx.dir, "o2.pdf"), filepath.Join(fx.dir, "o3.pdf")
-	if err := signAs(t, doc, approved, fx.approv, Appearance{Role: RoleApprover, Image: sigImg, Seal: seal, Font: fx.font}, nil); err != nil {
+	if err := signAs(t, doc, approved, fx.approv, Appearance{Role: nd30.Approver, Image: sigImg, Seal: seal, Font: fx.font}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Stamp(StampRequest{In: approved, Out: numbered, NumberLine: "Số: 15/QĐ-UBND", DateLine: "Hà Nội, ngày 05 tháng 01 năm 2026"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := signAs(t, numbered, issued, fx.org, Appearance{Role: RoleIssuer, Seal: seal}, nil); err != nil {
+	if err := signAs(t, numbered, issued, fx.org, Appearance{Role: nd30.Issuer, Seal: seal}, nil); err != nil {
 		t.Fatal(err)
 	}
 	mustValid(t, issued, 2)
-	reports, err := AnalyzeChanges(issued)
-	if err != nil || len(reports) != 2 || reports[0].Worst != ModFormFill || !reports[0].Allowed {
+	reports, err := verify.AnalyzeChanges(issued)
+	if err != nil || len(reports) != 2 || reports[0].Worst != verify.ModFormFill || !reports[0].Allowed {
 		t.Fatalf("strict analysis: %+v %v", reports, err)
+	}
+}
+
+// Signing into a field locked by a signature's FieldMDP is refused.
+func TestSignRefusesLockedField(t *testing.T) {
+	sigs := []pdf.Signature{{Field: "approver", Lock: &pdf.FieldLock{Action: "All"}}}
+	var np *NotPermitted
+	if err := checkPermits(nil, &Request{Field: "org", ExistingField: true}, sigs); !errors.As(err, &np) || !strings.Contains(np.Permission, "FieldMDP") {
+		t.Errorf("signing a locked field: %v", err)
 	}
 }

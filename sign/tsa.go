@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/digitorus/timestamp"
-	"golang.org/x/crypto/cryptobyte"
 
 	"github.com/vbdt/vbdt/internal/redact"
 )
@@ -68,9 +67,4 @@ func (t *TSA) Stamp(ctx context.Context, data []byte, h crypto.Hash) ([]byte, *t
 		return nil, nil, fmt.Errorf("TSA %s: the token is not for this request", redact.String(t.URL))
 	}
 	return ts.RawToken, ts, nil
-}
-
-// timestampAttribute is the unsigned attribute id-aa-signatureTimeStampToken carrying token.
-func timestampAttribute(token []byte) []byte {
-	return attribute(oidTimeStampToken, func(b *cryptobyte.Builder) { b.AddBytes(token) })
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/vbdt/vbdt/verify"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -24,7 +25,6 @@ import (
 	"github.com/vbdt/vbdt/internal/pdf"
 	"github.com/vbdt/vbdt/internal/testpki"
 	"github.com/vbdt/vbdt/internal/testpki/testenv"
-	"github.com/vbdt/vbdt/sign"
 )
 
 // exitFileVar names a file where the test build of vbdt records its exit code, so that scripts
@@ -226,7 +226,7 @@ func cmdStrict(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: strict FILE N")
 	}
-	reports, err := sign.AnalyzeChanges(ts.MkAbs(args[0]))
+	reports, err := verify.AnalyzeChanges(ts.MkAbs(args[0]))
 	ts.Check(err)
 	if strconv.Itoa(len(reports)) != args[1] {
 		ts.Fatalf("%s: %d signatures, want %s", args[0], len(reports), args[1])
@@ -374,7 +374,7 @@ func cmdSigCount(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	counts := map[int]int{}
 	for _, f := range files {
-		checks, err := sign.CheckFile(f)
+		checks, err := verify.CheckFile(f)
 		ts.Check(err)
 		for _, c := range checks {
 			if !c.Intact {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto"
 	"fmt"
+	"github.com/vbdt/vbdt/internal/nd30"
 	"os"
 	"slices"
 	"strconv"
@@ -151,8 +152,8 @@ func parseRect(s string) (*pdf.Rect, error) {
 }
 
 func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) (err error) {
-	role := sign.Role(o.role)
-	if !slices.Contains(sign.Roles, role) {
+	role := nd30.Role(o.role)
+	if !slices.Contains(nd30.Roles, role) {
 		return usageErrorf("--role %q: use approver, issuer, attachment, copy or plain", o.role)
 	}
 	hashes := map[string]crypto.Hash{"sha256": crypto.SHA256, "sha384": crypto.SHA384, "sha512": crypto.SHA512}
@@ -178,7 +179,7 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) (err er
 	}
 	defer key.Close()
 	if o.fromRegister { // the key is open (and logged in) before a number is taken
-		if role != sign.RoleIssuer || len(items) != 1 || o.inPlace {
+		if role != nd30.Issuer || len(items) != 1 || o.inPlace {
 			return usageErrorf("--number-from-register numbers one document before the organization signs it: --role issuer, one input, -o FILE")
 		}
 		numbered := items[0].Out + ".numbered.tmp"
@@ -221,13 +222,13 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) (err er
 }
 
 // signAppearance loads what the role draws with.
-func (a *app) signAppearance(o *signOptions, role sign.Role) (sign.Appearance, error) {
+func (a *app) signAppearance(o *signOptions, role nd30.Role) (sign.Appearance, error) {
 	cfg, err := a.config()
 	if err != nil {
 		return sign.Appearance{}, err
 	}
 	switch {
-	case o.certify != 0 && role != sign.RolePlain:
+	case o.certify != 0 && role != nd30.Plain:
 		return sign.Appearance{}, usageErrorf("--certify is for the plain role (the approver always certifies with P=2)")
 	case o.certify < 0 || o.certify > 3:
 		return sign.Appearance{}, usageErrorf("--certify %d: use 1, 2 or 3", o.certify)
@@ -254,29 +255,29 @@ func (a *app) signAppearance(o *signOptions, role sign.Role) (sign.Appearance, e
 		ap.SealSize = mmv
 	}
 	image := cmp.Or(o.image, cfg.Appearance.SignatureImage)
-	if image != "" && (role == sign.RoleApprover || role == sign.RolePlain) {
+	if image != "" && (role == nd30.Approver || role == nd30.Plain) {
 		if ap.Image, err = pdf.LoadPNG(image); err != nil {
 			return ap, usageErrorf("signature image: %v", err)
 		}
 	}
 	// the approver prepares the organization's field at the seal's size
-	if seal := cmp.Or(o.seal, cfg.Appearance.SealImage); seal != "" && (role == sign.RoleIssuer || role == sign.RoleApprover) {
+	if seal := cmp.Or(o.seal, cfg.Appearance.SealImage); seal != "" && (role == nd30.Issuer || role == nd30.Approver) {
 		if ap.Seal, err = pdf.LoadPNG(seal); err != nil {
 			return ap, usageErrorf("seal image: %v", err)
 		}
 	}
-	if role != sign.RoleIssuer && (role != sign.RolePlain || o.visible) {
+	if role != nd30.Issuer && (role != nd30.Plain || o.visible) {
 		if ap.Font, err = loadFont(cmp.Or(o.font, cfg.Appearance.Font)); err != nil {
 			return ap, err
 		}
 	}
 	// fail before opening the key when the role lacks what it draws
 	switch {
-	case role == sign.RoleApprover && ap.Image == nil:
+	case role == nd30.Approver && ap.Image == nil:
 		return ap, usageErrorf("the approver's signature needs its image: --image or appearance.signature_image")
-	case role == sign.RoleIssuer && ap.Seal == nil:
+	case role == nd30.Issuer && ap.Seal == nil:
 		return ap, usageErrorf("the organization's signature needs the seal: --seal or appearance.seal_image")
-	case role == sign.RoleAttachment && ap.Code == "":
+	case role == nd30.Attachment && ap.Code == "":
 		return ap, usageErrorf("an attachment's signature shows the main document's number: --code 15/QĐ-UBND")
 	}
 	return ap, nil

@@ -3,6 +3,7 @@ package pdf
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
@@ -376,7 +377,18 @@ type Signature struct {
 	SubFilter string
 	ByteRange []int64
 	Contents  []byte // the CMS, with the placeholder's trailing zero padding
-	DocMDP    int    // P of a certification signature, 0 otherwise
+	// ContentsHex reports whether /Contents is a hexadecimal string, as PDF 32000-1 §12.8.1
+	// requires (the gap in the signed bytes is then exactly that string).
+	ContentsHex bool
+	// BadByteRange reports a /ByteRange entry that is not an integer.
+	BadByteRange bool
+	DocMDP       int // P of a certification signature, 0 otherwise
+	// Dictionary entries shown to the user, as the final revision has them.
+	Name, Reason, Location, ContactInfo string
+	M                                   time.Time // the claimed signing time, zero if absent or unreadable
+	Filter                              string
+	// Object is the number of the signature dictionary's object, 0 when it is direct.
+	Object int
 	// Lock is the signature's FieldMDP: the fields it locks against later changes (from its
 	// /Reference, else from its field's /Lock dictionary), or nil.
 	Lock *FieldLock
@@ -408,6 +420,15 @@ func (l *FieldLock) Locks(name string) bool {
 		return !listed
 	}
 	return false
+}
+
+// textOf decodes a text string entry, "" when it is absent or not a string.
+func textOf(d *Doc, o types.Object) string {
+	o, err := d.deref(o)
+	if err != nil || o == nil {
+		return ""
+	}
+	return decodeText(o)
 }
 
 // fieldLock reads a FieldMDP transform's parameters (or a /Lock dictionary).
@@ -455,14 +476,31 @@ func (d *Doc) signaturesOf(fields []Field) []Signature {
 		if sf, ok := v["SubFilter"].(types.Name); ok {
 			s.SubFilter = string(sf)
 		}
+		if ref, ok := f.dict["V"].(types.IndirectRef); ok {
+			s.Object = ref.ObjectNumber.Value()
+		}
 		br, _ := d.deref(v["ByteRange"])
 		if a, ok := br.(types.Array); ok {
 			for _, n := range a {
-				s.ByteRange = append(s.ByteRange, int64(num(n)))
+				i, ok := n.(types.Integer)
+				s.BadByteRange = s.BadByteRange || !ok
+				s.ByteRange = append(s.ByteRange, int64(i))
 			}
 		}
-		if c, ok := v["Contents"].(types.HexLiteral); ok {
+		switch c := v["Contents"].(type) {
+		case types.HexLiteral:
 			s.Contents, _ = c.Bytes()
+			s.ContentsHex = true
+		case types.StringLiteral:
+			s.Contents, _ = types.Unescape(c.Value())
+		}
+		s.Name, s.Reason = textOf(d, v["Name"]), textOf(d, v["Reason"])
+		s.Location, s.ContactInfo = textOf(d, v["Location"]), textOf(d, v["ContactInfo"])
+		if m := textOf(d, v["M"]); m != "" {
+			s.M, _ = types.DateTime(m, true)
+		}
+		if fl, ok := v["Filter"].(types.Name); ok {
+			s.Filter = string(fl)
 		}
 		if refs, ok := d.array(v["Reference"]); ok {
 			for _, r := range refs {

@@ -1,9 +1,10 @@
-package sign
+package verify
 
 import (
 	"cmp"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 
 	"github.com/vbdt/vbdt/internal/pdf"
@@ -60,21 +61,29 @@ type Strictness struct {
 // AnalyzeChanges classifies what was changed after each signature of the file at path, by the
 // strict reading.
 func AnalyzeChanges(path string) ([]ChangeReport, error) {
-	f, size, checks, err := openChecked(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return analyzeChanges(f, size, checks, Strictness{})
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	checks, err := CheckReader(f, fi.Size())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return AnalyzeChecks(f, fi.Size(), checks, Strictness{})
 }
 
-// analyzeChanges judges the changes after each signature, whose integrity checks are given, of
+// AnalyzeChecks judges the changes after each signature, whose integrity checks are given, of
 // the document of size bytes in f. It is a whitelist: every changed object must be explained
 // by a rule — a page that gained annotations, a form that gained signature fields, a field
 // that was filled in or signed — or it is an "other change", which DocMDP P=1 and P=2 forbid
 // and which approval signatures do not permit either. Added objects are harmless by
 // themselves: what matters is which existing objects now point at them.
-func analyzeChanges(f io.ReaderAt, size int64, checks []Check, strict Strictness) ([]ChangeReport, error) {
+func AnalyzeChecks(f io.ReaderAt, size int64, checks []Check, strict Strictness) ([]ChangeReport, error) {
 	certified := slices.ContainsFunc(checks, func(c Check) bool { return c.DocMDP != 0 })
 	var out []ChangeReport
 	for _, c := range checks {
@@ -168,6 +177,8 @@ func classify(ch pdf.Change, certified bool, strict Strictness) (Modification, [
 		return ModNone, nil
 	case ch.Retyped:
 		return other("object %d (%s) was replaced by an object of another type", ch.Obj, ch.Type)
+	case (ch.Type == "Sig" || ch.Type == "DocTimeStamp") && ch.Field == "":
+		return other("the signature dictionary (object %d) was rewritten after it was signed: %v — what it shows is not what was signed", ch.Obj, ch.Keys)
 	case ch.Type == "Info" && !slices.Contains(ch.Keys, "(stream data)"):
 		return ModLTA, nil
 	case ch.Type == "Array" && ch.Of == "Annots", ch.Type == "Page" && containsAll(pageKeys, ch.Keys):

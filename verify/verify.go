@@ -1,0 +1,206 @@
+// Package verify is the one judge of PDF signatures in vbdt: integrity of every signature and
+// document timestamp, the certificate path at the right time, revocation, and a whitelist
+// analysis of every change made after each signature, with ETSI EN 319 102-1 indications and
+// the Decree 30 profile. Signing and number stamping call it to re-check what they write.
+package verify
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/vbdt/vbdt/internal/nd30"
+	"github.com/vbdt/vbdt/internal/pdf"
+	"github.com/vbdt/vbdt/internal/pki"
+)
+
+// Options configure a verification.
+type Options struct {
+	// Anchors are the trusted roots the user configured (vbdt trust add, --trust, trust.anchors).
+	// The pinned Vietnamese national roots are trusted by fingerprint whatever this says.
+	Anchors []*x509.Certificate
+	// SystemRoots also trusts the operating system's roots.
+	SystemRoots bool
+	// Offline forbids fetching revocation data and missing intermediates over the network.
+	Offline bool
+	// HTTP fetches OCSP, CRLs and certificates when online (default: 10 s timeout).
+	HTTP *http.Client
+	// Profile "nd30" adds the Decree 30 checks of an issued document.
+	Profile string
+	// Strictness chooses the strict (default) or Acrobat reading of DocMDP.
+	Strictness Strictness
+	// MinRSABits is the smallest RSA key not reported weak (default 2048); AllowSHA1 accepts
+	// SHA-1 digests.
+	MinRSABits int
+	AllowSHA1  bool
+	// Now is the validation time (default time.Now).
+	Now time.Time
+}
+
+// ProfileND30 is the Decree 30 profile of an issued document.
+const ProfileND30 = "nd30"
+
+// File verifies the PDF at path.
+func File(ctx context.Context, path string, o Options) (*Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	r, err := Reader(ctx, f, fi.Size(), o)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	r.File = path
+	return r, nil
+}
+
+// Reader verifies the PDF of size bytes in r. An error means the document could not be read at
+// all; everything else is in the report.
+func Reader(ctx context.Context, r io.ReaderAt, size int64, o Options) (*Report, error) {
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	if o.MinRSABits == 0 {
+		o.MinRSABits = 2048
+	}
+	if o.HTTP == nil {
+		o.HTTP = &http.Client{Timeout: 10 * time.Second}
+	}
+	doc, err := pdf.Open(io.NewSectionReader(r, 0, size), size)
+	if err != nil {
+		return nil, err
+	}
+	checks, err := checkDoc(r, size, doc)
+	if err != nil {
+		return nil, err
+	}
+	ends, err := pdf.RevisionEnds(r, size)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Size: size, Revisions: len(ends), Pages: doc.PageCount(), Profile: o.Profile,
+		ValidatedAt: o.Now, Online: !o.Offline, Signatures: []Signature{}}
+	reports, err := AnalyzeChecks(r, size, checks, o.Strictness)
+	if err != nil {
+		return nil, err
+	}
+	dss, err := doc.DSS()
+	if err != nil {
+		return nil, err
+	}
+	v := &validator{ctx: ctx, o: o, dss: dss, anchors: o.Anchors}
+	v.material(checks)
+	for i := range checks {
+		rep.Signatures = append(rep.Signatures, v.signature(&checks[i], reports[i], ends, checks))
+	}
+	if o.Profile == ProfileND30 {
+		rep.Findings = append(rep.Findings, nd30Profile(r, size, rep.Signatures, checks)...)
+	}
+	rep.decide()
+	return rep, nil
+}
+
+// decide sets the document's indication: the worst of its signatures', and failed when the
+// profile fails; a document without signatures is not a signed document.
+func (rep *Report) decide() {
+	rep.Indication = TotalPassed
+	if len(rep.Signatures) == 0 {
+		rep.Indication, rep.SubIndication, rep.Reason = Indeterminate, NoSignatureFound, "the document has no signature"
+	}
+	for _, s := range rep.Signatures {
+		if s.Indication.rank() > rep.Indication.rank() {
+			rep.Indication, rep.SubIndication = s.Indication, s.SubIndication
+			rep.Reason = fmt.Sprintf("%s %s: %s", s.Kind, s.Field, s.Reason)
+		}
+	}
+	for _, f := range rep.Findings {
+		if f.Severity == Failure && rep.Indication != TotalFailed {
+			rep.Indication, rep.SubIndication, rep.Reason = TotalFailed, SigConstraintsFailure, f.Text
+		}
+	}
+}
+
+// signature builds the report on one signature from its integrity check and change report.
+func (v *validator) signature(c *Check, changes ChangeReport, ends []int64, all []Check) Signature {
+	s := Signature{Field: c.Field, Kind: "signature", SubFilter: c.sig.SubFilter, SignedSize: c.SignedSize,
+		CoversWholeFile: c.WholeFile, Level: c.Level, DocMDP: c.DocMDP, FieldLock: c.Lock,
+		Claimed: Claimed{Name: c.sig.Name, Reason: c.sig.Reason, Location: c.sig.Location,
+			ContactInfo: c.sig.ContactInfo, Time: c.sig.M},
+		Integrity: Result{OK: c.Intact, Problem: c.Problem}, Findings: slices.Clone(c.findings)}
+	if c.DocTimestamp() {
+		s.Kind = "document timestamp"
+	}
+	for i, e := range ends {
+		if e >= c.SignedSize {
+			s.Revision = i + 1
+			break
+		}
+	}
+	if c.cert != nil {
+		s.Signer = certInfo(c.cert)
+	}
+	s.Role = roleOf(c, all)
+	s.Changes = Changes{Worst: changes.Worst, Allowed: changes.Allowed, Items: changes.Problems}
+	if !c.Intact {
+		s.Indication, s.SubIndication, s.Reason = TotalFailed, c.sub, c.Problem
+		s.Trust.Problem, s.Revocation.Status = "not checked: the signature is broken", "unknown"
+		return s
+	}
+	v.validate(c, &s, all)
+	if !changes.Allowed && s.Indication != TotalFailed {
+		s.Indication, s.SubIndication = TotalFailed, SigConstraintsFailure
+		s.Reason = fmt.Sprintf("the document was changed after this signature in a way it does not permit (%s)", changes.Worst)
+		if len(changes.Problems) > 0 {
+			s.Reason += ": " + changes.Problems[0]
+		}
+	}
+	if s.Level == "B-T" || s.Level == "B-B" {
+		s.Level = v.ltvLevel(c, s.Level, all)
+	}
+	return s
+}
+
+// roleOf is the Decree 30 role of a signature: by the field name vbdt gives it, else by its
+// place — the certification is the approver's, a later signature the organization's.
+func roleOf(c *Check, all []Check) nd30.Role {
+	if c.DocTimestamp() {
+		return ""
+	}
+	if r := nd30.RoleOfField(c.Field); r != "" {
+		return r
+	}
+	if c.DocMDP != 0 {
+		return nd30.Approver
+	}
+	for _, o := range all {
+		if o.DocMDP != 0 && o.SignedSize < c.SignedSize {
+			return nd30.Issuer
+		}
+	}
+	return ""
+}
+
+// certInfo summarizes a certificate for the report.
+func certInfo(c *x509.Certificate) *CertInfo {
+	kind, bits := pki.KeyTypeOf(c.PublicKey)
+	if kind == "RSA" {
+		kind = fmt.Sprintf("RSA-%d", bits)
+	}
+	return &CertInfo{Subject: pki.FormatName(c.RawSubject), Issuer: pki.FormatName(c.RawIssuer),
+		Serial: fmt.Sprintf("%X", c.SerialNumber), NotBefore: c.NotBefore, NotAfter: c.NotAfter,
+		SHA256: pki.Fingerprint(c), Key: kind,
+		UID: pki.NameAttr(c.Subject, oidUID)}
+}
