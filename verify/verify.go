@@ -204,3 +204,16 @@ func certInfo(c *x509.Certificate) *CertInfo {
 		SHA256: pki.Fingerprint(c), Key: kind,
 		UID: pki.NameAttr(c.Subject, oidUID)}
 }
+
+// RevisionEnd is where revision n (1-based) of the document of size bytes in r ends: its first
+// end bytes are exactly what a signature of that revision signed.
+func RevisionEnd(r io.ReaderAt, size int64, n int) (int64, error) {
+	ends, err := pdf.RevisionEnds(r, size)
+	if err != nil {
+		return 0, err
+	}
+	if n < 1 || n > len(ends) {
+		return 0, fmt.Errorf("there is no revision %d: the document has %d", n, len(ends))
+	}
+	return ends[n-1], nil
+}

@@ -20,6 +20,7 @@ func (a *app) classify(ctx context.Context, err error) (int, []string) {
 	var probs *config.Problems
 	var refused *sign.NotPermitted
 	var badKey *config.KeyError
+	var verdict verdictError
 	switch {
 	case isInterrupt(ctx, err):
 		return ui.ExitInterrupted, nil
@@ -29,6 +30,8 @@ func (a *app) classify(ctx context.Context, err error) (int, []string) {
 			hints = append(hints, refused.Hint)
 		}
 		return ui.ExitNotPermitted, hints
+	case errors.As(err, &verdict):
+		return ui.ExitVerifyFail, []string{"-v shows each signature's checks; --json or --html the whole report"}
 	case errors.As(err, &badKey):
 		return ui.ExitUsage, []string{a.configHint(badKey.Key)}
 	case errors.As(err, &usage):

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"crypto/x509"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -268,22 +267,6 @@ func (a *app) runKeysShow(o *keyAccessOptions, ref string) error {
 	pairs = append(pairs, [2]string{"Trust", trustText(trust)})
 	a.ui.Fields(pairs)
 	return nil
-}
-
-func (a *app) trustAnchors() ([]*x509.Certificate, error) {
-	cfg, err := a.config()
-	if err != nil {
-		return nil, err
-	}
-	var anchors []*x509.Certificate
-	for _, p := range cfg.Trust.Anchors {
-		certs, err := keys.ReadCertificates(p)
-		if err != nil {
-			return nil, fmt.Errorf("trust anchor: %w", err)
-		}
-		anchors = append(anchors, certs...)
-	}
-	return anchors, nil
 }
 
 func trustText(t pki.TrustResult) string {

@@ -112,6 +112,8 @@ Start with 'vbdt demo DIR': it walks through the whole document lifecycle with t
 	root.AddCommand(
 		a.newNumberCmd(),
 		a.newSignCmd(),
+		a.newVerifyCmd(),
+		a.newTrustCmd(),
 		a.newKeysCmd(),
 		a.newConfigCmd(),
 		a.newVersionCmd(),
