@@ -10,7 +10,8 @@ export PATH=$PATH:/usr/local/go/bin:$HOME/go/bin
 # certificates onto it), openssl (OpenSSL 3 PKCS#12 files), gcc (cgo for PKCS#11), PostgreSQL
 # (the shared register: tests start their own server), poppler-utils and qpdf (independent PDF
 # checks), Liberation fonts (Vietnamese glyphs, Times New Roman metrics), e2fsprogs (chattr,
-# for the read-only register test as root).
+# for the read-only register test as root), Chromium (renders vbdt verify's HTML report
+# headless), NSS tools (certutil, pk12util: pdfsig -add-signature as a second signer).
 pkgs=()
 command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql)
 command -v pdftotext >/dev/null || pkgs+=(poppler-utils)
@@ -22,6 +23,8 @@ command -v pkcs11-tool >/dev/null || pkgs+=(opensc)
 command -v openssl >/dev/null || pkgs+=(openssl)
 command -v gcc >/dev/null || pkgs+=(gcc libc6-dev)
 command -v git >/dev/null || pkgs+=(git)
+command -v chromium >/dev/null || pkgs+=(chromium)
+command -v certutil >/dev/null || pkgs+=(libnss3-tools)
 command -v go >/dev/null || pkgs+=(golang-go ca-certificates) # an older Go fetches go.mod's toolchain itself
 if ((${#pkgs[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -9,6 +9,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vbdt/vbdt/internal/cms"
@@ -323,17 +324,19 @@ func (v *validator) best(chains [][]*x509.Certificate) []*x509.Certificate {
 	return best
 }
 
-// ltvLevel raises B-B/B-T to B-LT when the document carries the validation data of the
-// signature's chain in its DSS, and to B-LTA when a later document timestamp covers that.
-func (v *validator) ltvLevel(c *Check, level string, all []Check) string {
-	if level != "B-T" || len(v.dss.Certs)+len(v.dss.OCSPs)+len(v.dss.CRLs) == 0 {
-		return level
+// ltvLevel raises B-T to B-LT when the document's DSS holds what validates the signature later
+// (its revocation data, or no revocation service to ask), and to B-LTA when a later document
+// timestamp covers that.
+func (v *validator) ltvLevel(c *Check, s *Signature, all []Check) string {
+	dss := strings.HasPrefix(s.Revocation.Source, "DSS") ||
+		(s.Revocation.Status == "not required" && len(v.dss.Certs) > 0)
+	if s.Level != "B-T" || !dss {
+		return s.Level
 	}
-	level = "B-LT"
 	for _, o := range all {
 		if o.DocTimestamp() && o.Intact && o.SignedSize > c.SignedSize {
 			return "B-LTA"
 		}
 	}
-	return level
+	return "B-LT"
 }

@@ -57,11 +57,11 @@ func File(ctx context.Context, path string, o Options) (*Report, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
+		return nil, fmt.Errorf("not a regular file")
 	}
 	r, err := Reader(ctx, f, fi.Size(), o)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
 	r.File = path
 	return r, nil
@@ -167,9 +167,7 @@ func (v *validator) signature(c *Check, changes ChangeReport, ends []int64, all 
 			s.Reason += ": " + changes.Problems[0]
 		}
 	}
-	if s.Level == "B-T" || s.Level == "B-B" {
-		s.Level = v.ltvLevel(c, s.Level, all)
-	}
+	s.Level = v.ltvLevel(c, &s, all)
 	return s
 }
 

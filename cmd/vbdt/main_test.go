@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"database/sql"
 	"encoding/json"
 	"flag"
@@ -94,6 +95,7 @@ func TestScripts(t *testing.T) {
 			"foreigndb": cmdForeignDB,
 			"copies":    cmdCopies,
 			"sigcount":  cmdSigCount,
+			"corrupt":   cmdCorrupt,
 			"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)
@@ -361,6 +363,21 @@ func cmdCopies(ts *testscript.TestScript, neg bool, args []string) {
 	for i := range n {
 		ts.Check(os.WriteFile(filepath.Join(dir, fmt.Sprintf("%04d.pdf", i)), data, 0o640))
 	}
+}
+
+// cmdCorrupt: corrupt IN OUT — OUT is IN with the minor digit of its %PDF-1.x header changed:
+// still a readable PDF, but no longer the bytes any signature signed.
+func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: corrupt IN OUT")
+	}
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	if !bytes.HasPrefix(data, []byte("%PDF-1.")) {
+		ts.Fatalf("%s does not start with %%PDF-1.", args[0])
+	}
+	data[7] ^= 1
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o644))
 }
 
 // cmdSigCount: sigcount DIR N — every PDF in DIR has exactly N signatures, each intact.

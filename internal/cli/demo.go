@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/vbdt/vbdt/verify"
 	"io"
 	"os"
 	"path/filepath"
@@ -110,11 +111,14 @@ func (a *app) runDemo(dir string) error {
 	if err != nil {
 		return err
 	}
+	if err := a.demoVerify(dir, paths.issued, step); err != nil {
+		return err
+	}
 	if a.ui.JSON {
 		a.ui.EmitSummary(ui.Summary{Command: "demo", Total: steps, Done: steps, Result: demoTotals{Dir: dir}})
 		return nil
 	}
-	a.ui.Printf("\n%s\n  pdfsig %s\n  vbdt keys show file:%s\n  vbdt --config %s keys show approver\n"+
+	a.ui.Printf("\n%[1]s\n  vbdt --config %[4]s verify --profile nd30 -v %[2]s\n  pdfsig %[2]s\n  vbdt keys show file:%[3]s\n  vbdt --config %[4]s keys show approver\n"+
 		"  vbdt --config %[4]s number list\n  vbdt --config %[4]s number book --format pdf -o %s\n",
 		a.ui.Heading("Try next"), paths.issued, filepath.Join(pkiDir, "approver-rsa.p12"), cfgPath, filepath.Join(dir, "so-van-ban-di.pdf"))
 	if softhsmConf != "" {
@@ -287,6 +291,33 @@ func (a *app) demoDocuments(dir string, token bool, step func(demoStep)) (demoPa
 		return p, fmt.Errorf("demo: numbering the other tool's document: %w", err)
 	}
 	return p, nil
+}
+
+// demoVerify verifies the issued document as the receiving clerk does, with the Decree 30
+// profile, shows the report and writes it as HTML: the demo fails if its own document does not
+// pass.
+func (a *app) demoVerify(dir, issued string, step func(demoStep)) error {
+	report := filepath.Join(dir, "7-bao-cao-xac-minh.html")
+	step(demoStep{title: "The receiving clerk verifies it (vbdt verify --profile nd30 --html): integrity, trust in the test root of trust.anchors, every change after each signature, and Decree 30's order of steps",
+		artifacts: []string{report}})
+	opts, err := a.verifyOptions(&verifyOptions{profile: verify.ProfileND30, offline: true, minRSA: 2048})
+	if err != nil {
+		return err
+	}
+	rep, err := verify.File(context.Background(), issued, opts)
+	if err != nil {
+		return fmt.Errorf("demo: verify: %w", err)
+	}
+	if !a.ui.JSON {
+		a.printReport(rep)
+	}
+	if err := fsutil.Replace(report, 0o644, func(f *os.File) error { return verify.WriteHTML(f, []*verify.Report{rep}) }); err != nil {
+		return err
+	}
+	if rep.Indication != verify.TotalPassed {
+		return fmt.Errorf("demo: the issued document does not verify: %s %s", rep.SubIndication, rep.Reason)
+	}
+	return nil
 }
 
 // demoStepResult is an item's result of vbdt demo: one step of the lifecycle.
