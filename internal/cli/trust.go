@@ -79,7 +79,8 @@ func (a *app) newTrustAddCmd() *cobra.Command {
 		Long: `Add the root certificates of each FILE (PEM or DER) to the trust store. A root whose SHA-256
 fingerprint is one of the pinned Vietnamese national roots is accepted; any other is refused
 unless --force, so that a root downloaded from a look-alike site cannot slip in. Intermediate
-certificates are refused: documents carry them, and trusting one would cut the path short.`,
+certificates are refused: documents carry them, and trusting one would cut the path short.` +
+			exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitUsage),
 		Example: `  $ vbdt trust add VietnamNationalRootCA.crt
   $ vbdt trust add --force test-root.pem`,
 		Args: args(cobra.MinimumNArgs(1)),
@@ -152,8 +153,10 @@ func pinnedName(fp string) string {
 
 func (a *app) newTrustListCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:     "list",
-		Short:   "List the trusted roots and the pinned national roots",
+		Use:   "list",
+		Short: "List the trusted roots and the pinned national roots",
+		Long: `List the roots vbdt verify trusts (the trust store and trust.anchors) and the pinned national
+roots not added yet.` + exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitUsage),
 		Example: `  $ vbdt trust list`,
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
