@@ -117,7 +117,10 @@ func CheckSignature(r io.ReaderAt, size int64, s pdf.Signature) Check {
 func overlaps(checks []Check) {
 	gap := func(c Check) (int64, int64, bool) {
 		br := c.sig.ByteRange
-		return br[1], br[2], len(br) == 4 && c.Intact
+		if len(br) != 4 || !c.Intact {
+			return 0, 0, false
+		}
+		return br[1], br[2], true
 	}
 	for i := range checks {
 		a1, a2, ok := gap(checks[i])

@@ -2,11 +2,13 @@ package verify
 
 import (
 	"bytes"
+	"context"
 	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/ocsp"
@@ -125,49 +127,56 @@ func crlStatus(der []byte, cert, issuer *x509.Certificate, source string) (statu
 	return status{state: "good", source: source}, true
 }
 
-// fetchOCSP asks an OCSP responder about cert.
-func (v *validator) fetchOCSP(url string, cert, issuer *x509.Certificate) ([]byte, error) {
-	req, err := ocsp.CreateRequest(cert, issuer, nil)
-	if err != nil {
-		return nil, err
-	}
-	key := url + "\x00" + string(req)
-	if der, ok := v.fetched[key]; ok {
-		return der, nil
-	}
-	hr, err := http.NewRequestWithContext(v.ctx, http.MethodPost, url, bytes.NewReader(req))
-	if err != nil {
-		return nil, err
-	}
-	hr.Header.Set("Content-Type", "application/ocsp-request")
-	der, err := v.do(hr, maxOCSPResponse)
-	if err == nil {
-		v.fetched[key] = der
-	}
-	return der, err
+// Fetcher gets OCSP answers, CRLs and certificates over HTTP for a whole run, bounded in size,
+// remembering each answer — and each failure, so that one dead responder costs one timeout per
+// run, not one per document. Safe for concurrent use.
+type Fetcher struct {
+	client *http.Client
+	mu     sync.Mutex
+	done   map[string]*fetch
 }
 
-// fetch GETs url, bounded to limit bytes; http and https only.
-func (v *validator) fetch(url string, limit int64) ([]byte, error) {
-	if der, ok := v.fetched[url]; ok {
-		return der, nil
-	}
-	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
-		return nil, fmt.Errorf("not an http URL")
-	}
-	hr, err := http.NewRequestWithContext(v.ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	der, err := v.do(hr, limit)
-	if err == nil {
-		v.fetched[url] = der
-	}
-	return der, err
+type fetch struct {
+	ready chan struct{}
+	data  []byte
+	err   error
 }
 
-func (v *validator) do(hr *http.Request, limit int64) ([]byte, error) {
-	resp, err := v.o.HTTP.Do(hr)
+// NewFetcher fetches with client (nil: a 10-second timeout).
+func NewFetcher(client *http.Client) *Fetcher {
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	return &Fetcher{client: client, done: map[string]*fetch{}}
+}
+
+// get returns what the request made by req answers, asking once per key.
+func (f *Fetcher) get(ctx context.Context, key string, limit int64, req func(context.Context) (*http.Request, error)) ([]byte, error) {
+	f.mu.Lock()
+	if d, ok := f.done[key]; ok {
+		f.mu.Unlock()
+		select {
+		case <-d.ready:
+			return d.data, d.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	d := &fetch{ready: make(chan struct{})}
+	f.done[key] = d
+	f.mu.Unlock()
+	defer close(d.ready)
+	hr, err := req(ctx)
+	if err != nil {
+		d.err = err
+		return nil, err
+	}
+	d.data, d.err = f.do(hr, limit)
+	return d.data, d.err
+}
+
+func (f *Fetcher) do(hr *http.Request, limit int64) ([]byte, error) {
+	resp, err := f.client.Do(hr)
 	if err != nil {
 		return nil, err
 	}
@@ -183,6 +192,34 @@ func (v *validator) do(hr *http.Request, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("the answer is larger than %d bytes", limit)
 	}
 	return data, nil
+}
+
+// fetchOCSP asks an OCSP responder about cert.
+func (v *validator) fetchOCSP(url string, cert, issuer *x509.Certificate) ([]byte, error) {
+	req, err := ocsp.CreateRequest(cert, issuer, nil)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
+		return nil, fmt.Errorf("not an http URL")
+	}
+	return v.o.Fetcher.get(v.ctx, "ocsp\x00"+url+"\x00"+string(req), maxOCSPResponse, func(ctx context.Context) (*http.Request, error) {
+		hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(req))
+		if err == nil {
+			hr.Header.Set("Content-Type", "application/ocsp-request")
+		}
+		return hr, err
+	})
+}
+
+// fetch GETs url, bounded to limit bytes; http and https only.
+func (v *validator) fetch(url string, limit int64) ([]byte, error) {
+	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
+		return nil, fmt.Errorf("not an http URL")
+	}
+	return v.o.Fetcher.get(v.ctx, url, limit, func(ctx context.Context) (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	})
 }
 
 // fetchIssuer fetches the issuer of c named by its Authority Information Access, if any.

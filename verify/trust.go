@@ -37,7 +37,6 @@ type validator struct {
 	crls    []revData
 	roots   *x509.CertPool
 	kind    map[string]string // fingerprint of a trusted root: "pinned", "configured", "system"
-	fetched map[string][]byte // online answers by URL, for this document
 }
 
 // revData is a piece of revocation data and where it came from.
@@ -50,7 +49,6 @@ type revData struct {
 // configured anchors, the system's when asked, and any certificate the document carries whose
 // fingerprint is a pinned national root.
 func (v *validator) material(checks []Check) {
-	v.fetched = map[string][]byte{}
 	for _, der := range v.dss.Certs {
 		if c, err := x509.ParseCertificate(der); err == nil {
 			v.certs = append(v.certs, c)

@@ -7,9 +7,9 @@ package verify
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"slices"
 	"time"
@@ -28,8 +28,9 @@ type Options struct {
 	SystemRoots bool
 	// Offline forbids fetching revocation data and missing intermediates over the network.
 	Offline bool
-	// HTTP fetches OCSP, CRLs and certificates when online (default: 10 s timeout).
-	HTTP *http.Client
+	// Fetcher gets OCSP answers, CRLs and certificates when online; share one across the
+	// documents of a run (default: a new one per document, 10 s timeout).
+	Fetcher *Fetcher
 	// Profile "nd30" adds the Decree 30 checks of an issued document.
 	Profile string
 	// Strictness chooses the strict (default) or Acrobat reading of DocMDP.
@@ -69,18 +70,31 @@ func File(ctx context.Context, path string, o Options) (*Report, error) {
 
 // Reader verifies the PDF of size bytes in r. An error means the document could not be read at
 // all; everything else is in the report.
-func Reader(ctx context.Context, r io.ReaderAt, size int64, o Options) (*Report, error) {
+func Reader(ctx context.Context, r io.ReaderAt, size int64, o Options) (rep *Report, err error) {
+	defer func() { // hostile input must not take a batch down: the document is unreadable
+		if p := recover(); p != nil {
+			rep, err = nil, fmt.Errorf("%w: %v", pdf.ErrDamaged, p)
+		}
+	}()
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
 	if o.MinRSABits == 0 {
 		o.MinRSABits = 2048
 	}
-	if o.HTTP == nil {
-		o.HTTP = &http.Client{Timeout: 10 * time.Second}
+	if o.Fetcher == nil {
+		o.Fetcher = NewFetcher(nil)
 	}
+	fileSize := size
 	doc, err := pdf.Open(io.NewSectionReader(r, 0, size), size)
-	if err != nil {
+	var tail *Finding
+	if errors.Is(err, pdf.ErrDamaged) {
+		// a file cut or damaged after its last complete revision: judge what is complete,
+		// and fail the document for the rest
+		if doc, size, tail = lastComplete(r, size); doc == nil {
+			return nil, err
+		}
+	} else if err != nil {
 		return nil, err
 	}
 	checks, err := checkDoc(r, size, doc)
@@ -91,7 +105,7 @@ func Reader(ctx context.Context, r io.ReaderAt, size int64, o Options) (*Report,
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Size: size, Revisions: len(ends), Pages: doc.PageCount(), Profile: o.Profile,
+	rep = &Report{Size: fileSize, Revisions: len(ends), Pages: doc.PageCount(), Profile: o.Profile,
 		ValidatedAt: o.Now, Online: !o.Offline, Signatures: []Signature{}}
 	reports, err := AnalyzeChecks(r, size, checks, o.Strictness)
 	if err != nil {
@@ -106,11 +120,38 @@ func Reader(ctx context.Context, r io.ReaderAt, size int64, o Options) (*Report,
 	for i := range checks {
 		rep.Signatures = append(rep.Signatures, v.signature(&checks[i], reports[i], ends, checks))
 	}
+	if tail != nil {
+		rep.Findings = append(rep.Findings, *tail)
+	}
 	if o.Profile == ProfileND30 {
 		rep.Findings = append(rep.Findings, nd30Profile(r, size, rep.Signatures, checks)...)
 	}
 	rep.decide()
 	return rep, nil
+}
+
+const codeDamagedTail = "damaged-tail"
+
+// lastComplete opens the document as its last complete revision ends, when the bytes after it
+// cannot be read (a truncated or damaged update): the finding fails the document.
+func lastComplete(r io.ReaderAt, size int64) (*pdf.Doc, int64, *Finding) {
+	ends, err := pdf.RevisionEnds(r, size)
+	if err != nil {
+		return nil, 0, nil
+	}
+	for i := len(ends) - 1; i >= 0; i-- {
+		end := ends[i]
+		if end >= size {
+			continue
+		}
+		doc, err := pdf.Open(io.NewSectionReader(r, 0, end), end)
+		if err != nil {
+			continue
+		}
+		return doc, end, &Finding{Severity: Failure, Code: codeDamagedTail, Text: fmt.Sprintf(
+			"the %d bytes after the last complete revision (which ends at %d) cannot be read: an update was cut off or damaged, and whatever it signed or changed is unknown", size-end, end)}
+	}
+	return nil, 0, nil
 }
 
 // decide sets the document's indication: the worst of its signatures', and failed when the
@@ -129,6 +170,9 @@ func (rep *Report) decide() {
 	for _, f := range rep.Findings {
 		if f.Severity == Failure && rep.Indication != TotalFailed {
 			rep.Indication, rep.SubIndication, rep.Reason = TotalFailed, SigConstraintsFailure, f.Text
+			if f.Code == codeDamagedTail {
+				rep.SubIndication = FormatFailure
+			}
 		}
 	}
 }

@@ -200,7 +200,7 @@ func (a *app) verifyOptions(o *verifyOptions) (verify.Options, error) {
 		return verify.Options{}, err
 	}
 	return verify.Options{Anchors: append(anchors, stored...), SystemRoots: o.systemRoots, Offline: o.offline,
-		Profile: o.profile, MinRSABits: o.minRSA, AllowSHA1: o.sha1,
+		Profile: o.profile, MinRSABits: o.minRSA, AllowSHA1: o.sha1, Fetcher: verify.NewFetcher(nil),
 		Strictness: verify.Strictness{NewVisibleSignatureFields: o.acrobat}}, nil
 }
 
