@@ -3,7 +3,9 @@ package verify
 import (
 	"bytes"
 	"crypto"
+	"crypto/rsa"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -35,14 +37,16 @@ type Check struct {
 	Timestamp time.Time `json:"timestamp,omitzero"`
 	Problem   string    `json:"problem,omitempty"`
 
-	sig      pdf.Signature
-	sub      SubIndication     // why it is not intact
-	cert     *x509.Certificate // the signer's (or the TSA's, for a document timestamp)
-	sd       *cms.SignedData
-	hash     crypto.Hash
-	ts       *cms.Timestamp // the signature timestamp, or the document timestamp itself
-	removed  bool           // a signature of an earlier revision the final form no longer lists
-	findings []Finding
+	sig     pdf.Signature
+	sub     SubIndication     // why it is not intact
+	cert    *x509.Certificate // the signer's (or the TSA's, for a document timestamp)
+	sd      *cms.SignedData
+	hash    crypto.Hash
+	ts      *cms.Timestamp // the signature timestamp, or the document timestamp itself
+	removed bool           // a signature of an earlier revision the final form no longer lists
+	// extraCerts are certificates the signature carries outside a CMS (/Cert).
+	extraCerts []*x509.Certificate
+	findings   []Finding
 }
 
 // DocTimestamp reports whether the check is of a document timestamp (ETSI.RFC3161).
@@ -76,20 +80,35 @@ func CheckReader(r io.ReaderAt, size int64) ([]Check, error) {
 	if err != nil {
 		return nil, err
 	}
-	return checkDoc(r, size, doc)
+	ends, err := pdf.RevisionEnds(r, size)
+	if err != nil {
+		return nil, err
+	}
+	return checkDoc(r, size, doc, ends)
 }
 
-func checkDoc(r io.ReaderAt, size int64, doc *pdf.Doc) ([]Check, error) {
+// checkDoc checks every signature of doc, of size bytes in r, whose revisions end at ends.
+func checkDoc(r io.ReaderAt, size int64, doc *pdf.Doc, ends []int64) ([]Check, error) {
 	sigs, err := doc.Signatures()
 	if err != nil {
 		return nil, err
 	}
+	dss, err := doc.DSS()
+	if err != nil {
+		return nil, err
+	}
+	var extra []*x509.Certificate // a timestamp's TSA certificate may be in the DSS only
+	for _, der := range dss.Certs {
+		if c, err := x509.ParseCertificate(der); err == nil {
+			extra = append(extra, c)
+		}
+	}
 	var out []Check
 	for _, s := range sigs {
-		out = append(out, CheckSignature(r, size, s))
+		out = append(out, checkSignature(r, size, s, extra))
 	}
 	overlaps(out)
-	removed, err := removedSignatures(r, size, doc, sigs)
+	removed, err := removedSignatures(r, size, doc, sigs, ends)
 	if err != nil {
 		return nil, err
 	}
@@ -100,8 +119,14 @@ func checkDoc(r io.ReaderAt, size int64, doc *pdf.Doc) ([]Check, error) {
 
 // CheckSignature checks the integrity of one signature of the document of size bytes in r.
 func CheckSignature(r io.ReaderAt, size int64, s pdf.Signature) Check {
+	return checkSignature(r, size, s, nil)
+}
+
+// checkSignature checks one signature, with extra certificates (the DSS's) to find a
+// timestamp's signer among.
+func checkSignature(r io.ReaderAt, size int64, s pdf.Signature, extra []*x509.Certificate) Check {
 	c := Check{Field: s.Field, DocMDP: s.DocMDP, Lock: s.Lock, sig: s}
-	if err := checkOne(r, size, s, &c); err != nil {
+	if err := checkOne(r, size, s, extra, &c); err != nil {
 		c.Problem = err.Error()
 		if c.sub == "" {
 			c.sub = FormatFailure
@@ -141,20 +166,20 @@ func overlaps(checks []Check) {
 // removedSignatures finds the signatures of earlier revisions that the final document's form no
 // longer lists — removed, or hidden by a later revision — and reports each as broken: what was
 // signed is no longer what the document shows.
-func removedSignatures(r io.ReaderAt, size int64, last *pdf.Doc, final []pdf.Signature) ([]Check, error) {
-	ends, err := pdf.RevisionEnds(r, size)
-	if err != nil {
-		return nil, err
-	}
+func removedSignatures(r io.ReaderAt, size int64, last *pdf.Doc, final []pdf.Signature, ends []int64) ([]Check, error) {
 	seen := map[string]bool{}
 	for _, s := range final {
 		seen[fmt.Sprint(s.ByteRange)] = true
 	}
 	values := last.SignatureValues()
+	signed, all, err := signedEnds(r, size)
+	if err != nil {
+		return nil, err
+	}
 	var out []Check
 	for _, end := range ends {
-		if end >= size {
-			continue
+		if end >= size || (!all && !signedAt(signed, seen, end)) {
+			continue // no signature in the file signed this revision, but those the form lists
 		}
 		doc, err := pdf.Open(io.NewSectionReader(r, 0, end), end)
 		if err != nil {
@@ -186,6 +211,54 @@ func removedSignatures(r io.ReaderAt, size int64, last *pdf.Doc, final []pdf.Sig
 	return out, nil
 }
 
+// signedEnds finds, in the raw bytes, every literal /ByteRange of the file (a valid signature's
+// dictionary cannot be compressed: its /Contents must be the bytes of the gap) and the ranges
+// they give; all is true when one is not a literal array, and every revision must be looked at.
+func signedEnds(r io.ReaderAt, size int64) (ranges [][4]int64, all bool, err error) {
+	const key = "/ByteRange"
+	buf := make([]byte, min(1<<20, size))
+	for off := int64(0); off < size; {
+		n, err := r.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		if n == 0 && err != nil {
+			return nil, false, err
+		}
+		chunk := buf[:n]
+		for i := 0; ; {
+			j := bytes.Index(chunk[i:], []byte(key))
+			if j < 0 {
+				break
+			}
+			i += j + len(key)
+			rest := bytes.TrimLeft(chunk[i:min(len(chunk), i+120)], " \t\r\n\f\x00")
+			if len(rest) == 0 || rest[0] != '[' {
+				return nil, true, nil
+			}
+			var br [4]int64
+			if k, _ := fmt.Sscan(string(rest[1:min(len(rest), 100)]), &br[0], &br[1], &br[2], &br[3]); k == 4 {
+				ranges = append(ranges, br)
+			} else if !bytes.Contains(rest, []byte("]")) {
+				return nil, true, nil // cut by the read: look at everything
+			}
+		}
+		if off+int64(n) >= size {
+			break
+		}
+		off += int64(n) - 128 // a key and its array may straddle two reads
+	}
+	return ranges, false, nil
+}
+
+// signedAt reports whether a byte range the final form does not list (seen) signed the
+// revision that ends at end (after its %%EOF and end of line).
+func signedAt(ranges [][4]int64, seen map[string]bool, end int64) bool {
+	for _, br := range ranges {
+		if e := br[2] + br[3]; e <= end && e >= end-2 && !seen[fmt.Sprint(br[:])] {
+			return true
+		}
+	}
+	return false
+}
+
 // failure is an integrity failure with its ETSI sub-indication.
 func failure(c *Check, sub SubIndication, format string, a ...any) error {
 	c.sub = sub
@@ -193,7 +266,7 @@ func failure(c *Check, sub SubIndication, format string, a ...any) error {
 }
 
 // checkOne checks one signature's integrity into c: the byte range, then the CMS.
-func checkOne(f io.ReaderAt, size int64, s pdf.Signature, c *Check) error {
+func checkOne(f io.ReaderAt, size int64, s pdf.Signature, extra []*x509.Certificate, c *Check) error {
 	br := s.ByteRange
 	switch {
 	case s.BadByteRange || len(br) != 4:
@@ -236,7 +309,9 @@ func checkOne(f io.ReaderAt, size int64, s pdf.Signature, c *Check) error {
 	ranges := [4]int64{br[0], br[1], br[2], br[3]}
 	switch s.SubFilter {
 	case "ETSI.RFC3161":
-		return checkDocTimestamp(f, ranges, s, c)
+		return checkDocTimestamp(f, ranges, s, extra, c)
+	case "adbe.x509.rsa_sha1":
+		return checkRSASHA1(f, ranges, s, c)
 	case "adbe.pkcs7.detached", "ETSI.CAdES.detached", "adbe.pkcs7.sha1":
 	default:
 		return failure(c, FormatFailure, "signature format /SubFilter /%s is not supported (PAdES: ETSI.CAdES.detached, adbe.pkcs7.detached)", s.SubFilter)
@@ -303,12 +378,18 @@ func checkOne(f io.ReaderAt, size int64, s pdf.Signature, c *Check) error {
 	}
 	c.Level = "B-B"
 	for _, token := range si.TimestampTokens() {
-		ts, err := cms.ParseTimestamp(token)
-		if err != nil {
-			return failure(c, FormatFailure, "the signature timestamp is broken: %v", err)
-		}
-		if !ts.Covers(si.Signature) {
+		ts, err := cms.ParseTimestamp(token, append(sd.Certificates, extra...))
+		if ts != nil && !ts.Covers(si.Signature) {
 			return failure(c, HashFailure, "the signature timestamp is not over this signature value: copied from another signature")
+		}
+		switch {
+		case errors.Is(err, cms.ErrNoCertificate):
+			c.findings = append(c.findings, Finding{Severity: Warning, Code: "timestamp-unverifiable",
+				Text: "the signature timestamp carries no certificate of its authority, and the document has none either: its time proves nothing"})
+			c.Level = "B-T"
+			continue
+		case err != nil:
+			return failure(c, FormatFailure, "the signature timestamp is broken: %v", err)
 		}
 		if c.ts == nil || ts.Info.GenTime.Before(c.ts.Info.GenTime) {
 			c.ts = ts
@@ -336,22 +417,69 @@ func revisionBoundary(f io.ReaderAt, end int64) (bool, error) {
 	return bytes.HasSuffix(bytes.TrimRight(buf, "\r\n"), []byte("%%EOF")), nil
 }
 
+// checkRSASHA1 checks a legacy adbe.x509.rsa_sha1 signature (PDF 32000-1 §12.8.3.2, deprecated
+// by PDF 2.0): /Contents is a DER OCTET STRING holding a PKCS#1 v1.5 RSA signature of the byte
+// ranges' digest, and /Cert the signer's certificate first.
+func checkRSASHA1(f io.ReaderAt, ranges [4]int64, s pdf.Signature, c *Check) error {
+	if len(s.Cert) == 0 {
+		return failure(c, FormatFailure, "the adbe.x509.rsa_sha1 signature has no /Cert")
+	}
+	cert, err := x509.ParseCertificate(s.Cert[0])
+	if err != nil {
+		return failure(c, FormatFailure, "the signer's certificate (/Cert) cannot be read: %v", err)
+	}
+	pub, ok := cert.PublicKey.(*rsa.PublicKey)
+	if !ok {
+		return failure(c, FormatFailure, "an adbe.x509.rsa_sha1 signature needs an RSA certificate")
+	}
+	var value []byte
+	if rest, err := asn1.Unmarshal(s.Contents, &value); err != nil || len(bytes.TrimRight(rest, "\x00")) != 0 {
+		return failure(c, FormatFailure, "the signature value is not a DER OCTET STRING")
+	}
+	c.cert, c.Signer = cert, cert.Subject.CommonName
+	for _, extra := range s.Cert[1:] {
+		if ec, err := x509.ParseCertificate(extra); err == nil {
+			c.extraCerts = append(c.extraCerts, ec)
+		}
+	}
+	for _, h := range []crypto.Hash{crypto.SHA1, crypto.SHA256, crypto.SHA384, crypto.SHA512} {
+		digest, err := pdf.HashRanges(f, h, ranges)
+		if err != nil {
+			return err
+		}
+		if rsa.VerifyPKCS1v15(pub, h, digest, value) == nil {
+			c.hash, c.Level = h, "B-B"
+			c.findings = append(c.findings, Finding{Severity: Warning, Code: "legacy-format",
+				Text: "adbe.x509.rsa_sha1 is a legacy signature format (deprecated by PDF 2.0, not PAdES)"})
+			return nil
+		}
+	}
+	return failure(c, HashFailure, "the signature value does not verify over the signed bytes: they were changed, or the value is not the signer's")
+}
+
 // checkDocTimestamp checks a document timestamp (PAdES B-LTA): an RFC 3161 token whose message
 // imprint is the digest of the signed byte ranges, signed by the TSA certificate it carries.
-func checkDocTimestamp(f io.ReaderAt, ranges [4]int64, s pdf.Signature, c *Check) error {
-	ts, err := cms.ParseTimestamp(s.Contents)
-	if err != nil {
+func checkDocTimestamp(f io.ReaderAt, ranges [4]int64, s pdf.Signature, extra []*x509.Certificate, c *Check) error {
+	ts, err := cms.ParseTimestamp(s.Contents, extra)
+	if ts == nil {
 		return failure(c, FormatFailure, "the document timestamp is broken: %v", err)
 	}
-	c.ts, c.cert, c.hash = ts, ts.Signer, ts.Info.Hash
-	c.Signer, c.Level, c.Timestamp = ts.Signer.Subject.CommonName, "document timestamp", ts.Info.GenTime
-	digest, err := pdf.HashRanges(f, ts.Info.Hash, ranges)
-	if err != nil {
-		return err
+	c.Level, c.Timestamp, c.hash = "document timestamp", ts.Info.GenTime, ts.Info.Hash
+	digest, derr := pdf.HashRanges(f, ts.Info.Hash, ranges)
+	if derr != nil {
+		return derr
 	}
 	if !bytes.Equal(digest, ts.Info.HashedMessage) {
 		return failure(c, HashFailure, "digest mismatch: the document timestamp is not over this revision (changed, or copied from another file)")
 	}
+	switch {
+	case errors.Is(err, cms.ErrNoCertificate):
+		return failure(c, NoSigningCertificateFound, "the document timestamp carries no certificate of its authority, and the document has none either: its signature cannot be checked")
+	case err != nil:
+		return failure(c, FormatFailure, "the document timestamp is broken: %v", err)
+	}
+	c.ts, c.cert = ts, ts.Signer
+	c.Signer = ts.Signer.Subject.CommonName
 	return nil
 }
 

@@ -44,6 +44,9 @@ const (
 	RevokedNoPOE            SubIndication = "REVOKED_NO_POE"
 	OutOfBoundsNoPOE        SubIndication = "OUT_OF_BOUNDS_NO_POE"
 	TryLater                SubIndication = "TRY_LATER"
+	// NoSigningCertificateFound: the certificate that signed cannot be found (a document
+	// timestamp made without its TSA's certificate): INDETERMINATE.
+	NoSigningCertificateFound SubIndication = "NO_SIGNING_CERTIFICATE_FOUND"
 	// NoSignatureFound is vbdt's: a document without any signature is not a signed document.
 	NoSignatureFound SubIndication = "NO_SIGNATURE_FOUND"
 )

@@ -61,6 +61,7 @@ func (v *validator) material(checks []Check) {
 		v.crls = append(v.crls, revData{der, "DSS CRL"})
 	}
 	for _, c := range checks {
+		v.certs = append(v.certs, c.extraCerts...)
 		for _, sd := range []*cms.SignedData{c.sd, tsData(c.ts)} {
 			if sd == nil {
 				continue
@@ -202,6 +203,9 @@ func (v *validator) validate(c *Check, s *Signature, all []Check) {
 		s.judge(Indeterminate, sub, trust.Problem)
 	}
 	s.Revocation = v.revocation(chain, at)
+	if len(chain) < 2 && !bytes.Equal(cert.RawIssuer, cert.RawSubject) {
+		s.Revocation = Revocation{Status: "unknown", Problem: "the certificate's issuer is not known: its revocation cannot be checked"}
+	}
 	switch rv := s.Revocation; {
 	case rv.Status == "revoked" && !rv.Revoked.After(at):
 		s.judge(TotalFailed, Revoked, fmt.Sprintf("the certificate was revoked on %s, before the signing time (%s)", rv.Revoked.Format(time.RFC3339), source))

@@ -5,6 +5,7 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -46,6 +47,9 @@ type Options struct {
 // ProfileND30 is the Decree 30 profile of an issued document.
 const ProfileND30 = "nd30"
 
+// inMemory is the size up to which File reads a document into memory before verifying it.
+const inMemory = 8 << 20
+
 // File verifies the PDF at path.
 func File(ctx context.Context, path string, o Options) (*Report, error) {
 	f, err := os.Open(path)
@@ -60,7 +64,15 @@ func File(ctx context.Context, path string, o Options) (*Report, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("not a regular file")
 	}
-	r, err := Reader(ctx, f, fi.Size(), o)
+	var src io.ReaderAt = f
+	if fi.Size() <= inMemory { // one read instead of one per object of every revision opened
+		data := make([]byte, fi.Size())
+		if _, err := io.ReadFull(f, data); err != nil {
+			return nil, err
+		}
+		src = bytes.NewReader(data)
+	}
+	r, err := Reader(ctx, src, fi.Size(), o)
 	if err != nil {
 		return nil, err
 	}
@@ -97,11 +109,11 @@ func Reader(ctx context.Context, r io.ReaderAt, size int64, o Options) (rep *Rep
 	} else if err != nil {
 		return nil, err
 	}
-	checks, err := checkDoc(r, size, doc)
+	ends, err := pdf.RevisionEnds(r, size)
 	if err != nil {
 		return nil, err
 	}
-	ends, err := pdf.RevisionEnds(r, size)
+	checks, err := checkDoc(r, size, doc, ends)
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +212,9 @@ func (v *validator) signature(c *Check, changes ChangeReport, ends []int64, all 
 	s.Changes = Changes{Worst: changes.Worst, Allowed: changes.Allowed, Items: changes.Problems}
 	if !c.Intact {
 		s.Indication, s.SubIndication, s.Reason = TotalFailed, c.sub, c.Problem
+		if c.sub == NoSigningCertificateFound {
+			s.Indication = Indeterminate
+		}
 		s.Trust.Problem, s.Revocation.Status = "not checked: the signature is broken", "unknown"
 		return s
 	}

@@ -1,5 +1,10 @@
 // Command vbdt is the toolkit for the electronic official documents of Vietnamese state
 // agencies. See `vbdt help` and docs/.
+
+// Certificates of older PKIs have negative serial numbers, which Go refuses by default: a
+// verifier must still read the documents they signed.
+//
+//go:debug x509negativeserial=1
 package main
 
 import (

@@ -18,7 +18,7 @@ func exercise(sd *SignedData) {
 			si.CheckSigningCertificate(cert)
 		}
 		for _, tok := range si.TimestampTokens() {
-			ParseTimestamp(tok)
+			ParseTimestamp(tok, nil)
 		}
 	}
 }
@@ -43,7 +43,7 @@ func FuzzParse(f *testing.F) {
 		if err == nil {
 			exercise(sd)
 		}
-		ParseTimestamp(data)
+		ParseTimestamp(data, nil)
 	})
 }
 
@@ -55,7 +55,7 @@ func FuzzParseTimestamp(f *testing.F) {
 		f.Add(toIndefinite(tok, 5))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if ts, err := ParseTimestamp(data); err == nil {
+		if ts, err := ParseTimestamp(data, nil); err == nil {
 			ts.Covers(data)
 			exercise(ts.SignedData)
 		}

@@ -168,7 +168,7 @@ func TestOpenSSLTimestamp(t *testing.T) {
 	for _, alg := range []string{"sha256", "sha1"} {
 		t.Run(alg, func(t *testing.T) {
 			token := openSSLToken(t, data, alg)
-			ts, err := ParseTimestamp(token)
+			ts, err := ParseTimestamp(token, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -193,11 +193,11 @@ func TestOpenSSLTimestamp(t *testing.T) {
 			}
 			bad := bytes.Clone(token)
 			bad[at] ^= 1
-			if _, err := ParseTimestamp(bad); !errors.Is(err, ErrDigestMismatch) {
+			if _, err := ParseTimestamp(bad, nil); !errors.Is(err, ErrDigestMismatch) {
 				t.Fatalf("tampered token: %v", err)
 			}
 			// a token is not a signature of data, and a signature is not a token
-			if _, err := ParseTimestamp(build(t, testKeys(t)["p256"], crypto.SHA256, false, data)); err == nil {
+			if _, err := ParseTimestamp(build(t, testKeys(t)["p256"], crypto.SHA256, false, data), nil); err == nil {
 				t.Fatal("a plain signature taken for a timestamp")
 			}
 		})

@@ -443,4 +443,5 @@ func (si *SignerInfo) TimestampTokens() [][]byte {
 	return out
 }
 
-var errNoCert = errors.New("cms: the signer's certificate is not available")
+// ErrNoCertificate is a signer whose certificate is neither in the message nor among those given.
+var ErrNoCertificate = errors.New("cms: the signer's certificate is not available")

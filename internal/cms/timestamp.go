@@ -34,12 +34,14 @@ type Timestamp struct {
 
 var oidEKU = asn1.ObjectIdentifier{2, 5, 29, 37}
 
-// ParseTimestamp parses an RFC 3161 timestamp token and checks it on its own: the signature of
-// its signer (the first, if several) over its TSTInfo with a certificate the token carries, the
+// ParseTimestamp parses an RFC 3161 timestamp token and checks it: the signature of its signer
+// (the first, if several) over its TSTInfo with a certificate the token carries or extra holds
+// (a token made without certReq carries none: the error is then ErrNoCertificate and the
+// Timestamp, whose Info is still read, is returned without a Signer), the
 // ESS signing-certificate binding (finding "no-signing-certificate" when absent), and the
 // id-kp-timeStamping extended key usage of that certificate (an error when missing; finding
 // "tsa-eku" when it is not critical or not alone). It does not judge trust or time validity.
-func ParseTimestamp(token []byte) (*Timestamp, error) {
+func ParseTimestamp(token []byte, extra []*x509.Certificate) (*Timestamp, error) {
 	sd, err := Parse(token)
 	if err != nil {
 		return nil, err
@@ -52,9 +54,9 @@ func ParseTimestamp(token []byte) (*Timestamp, error) {
 		return nil, err
 	}
 	si := sd.Signers[0]
-	cert := sd.SignerCertificate(si, nil)
+	cert := sd.SignerCertificate(si, extra)
 	if cert == nil {
-		return nil, fmt.Errorf("%w: the timestamp token does not carry its signer's certificate", errNoCert)
+		return &Timestamp{SignedData: sd, Info: info}, fmt.Errorf("%w: the timestamp token does not carry its signer's certificate", ErrNoCertificate)
 	}
 	h, err := si.Hash()
 	if err != nil {

@@ -109,7 +109,7 @@ func sameName(a, b []byte) bool {
 // si and may run concurrently.
 func (si *SignerInfo) Verify(cert *x509.Certificate, contentDigest []byte) error {
 	if cert == nil {
-		return errNoCert
+		return ErrNoCertificate
 	}
 	h, err := si.Hash()
 	if err != nil {

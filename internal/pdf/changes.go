@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
@@ -234,9 +235,6 @@ func danglingRefs(before *Doc, added []int) ([]int, error) {
 	if len(added) == 0 {
 		return nil, nil
 	}
-	if err := before.lr.loadAll(); err != nil {
-		return nil, err
-	}
 	want := map[int]bool{}
 	for _, n := range added {
 		want[n] = true
@@ -265,10 +263,21 @@ func danglingRefs(before *Doc, added []int) ([]int, error) {
 		}
 	}
 	x := before.xref()
-	for _, e := range x.Table {
-		if live(e) {
-			walk(e.Object, 0)
+	for nr, e := range x.Table {
+		if !inUse(e) {
+			continue
 		}
+		if e.Object == nil && !e.Compressed && e.Offset != nil {
+			// a cheap superset test on the object's bytes before parsing it: most objects of
+			// a revision (fonts, pages) cannot refer to the few numbers added
+			if raw := before.lr.dictBytes(*e.Offset); raw != nil && !bytes.Contains(raw, []byte("%")) && !mayRefer(raw, want) {
+				continue
+			}
+		}
+		if err := before.lr.load(nr); err != nil {
+			return nil, err
+		}
+		walk(e.Object, 0)
 	}
 	if x.Info != nil {
 		walk(*x.Info, 0)
@@ -279,6 +288,47 @@ func danglingRefs(before *Doc, added []int) ([]int, error) {
 	}
 	sort.Ints(out)
 	return out, nil
+}
+
+// mayRefer reports whether raw object syntax holds a reference "N G R" to a wanted number N
+// (comments, which may separate the tokens, are left to the caller).
+func mayRefer(raw []byte, want map[int]bool) bool {
+	space := func(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == 0 }
+	digit := func(c byte) bool { return '0' <= c && c <= '9' }
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(raw[i:], 'R')
+		if j < 0 {
+			return false
+		}
+		i += j
+		k := i - 1
+		for k >= 0 && space(raw[k]) {
+			k--
+		}
+		if k == i-1 || k < 0 || !digit(raw[k]) { // "R" after white space and a generation
+			continue
+		}
+		for k >= 0 && digit(raw[k]) {
+			k--
+		}
+		e := k
+		for k >= 0 && space(raw[k]) {
+			k--
+		}
+		if k == e || k < 0 || !digit(raw[k]) {
+			continue
+		}
+		end := k + 1
+		for k >= 0 && digit(raw[k]) {
+			k--
+		}
+		if end-(k+1) > 10 {
+			continue
+		}
+		if n, err := strconv.Atoi(string(raw[k+1 : end])); err == nil && want[n] {
+			return true
+		}
+	}
 }
 
 func live(e *model.XRefTableEntry) bool { return inUse(e) && e.Object != nil }
@@ -510,7 +560,7 @@ func typeOf(o types.Object) string {
 func RevisionEnds(r io.ReaderAt, size int64) ([]int64, error) {
 	const marker = "%%EOF"
 	var ends []int64
-	buf := make([]byte, 1<<20)
+	buf := make([]byte, min(1<<20, max(size, int64(len(marker)))))
 	for off := int64(0); off < size; {
 		n, err := r.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
 		if n == 0 && err != nil {

@@ -387,6 +387,8 @@ type Signature struct {
 	Name, Reason, Location, ContactInfo string
 	M                                   time.Time // the claimed signing time, zero if absent or unreadable
 	Filter                              string
+	// Cert holds the DER certificates of /Cert (adbe.x509.rsa_sha1 signatures), signer first.
+	Cert [][]byte
 	// Object is the number of the signature dictionary's object, 0 when it is direct.
 	Object int
 	// Lock is the signature's FieldMDP: the fields it locks against later changes (from its
@@ -420,6 +422,19 @@ func (l *FieldLock) Locks(name string) bool {
 		return !listed
 	}
 	return false
+}
+
+// stringBytes is the bytes of a string object, nil for anything else.
+func stringBytes(o types.Object) []byte {
+	switch v := o.(type) {
+	case types.HexLiteral:
+		b, _ := v.Bytes()
+		return b
+	case types.StringLiteral:
+		b, _ := types.Unescape(v.Value())
+		return b
+	}
+	return nil
 }
 
 // textOf decodes a text string entry, "" when it is absent or not a string.
@@ -487,13 +502,8 @@ func (d *Doc) signaturesOf(fields []Field) []Signature {
 				s.ByteRange = append(s.ByteRange, int64(i))
 			}
 		}
-		switch c := v["Contents"].(type) {
-		case types.HexLiteral:
-			s.Contents, _ = c.Bytes()
-			s.ContentsHex = true
-		case types.StringLiteral:
-			s.Contents, _ = types.Unescape(c.Value())
-		}
+		s.Contents = stringBytes(v["Contents"])
+		_, s.ContentsHex = v["Contents"].(types.HexLiteral)
 		s.Name, s.Reason = textOf(d, v["Name"]), textOf(d, v["Reason"])
 		s.Location, s.ContactInfo = textOf(d, v["Location"]), textOf(d, v["ContactInfo"])
 		if m := textOf(d, v["M"]); m != "" {
@@ -501,6 +511,16 @@ func (d *Doc) signaturesOf(fields []Field) []Signature {
 		}
 		if fl, ok := v["Filter"].(types.Name); ok {
 			s.Filter = string(fl)
+		}
+		certs, _ := d.deref(v["Cert"])
+		if a, ok := certs.(types.Array); ok {
+			for _, c := range a {
+				if c, err := d.deref(c); err == nil {
+					s.Cert = append(s.Cert, stringBytes(c))
+				}
+			}
+		} else if certs != nil {
+			s.Cert = append(s.Cert, stringBytes(certs))
 		}
 		if refs, ok := d.array(v["Reference"]); ok {
 			for _, r := range refs {

@@ -401,6 +401,10 @@ func (lr *lazyReader) load(nr int) (err error) {
 	if e.Offset == nil || *e.Offset <= 0 || *e.Offset >= lr.size {
 		return damaged("object %d is outside the file", nr)
 	}
+	if o, ok := lr.parseHexHeavy(*e.Offset, nr, *e.Generation); ok {
+		e.Object = o
+		return nil
+	}
 	o, err := pdfcpu.ParseObjectWithContext(lr.c, lr.ctx, *e.Offset, nr, *e.Generation)
 	if err != nil {
 		return damaged("object %d at offset %d: %s", nr, *e.Offset, parseFailure(err, fmt.Sprintf("%d %d obj", nr, *e.Generation)))

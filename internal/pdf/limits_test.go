@@ -265,3 +265,25 @@ func TestDamageMessagesSpeakPDF(t *testing.T) {
 		t.Errorf("no pages: got %v", err)
 	}
 }
+
+// mayRefer, the prefilter of the dangling-reference check, must find every reference syntax
+// may write: a miss would let a reference filled in after signing pass unseen.
+func TestMayRefer(t *testing.T) {
+	want := map[int]bool{12: true, 7: true}
+	for raw, ok := range map[string]bool{
+		"<< /A 12 0 R >>":          true,
+		"<</A 12\n0\rR>>":          true,
+		"[1 0 R 7 0 R]":            true,
+		"[112 0 R]":                false,
+		"<< /W [12 0] /R 3 >>":     false,
+		"<< /Contents <12 0 R> >>": true, // a superset: parsed, then judged
+		"12 0 obj":                 false,
+		"<< /A 12 5 R >>":          true,
+		"R":                        false,
+		"":                         false,
+	} {
+		if got := mayRefer([]byte(raw), want); got != ok {
+			t.Errorf("mayRefer(%q) = %v, want %v", raw, got, ok)
+		}
+	}
+}

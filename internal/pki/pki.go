@@ -87,9 +87,9 @@ func FormatName(raw []byte) string {
 	return strings.Join(parts, ", ")
 }
 
-func escape(v string) string {
-	return strings.NewReplacer(`\`, `\\`, `,`, `\,`, `+`, `\+`, `"`, `\"`, `<`, `\<`, `>`, `\>`, `;`, `\;`).Replace(v)
-}
+func escape(v string) string { return dnEscaper.Replace(v) }
+
+var dnEscaper = strings.NewReplacer(`\`, `\\`, `,`, `\,`, `+`, `\+`, `"`, `\"`, `<`, `\<`, `>`, `\>`, `;`, `\;`)
 
 // NameAttr returns the first value of the attribute oid in n, or "".
 func NameAttr(n pkix.Name, oid asn1.ObjectIdentifier) string {
