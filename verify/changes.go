@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 
 	"github.com/vbdt/vbdt/internal/pdf"
@@ -61,20 +60,16 @@ type Strictness struct {
 // AnalyzeChanges classifies what was changed after each signature of the file at path, by the
 // strict reading.
 func AnalyzeChanges(path string) ([]ChangeReport, error) {
-	f, err := os.Open(path)
+	r, size, done, err := openSource(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	checks, err := CheckReader(f, fi.Size())
+	defer done()
+	checks, err := CheckReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return AnalyzeChecks(f, fi.Size(), checks, Strictness{})
+	return AnalyzeChecks(r, size, checks, Strictness{})
 }
 
 // AnalyzeChecks judges the changes after each signature, whose integrity checks are given, of

@@ -58,20 +58,46 @@ func (c *Check) Certificate() *x509.Certificate { return c.cert }
 
 // CheckFile checks the integrity of every signature of the PDF at path.
 func CheckFile(path string) ([]Check, error) {
-	f, err := os.Open(path)
+	r, size, done, err := openSource(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	checks, err := CheckReader(f, fi.Size())
+	defer done()
+	checks, err := CheckReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return checks, nil
+}
+
+// inMemory is the size up to which a document is read into memory before it is checked: one
+// read, instead of one per object of every revision opened.
+const inMemory = 8 << 20
+
+// openSource opens the regular file at path for reading, in memory when it is small; done
+// closes it.
+func openSource(path string) (r io.ReaderAt, size int64, done func(), err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = errors.New("not a regular file")
+	}
+	if err != nil {
+		f.Close()
+		return nil, 0, nil, err
+	}
+	if fi.Size() > inMemory {
+		return f, fi.Size(), func() { f.Close() }, nil
+	}
+	defer f.Close()
+	data := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, 0, nil, err
+	}
+	return bytes.NewReader(data), fi.Size(), func() {}, nil
 }
 
 // CheckReader checks the integrity of every signature of the PDF of size bytes in r.

@@ -5,13 +5,11 @@
 package verify
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"time"
 
@@ -47,37 +45,19 @@ type Options struct {
 // ProfileND30 is the Decree 30 profile of an issued document.
 const ProfileND30 = "nd30"
 
-// inMemory is the size up to which File reads a document into memory before verifying it.
-const inMemory = 8 << 20
-
 // File verifies the PDF at path.
 func File(ctx context.Context, path string, o Options) (*Report, error) {
-	f, err := os.Open(path)
+	r, size, done, err := openSource(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
+	defer done()
+	rep, err := Reader(ctx, r, size, o)
 	if err != nil {
 		return nil, err
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file")
-	}
-	var src io.ReaderAt = f
-	if fi.Size() <= inMemory { // one read instead of one per object of every revision opened
-		data := make([]byte, fi.Size())
-		if _, err := io.ReadFull(f, data); err != nil {
-			return nil, err
-		}
-		src = bytes.NewReader(data)
-	}
-	r, err := Reader(ctx, src, fi.Size(), o)
-	if err != nil {
-		return nil, err
-	}
-	r.File = path
-	return r, nil
+	rep.File = path
+	return rep, nil
 }
 
 // Reader verifies the PDF of size bytes in r. An error means the document could not be read at
