@@ -102,6 +102,9 @@ func AnalyzeChecks(f io.ReaderAt, size int64, checks []Check, strict Strictness)
 			if by := lockedBy(checks, c, ch); by != "" && level != ModNone && level != ModLTA {
 				level, problems = ModOther, []string{fmt.Sprintf("field %q is locked by signature %s (FieldMDP)", ch.Field, by)}
 			}
+			if name := unsignedSigField(checks, c, ch); name != "" && level != ModOther {
+				level, problems = ModOther, []string{fmt.Sprintf("signature field %q was changed (%v) but no signature made after this one signs it: only signing may change a signature field", name, ch.Keys)}
+			}
 			r.Problems = append(r.Problems, problems...)
 			if worse(level, r.Worst) {
 				r.Worst = level
@@ -126,6 +129,23 @@ func lockedBy(checks []Check, c Check, ch pdf.Change) string {
 		}
 	}
 	return ""
+}
+
+// unsignedSigField names the existing signature field a change touches — its dictionary, its
+// widget or its appearance — when no signature made after c is in that field, or "": a
+// signature field may change only by being signed (a fake seal drawn into the organization's
+// empty field, or a /V that is no signature, is not form filling).
+func unsignedSigField(checks []Check, c Check, ch pdf.Change) string {
+	name := cmp.Or(ch.Field, ch.AppearanceOf)
+	if ch.FieldType != "Sig" || name == "" || ch.Added {
+		return ""
+	}
+	for _, s := range checks {
+		if s.Field == name && s.SignedSize > c.SignedSize {
+			return ""
+		}
+	}
+	return name
 }
 
 // permits says whether a signature with DocMDP permission p (0: an approval signature) permits

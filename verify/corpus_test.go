@@ -914,7 +914,7 @@ func TestCorpus(t *testing.T) {
 	start := time.Now()
 	c := newCorpus(t)
 	t.Cleanup(func() { t.Logf("corpus: %v", time.Since(start).Round(time.Millisecond)) })
-	for _, tc := range corpusCases() {
+	for _, tc := range append(corpusCases(), redTeamCases()...) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()

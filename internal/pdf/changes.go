@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"cmp"
 	"io"
 	"slices"
 	"sort"
@@ -88,28 +89,33 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 	appearances := appearanceOwners(before, form)
 	// An object at the same place in both revisions is the same object: only the others are
 	// parsed and compared (most of a document is the same, and parsing is the cost).
+	// An entry of the signed revision placed at or past its end names no object of it (it
+	// resolves to null there): whatever a later revision puts there is added, not the same.
+	signed := func(n int) bool { return inside(bx, n, size) }
 	var nums []int
 	for n, e := range ax.Table {
-		if n == 0 || inUse(e) && samePlace(bx, ax, n) {
+		if n == 0 || inUse(e) && samePlace(bx, ax, n) && signed(n) {
 			continue
 		}
 		nums = append(nums, n)
 	}
 	for n, e := range bx.Table {
-		if _, ok := ax.Table[n]; !ok && n != 0 && inUse(e) {
+		if _, ok := ax.Table[n]; !ok && n != 0 && inUse(e) && signed(n) {
 			nums = append(nums, n)
 		}
 	}
 	sort.Ints(nums)
 	var added []int
 	for _, n := range nums {
-		if err := before.lr.load(n); err != nil {
+		e, old := ax.Table[n], bx.Table[n]
+		if !signed(n) {
+			old = nil
+		} else if err := before.lr.load(n); err != nil {
 			return nil, err
 		}
 		if err := after.lr.load(n); err != nil {
 			return nil, err
 		}
-		e, old := ax.Table[n], bx.Table[n]
 		if !live(e) {
 			if live(old) {
 				out = append(out, Change{Obj: n, Deleted: true, Type: typeOf(old.Object)})
@@ -138,7 +144,16 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 			c.Field, c.FieldType, c.Widget, c.WasSigned = node.name, node.ft, node.widget && !node.terminal, node.signed
 		}
 		if owner := appearances[n]; owner != nil {
-			c.AppearanceOf, c.WasSigned = owner.name, owner.signed
+			// a stream that something besides its widget uses (a page's resources) is not
+			// only an appearance: redrawing it changes that too
+			elsewhere, err := referrers(before, map[int]bool{n: true}, owner.holders)
+			if err != nil {
+				return nil, err
+			}
+			if len(elsewhere[n]) == 0 {
+				c.AppearanceOf, c.WasSigned = owner.name, owner.signed
+				c.FieldType = cmp.Or(c.FieldType, owner.ft)
+			}
 		}
 		od, oOK := asDict(old.Object)
 		nd, nOK := asDict(e.Object)
@@ -193,19 +208,33 @@ func kind(o types.Object) string {
 	return "other"
 }
 
+// apOwner is the widget an appearance stream belongs to, with the objects that hold the
+// reference to it (the widget, and its /AP and per-state dictionaries when indirect).
+type apOwner struct {
+	*formNode
+	holders map[int]bool
+}
+
 // appearanceOwners maps each appearance stream of a widget in the form tree (its /AP /N, /D,
-// /R, directly or per state) to the widget's field, when no other object refers to it there.
-func appearanceOwners(d *Doc, form map[int]*formNode) map[int]*formNode {
-	owners := map[int]*formNode{}
+// /R, directly or per state) to the widget's field, when no other widget refers to it.
+func appearanceOwners(d *Doc, form map[int]*formNode) map[int]*apOwner {
+	owners := map[int]*apOwner{}
 	uses := map[int]int{}
-	for _, node := range form {
+	for n, node := range form {
 		if !node.widget {
 			continue
+		}
+		holders := map[int]bool{n: true}
+		if r, ok := node.dict["AP"].(types.IndirectRef); ok {
+			holders[r.ObjectNumber.Value()] = true
 		}
 		ap, _ := d.dict(node.dict["AP"])
 		for _, k := range []string{"N", "D", "R"} {
 			refs := []types.Object{ap[k]}
 			if states, _ := d.dict(ap[k]); states != nil {
+				if r, ok := ap[k].(types.IndirectRef); ok {
+					holders[r.ObjectNumber.Value()] = true
+				}
 				refs = refs[:0]
 				for _, v := range states {
 					refs = append(refs, v)
@@ -215,7 +244,7 @@ func appearanceOwners(d *Doc, form map[int]*formNode) map[int]*formNode {
 				if ir, ok := r.(types.IndirectRef); ok {
 					n := ir.ObjectNumber.Value()
 					uses[n]++
-					owners[n] = node
+					owners[n] = &apOwner{formNode: node, holders: holders}
 				}
 			}
 		}
@@ -239,55 +268,65 @@ func danglingRefs(before *Doc, added []int) ([]int, error) {
 	for _, n := range added {
 		want[n] = true
 	}
-	found := map[int]bool{}
-	var walk func(o types.Object, depth int)
-	walk = func(o types.Object, depth int) {
+	refs, err := referrers(before, want, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for n := range refs {
+		out = append(out, n)
+	}
+	sort.Ints(out)
+	return out, nil
+}
+
+// referrers finds, for each wanted object number, the objects of the document (but those
+// skipped) that refer to it; the trailer's /Info counts as object 0.
+func referrers(d *Doc, want, skip map[int]bool) (map[int][]int, error) {
+	found := map[int][]int{}
+	var walk func(from int, o types.Object, depth int)
+	walk = func(from int, o types.Object, depth int) {
 		if depth > 64 {
 			return
 		}
 		switch v := o.(type) {
 		case types.IndirectRef:
-			if n := v.ObjectNumber.Value(); want[n] {
-				found[n] = true
+			if n := v.ObjectNumber.Value(); want[n] && !slices.Contains(found[n], from) {
+				found[n] = append(found[n], from)
 			}
 		case types.Dict:
 			for _, x := range v {
-				walk(x, depth+1)
+				walk(from, x, depth+1)
 			}
 		case types.StreamDict:
-			walk(v.Dict, depth+1)
+			walk(from, v.Dict, depth+1)
 		case types.Array:
 			for _, x := range v {
-				walk(x, depth+1)
+				walk(from, x, depth+1)
 			}
 		}
 	}
-	x := before.xref()
+	x := d.xref()
 	for nr, e := range x.Table {
-		if !inUse(e) {
+		if !inUse(e) || skip[nr] || !inside(x, nr, d.size) { // outside the file: null, no object
 			continue
 		}
 		if e.Object == nil && !e.Compressed && e.Offset != nil {
 			// a cheap superset test on the object's bytes before parsing it: most objects of
-			// a revision (fonts, pages) cannot refer to the few numbers added
-			if raw := before.lr.dictBytes(*e.Offset); raw != nil && !bytes.Contains(raw, []byte("%")) && !mayRefer(raw, want) {
+			// a revision (fonts, pages) cannot refer to the few numbers wanted
+			if raw := d.lr.dictBytes(*e.Offset); raw != nil && !bytes.Contains(raw, []byte("%")) && !mayRefer(raw, want) {
 				continue
 			}
 		}
-		if err := before.lr.load(nr); err != nil {
+		if err := d.lr.load(nr); err != nil {
 			return nil, err
 		}
-		walk(e.Object, 0)
+		walk(nr, e.Object, 0)
 	}
 	if x.Info != nil {
-		walk(*x.Info, 0)
+		walk(0, *x.Info, 0)
 	}
-	var out []int
-	for n := range found {
-		out = append(out, n)
-	}
-	sort.Ints(out)
-	return out, nil
+	return found, nil
 }
 
 // mayRefer reports whether raw object syntax holds a reference "N G R" to a wanted number N
@@ -502,6 +541,16 @@ func location(x *model.XRefTable, n int) ([3]int64, bool) {
 		return [3]int64{*e.Offset, -1, -1}, true
 	}
 	return [3]int64{}, false
+}
+
+// inside reports whether object n of the revision of size bytes stands inside it: at an offset
+// before its end, directly or in an object stream that does.
+func inside(x *model.XRefTable, n int, size int64) bool {
+	e := x.Table[n]
+	if e != nil && e.Compressed && e.ObjectStream != nil {
+		e = x.Table[*e.ObjectStream]
+	}
+	return e != nil && !e.Free && !e.Compressed && e.Offset != nil && *e.Offset < size
 }
 
 // samePlace reports whether object n stands at the same known place in both revisions.

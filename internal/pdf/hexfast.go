@@ -28,7 +28,7 @@ func hexMarker(i int) string { return fmt.Sprintf("76626474%08X", i) }
 // parseHexHeavy parses the uncompressed object nr at off when it is a dictionary (not a
 // stream) holding long hex strings; ok is false for anything else, which pdfcpu parses.
 func (lr *lazyReader) parseHexHeavy(off int64, nr, gen int) (types.Object, bool) {
-	if lr.ctx.EncKey != nil { // strings of encrypted documents must be decrypted by pdfcpu
+	if lr.ctx.EncKey != nil || off < 0 || off >= lr.size { // encrypted strings are pdfcpu's to decrypt
 		return nil, false
 	}
 	probe := make([]byte, min(hexProbe, lr.size-off))
@@ -163,6 +163,9 @@ func restoreHex(o types.Object, cut []string, depth int) bool {
 // dictBytes reads the bytes of the uncompressed object at off up to its "stream" or "endobj"
 // keyword, or nil when they are not found within maxHexObj bytes.
 func (lr *lazyReader) dictBytes(off int64) []byte {
+	if off < 0 || off >= lr.size {
+		return nil
+	}
 	for size := int64(16 << 10); size <= maxHexObj; size *= 4 {
 		buf := make([]byte, min(size, lr.size-off))
 		n, _ := lr.src.ReadAt(buf, off)
