@@ -21,6 +21,26 @@ func redTeamCases() []corpusCase {
 			reason: reason, pdfsigWrong: whyLaterRevisions}
 	}
 	return []corpusCase{
+		// an update appended after the signature that the final startxref does not reach: what
+		// a viewer shows is what was signed, and the report says the file holds more
+		{name: "redteam/unreached-update", want: verify.TotalPassed,
+			build: func(t testing.TB, c *corpus, dir string) string {
+				in := c.approval(t)
+				data := readFile(t, in)
+				prev := string(startxrefRE.FindSubmatch(data)[1])
+				data = append(data, fmt.Sprintf("99 0 obj\n(hidden)\nendobj\nxref\n99 1\n%010d 00000 n\r\ntrailer\n<< /Size 100 >>\nstartxref\n%s\n%%%%EOF\n", len(data), prev)...)
+				out := filepath.Join(dir, "unreached.pdf")
+				writeFile(t, out, data)
+				return out
+			},
+			check: func(t testing.TB, r *verify.Report) {
+				for _, f := range r.Signatures[0].Findings {
+					if f.Code == "unreached-bytes" {
+						return
+					}
+				}
+				t.Errorf("no unreached-bytes warning: %+v", r.Signatures[0].Findings)
+			}},
 		// a fake seal drawn into the organization's prepared, still unsigned signature field:
 		// redrawing a signature field is signing it, or nothing
 		failed("redteam/unsigned-signature-field-redrawn", `signature field "vbdt_issuer" was changed`,

@@ -190,6 +190,10 @@ func (v *validator) signature(c *Check, changes ChangeReport, ends []int64, all 
 	}
 	s.Role = roleOf(c, all)
 	s.Changes = Changes{Worst: changes.Worst, Allowed: changes.Allowed, Items: changes.Problems}
+	if c.Intact && !c.WholeFile && changes.Worst == ModNone {
+		s.Findings = append(s.Findings, Finding{Severity: Warning, Code: "unreached-bytes",
+			Text: "bytes follow the signed revision that the document does not use (an update its cross-reference does not reach): what a viewer shows is what was signed, but the file is not only that"})
+	}
 	if !c.Intact {
 		s.Indication, s.SubIndication, s.Reason = TotalFailed, c.sub, c.Problem
 		if c.sub == NoSigningCertificateFound {
