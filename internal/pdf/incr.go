@@ -2,7 +2,6 @@ package pdf
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"sort"
@@ -122,81 +121,33 @@ func (inc *Increment) Bytes() (*Written, error) {
 		}
 		inc.bodies[n] = []byte(o.PDFString())
 	}
-	base := inc.d.size
-	var b bytes.Buffer
 	nums := make([]int, 0, len(inc.bodies))
 	size := 1024 // the cross-reference section and the trailer, for a few objects
 	for n, body := range inc.bodies {
 		nums = append(nums, n)
 		size += len(body) + 64
 	}
-	b.Grow(size)
-	b.WriteString("\n") // the original may end without an end-of-line after %%EOF
 	sort.Ints(nums)
-	w := &Written{Offsets: map[int]int64{}}
+	var b bytes.Buffer
+	b.Grow(size)
+	ow := NewObjectWriter(&b, inc.d.size)
+	ow.Write([]byte("\n")) // the original may end without an end-of-line after %%EOF
 	for _, n := range nums {
-		w.Offsets[n] = base + int64(b.Len())
-		fmt.Fprintf(&b, "%d %d obj\n", n, inc.gens[n])
-		b.Write(inc.bodies[n])
-		b.WriteString("\nendobj\n")
+		ow.Object(n, inc.gens[n], inc.bodies[n])
 	}
 	trailer, err := inc.trailer()
 	if err != nil {
 		return nil, err
 	}
-	xrefAt := base + int64(b.Len())
 	if inc.d.xrefStream {
-		xrefNum := inc.next // the xref stream is an object of its own section
-		w.Offsets[xrefNum] = xrefAt
-		nums = append(nums, xrefNum)
-		inc.gens[xrefNum] = 0
-		var data bytes.Buffer
-		for _, n := range nums {
-			data.WriteByte(1)
-			binary.Write(&data, binary.BigEndian, uint32(w.Offsets[n]))
-			binary.Write(&data, binary.BigEndian, uint16(inc.gens[n]))
-		}
-		trailer.Update("Type", types.Name("XRef"))
-		trailer.Update("Size", types.Integer(xrefNum+1))
-		trailer.Update("W", types.Array{types.Integer(1), types.Integer(4), types.Integer(2)})
-		trailer.Update("Index", subsections(nums))
-		trailer.Update("Length", types.Integer(data.Len()))
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nstream\n", xrefNum, trailer.PDFString())
-		b.Write(data.Bytes())
-		b.WriteString("\nendstream\nendobj\n")
+		err = ow.XRefStream(inc.next, trailer) // the xref stream is an object of its own section
 	} else {
-		b.WriteString("xref\n")
-		idx := subsections(nums)
-		i := 0
-		for k := 0; k < len(idx); k += 2 {
-			first, count := idx[k].(types.Integer).Value(), idx[k+1].(types.Integer).Value()
-			fmt.Fprintf(&b, "%d %d\n", first, count)
-			for range count {
-				n := nums[i]
-				i++
-				fmt.Fprintf(&b, "%010d %05d n\r\n", w.Offsets[n], inc.gens[n])
-			}
-		}
-		trailer.Update("Size", types.Integer(inc.next))
-		fmt.Fprintf(&b, "trailer\n%s\n", trailer.PDFString())
+		err = ow.XRefTable(trailer, inc.next, false)
 	}
-	fmt.Fprintf(&b, "startxref\n%d\n%%%%EOF\n", xrefAt)
-	w.Bytes = b.Bytes()
-	return w, nil
-}
-
-// subsections groups sorted object numbers into [first count first count …].
-func subsections(nums []int) types.Array {
-	var a types.Array
-	for i := 0; i < len(nums); {
-		j := i
-		for j+1 < len(nums) && nums[j+1] == nums[j]+1 {
-			j++
-		}
-		a = append(a, types.Integer(nums[i]), types.Integer(j-i+1))
-		i = j + 1
+	if err != nil {
+		return nil, err
 	}
-	return a
+	return &Written{Bytes: b.Bytes(), Offsets: ow.Offsets()}, nil
 }
 
 func (inc *Increment) trailer() (types.Dict, error) {
