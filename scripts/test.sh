@@ -11,7 +11,9 @@ export PATH=$PATH:/usr/local/go/bin:$HOME/go/bin
 # (the shared register: tests start their own server), poppler-utils and qpdf (independent PDF
 # checks), Liberation fonts (Vietnamese glyphs, Times New Roman metrics), e2fsprogs (chattr,
 # for the read-only register test as root), Chromium (renders vbdt verify's HTML report
-# headless), NSS tools (certutil, pk12util: pdfsig -add-signature as a second signer).
+# headless), NSS tools (certutil, pk12util: pdfsig -add-signature as a second signer), libtiff
+# tools (tiffcp: the G4 encoder against libtiff's), MuPDF tools (pixel checks of converted scans)
+# and Apache PDFBox Preflight (PDF/A-1b validation).
 pkgs=()
 command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql)
 command -v pdftotext >/dev/null || pkgs+=(poppler-utils)
@@ -25,6 +27,9 @@ command -v gcc >/dev/null || pkgs+=(gcc libc6-dev)
 command -v git >/dev/null || pkgs+=(git)
 command -v chromium >/dev/null || pkgs+=(chromium)
 command -v certutil >/dev/null || pkgs+=(libnss3-tools)
+command -v tiffcp >/dev/null || pkgs+=(libtiff-tools)
+command -v mutool >/dev/null || pkgs+=(mupdf-tools)
+[ -e /usr/share/java/preflight.jar ] || pkgs+=(libpdfbox2-java default-jre-headless libactivation-java libjaxb-api-java)
 command -v go >/dev/null || pkgs+=(golang-go ca-certificates) # an older Go fetches go.mod's toolchain itself
 if ((${#pkgs[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
