@@ -29,6 +29,7 @@ command -v chromium >/dev/null || pkgs+=(chromium)
 command -v certutil >/dev/null || pkgs+=(libnss3-tools)
 command -v tiffcp >/dev/null || pkgs+=(libtiff-tools)
 command -v mutool >/dev/null || pkgs+=(mupdf-tools)
+command -v gs >/dev/null || pkgs+=(ghostscript)
 [ -e /usr/share/java/preflight.jar ] || pkgs+=(libpdfbox2-java default-jre-headless libactivation-java libjaxb-api-java)
 command -v go >/dev/null || pkgs+=(golang-go ca-certificates) # an older Go fetches go.mod's toolchain itself
 if ((${#pkgs[@]})); then

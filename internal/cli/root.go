@@ -114,6 +114,7 @@ Start with 'vbdt demo DIR': it walks through the whole document lifecycle with t
 		a.newSignCmd(),
 		a.newVerifyCmd(),
 		a.newTrustCmd(),
+		a.newConvertCmd(),
 		a.newKeysCmd(),
 		a.newConfigCmd(),
 		a.newVersionCmd(),

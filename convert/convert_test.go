@@ -1,0 +1,174 @@
+package convert_test
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vbdt/vbdt/convert"
+	"github.com/vbdt/vbdt/internal/testpki"
+	"github.com/vbdt/vbdt/internal/testpki/testenv"
+)
+
+const code = "H99.2026.01/QĐ-UBND" // a "/" in the notation: the file name escapes it
+
+// dossier writes the test file's scans (a colour JPEG page, a two-page bilevel G4 TIFF — one
+// strip, then many — and a colour PNG page) at 200 dpi.
+func dossier(t *testing.T) string {
+	t.Helper()
+	folder, err := testpki.WriteDossier(t.TempDir(), convert.EscapeCode(code), 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return folder
+}
+
+// preflight validates a PDF/A-1b file with Apache PDFBox Preflight.
+func preflight(t *testing.T, path string) {
+	t.Helper()
+	jars := []string{"preflight", "pdfbox2", "fontbox2", "xmpbox", "commons-logging", "jaxb-api", "javax.activation"}
+	for i, j := range jars {
+		jars[i] = "/usr/share/java/" + j + ".jar"
+		if _, err := os.Stat(jars[i]); err != nil {
+			testenv.Need(t, "Apache PDFBox Preflight (apt-get install libpdfbox2-java default-jre-headless libactivation-java libjaxb-api-java)")
+		}
+	}
+	testenv.NeedTools(t, "java")
+	out, err := exec.Command("java", "-cp", strings.Join(jars, ":"), "org.apache.pdfbox.preflight.Validator_A1b", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("Preflight rejects %s: %v\n%s", filepath.Base(path), err, out)
+	}
+}
+
+func TestConvertDossier(t *testing.T) {
+	testenv.NeedTools(t, "qpdf", "pdfimages", "mutool")
+	folder := dossier(t)
+	for _, part := range []convert.Part{convert.PDFA1B, convert.PDFA2B} {
+		t.Run(string(part), func(t *testing.T) {
+			out := t.TempDir()
+			docs, err := convert.PlanFolders([]string{folder}, out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(docs) != 3 || docs[0].FileCode != code || filepath.Base(docs[1].Out) != "H99.2026.01%2FQĐ-UBND.002.pdf" {
+				t.Fatalf("plan: %+v", docs)
+			}
+			opts := convert.Options{Part: part, Profile: convert.ProfileND30, Producer: "vbdt test"}
+			var results []*convert.Result
+			for _, d := range docs {
+				r, err := convert.Convert(d, opts)
+				if err != nil {
+					t.Fatalf("%s: %v", d.Out, err)
+				}
+				results = append(results, r)
+				if b, err := exec.Command("qpdf", "--check", d.Out).CombinedOutput(); err != nil {
+					t.Fatalf("qpdf --check %s: %v\n%s", d.Out, err, b)
+				}
+				if part == convert.PDFA1B {
+					preflight(t, d.Out)
+				}
+				if _, err := convert.ReadSidecar(d.Out); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// how each page went in
+			want := [][]string{{"passthrough DCTDecode"}, {"passthrough CCITTFaxDecode", "re-encoded G4"}, {"passthrough FlateDecode"}}
+			for i, r := range results {
+				var got []string
+				for _, p := range r.Embedded {
+					got = append(got, p.Path)
+				}
+				if strings.Join(got, ",") != strings.Join(want[i], ",") {
+					t.Errorf("%s: pages embedded as %v, want %v", filepath.Base(r.Out), got, want[i])
+				}
+			}
+			// the JPEG is in the PDF byte for byte
+			src, _ := os.ReadFile(results[0].Sources[0].Path)
+			dir := t.TempDir()
+			if b, err := exec.Command("pdfimages", "-all", results[0].Out, filepath.Join(dir, "img")).CombinedOutput(); err != nil {
+				t.Fatalf("pdfimages: %v\n%s", err, b)
+			}
+			if got, _ := os.ReadFile(filepath.Join(dir, "img-000.jpg")); !bytes.Equal(got, src) {
+				t.Errorf("the JPEG in the PDF is not the scanner's bytes (%d vs %d bytes)", len(got), len(src))
+			}
+			// the bilevel pages render pixel for pixel as scanned (MuPDF: poppler smooths 1:1)
+			for page := 1; page <= 2; page++ {
+				rows, w, h := testpki.Bilevel(testpki.ScanPage(200, uint64(1+page)))
+				png := filepath.Join(dir, "p.png")
+				if b, err := exec.Command("mutool", "draw", "-q", "-r", "200", "-c", "gray", "-o", png, results[1].Out, string(rune('0'+page))).CombinedOutput(); err != nil {
+					t.Fatalf("mutool draw: %v\n%s", err, b)
+				}
+				if diff := differ(t, png, rows, w, h); diff != 0 {
+					t.Errorf("G4 page %d: %d pixels differ from the scan", page, diff)
+				}
+			}
+			// 200 dpi colour JPEG and PNG conform; the bilevel TIFF is reported not colour
+			if !results[0].Conforms || !results[2].Conforms || results[1].Conforms {
+				t.Errorf("conformance: %v %v %v (%+v; %+v)", results[0].Conforms, results[1].Conforms, results[2].Conforms, results[1].Problems, results[2].Problems)
+			}
+			if results[1].Pages != 2 || results[0].Embedded[0].DPI != 200 {
+				t.Errorf("pages %d, dpi %g", results[1].Pages, results[0].Embedded[0].DPI)
+			}
+			// the same inputs give the same bytes
+			again, err := convert.Convert(docs[1], opts)
+			if err != nil || again.SHA256 != results[1].SHA256 {
+				t.Errorf("a second conversion differs: %v", err)
+			}
+		})
+	}
+}
+
+// differ counts the pixels of a rendered gray PNG that differ from packed rows (1 = black).
+func differ(t *testing.T, path string, rows []byte, w, h int) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds().Dx() != w || img.Bounds().Dy() != h {
+		t.Fatalf("rendered %v, want %dx%d", img.Bounds(), w, h)
+	}
+	stride, n := (w+7)/8, 0
+	gray, _ := img.(*image.Gray)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			black := rows[y*stride+x/8]&(0x80>>(x%8)) != 0
+			var v uint8
+			if gray != nil {
+				v = gray.GrayAt(x, y).Y
+			} else {
+				r, _, _, _ := img.At(x, y).RGBA()
+				v = uint8(r >> 8)
+			}
+			if (v < 128) != black {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func TestFileNames(t *testing.T) {
+	for _, c := range []string{"H99.2026.01/QĐ-UBND", "a%b", `x\y:z*?"<>|`, "plain"} {
+		name := convert.EscapeCode(c)
+		if strings.ContainsAny(name, `/\:*?"<>|`) {
+			t.Errorf("%q escapes to %q", c, name)
+		}
+		if back, err := convert.UnescapeCode(name); err != nil || back != c {
+			t.Errorf("%q → %q → %q, %v", c, name, back, err)
+		}
+	}
+	if got := convert.FileName("H99.2026.01/QĐ", 7); got != "H99.2026.01%2FQĐ.007.pdf" {
+		t.Errorf("FileName: %s", got)
+	}
+}

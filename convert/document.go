@@ -1,0 +1,184 @@
+package convert
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vbdt/vbdt/convert/scan"
+	"github.com/vbdt/vbdt/internal/fsutil"
+)
+
+// Options say how documents are made.
+type Options struct {
+	Part Part
+	// DPI is the resolution of images that give none (0: such an image is an error).
+	DPI float64
+	// Profile is the digitization rule set the documents are checked against.
+	Profile  Profile
+	Producer string
+	// Zone is the time zone of the documents' dates (default Asia/Ho_Chi_Minh's +07:00).
+	Zone *time.Location
+}
+
+// Result is what became of a document: the sidecar written next to it, and a manifest row.
+type Result struct {
+	Document
+	PDFA     Part         `json:"pdfa"`
+	Pages    int          `json:"pages"`
+	Bytes    int64        `json:"bytes"`
+	SHA256   string       `json:"sha256"`
+	Created  time.Time    `json:"created"`
+	Sources  []SourceHash `json:"source_files"`
+	Embedded []PageResult `json:"page_embedding"`
+	// Conforms says whether the document meets the profile; Problems says where it does not.
+	Profile  Profile   `json:"profile"`
+	Conforms bool      `json:"conforms"`
+	Problems []Problem `json:"problems,omitempty"`
+}
+
+// SourceHash is the fixity of a source file.
+type SourceHash struct {
+	Path   string `json:"path"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
+}
+
+// SidecarPath is the metadata file written next to a document.
+func SidecarPath(out string) string { return strings.TrimSuffix(out, ".pdf") + ".json" }
+
+// Inspect reads a document's sources and returns the pages it will hold, their fixity and the
+// newest modification time among them. It reads the files whole once, to hash them.
+func Inspect(d Document, o Options) ([]Image, []SourceHash, time.Time, []io.Closer, error) {
+	var (
+		images  []Image
+		hashes  []SourceHash
+		newest  time.Time
+		closers []io.Closer
+	)
+	fail := func(err error) ([]Image, []SourceHash, time.Time, []io.Closer, error) {
+		for _, c := range closers {
+			c.Close()
+		}
+		return nil, nil, time.Time{}, nil, err
+	}
+	for _, src := range d.Sources {
+		f, err := os.Open(src.Path)
+		if err != nil {
+			return fail(err)
+		}
+		closers = append(closers, f)
+		fi, err := f.Stat()
+		if err != nil {
+			return fail(err)
+		}
+		if !fi.Mode().IsRegular() {
+			return fail(fmt.Errorf("%s: not a regular file", src.Path))
+		}
+		if fi.ModTime().After(newest) {
+			newest = fi.ModTime()
+		}
+		h := sha256.New()
+		if _, err := io.Copy(h, io.NewSectionReader(f, 0, fi.Size())); err != nil {
+			return fail(fmt.Errorf("%s: %w", src.Path, err))
+		}
+		hashes = append(hashes, SourceHash{Path: src.Path, Bytes: fi.Size(), SHA256: hex.EncodeToString(h.Sum(nil))})
+		pages, err := scan.Inspect(f, fi.Size())
+		if err != nil {
+			return fail(fmt.Errorf("%s: %w", src.Path, err))
+		}
+		want := src.Pages
+		if want == nil {
+			for i := range pages {
+				want = append(want, i+1)
+			}
+		}
+		for _, n := range want {
+			if n < 1 || n > len(pages) {
+				return fail(fmt.Errorf("%s: there is no page %d (the file has %d)", src.Path, n, len(pages)))
+			}
+			images = append(images, Image{Source: f, Page: pages[n-1], DPI: o.DPI})
+		}
+	}
+	return images, hashes, newest, closers, nil
+}
+
+// Convert makes document d: the PDF, atomically, then its sidecar. The same sources give the
+// same bytes: the PDF's dates are the newest source file's modification time.
+func Convert(d Document, o Options) (*Result, error) {
+	images, hashes, newest, closers, err := Inspect(d, o)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}()
+	zone := o.Zone
+	if zone == nil {
+		zone = time.FixedZone("+07", 7*3600)
+	}
+	part := o.Part
+	if part == "" {
+		part = PDFA2B
+	}
+	title := d.Fields["Subject"]
+	if title == "" {
+		title = fmt.Sprintf("%s.%03d", d.FileCode, d.Ordinal)
+	}
+	res := &Result{Document: d, PDFA: part, Pages: len(images), Sources: hashes, Created: newest.In(zone).Truncate(time.Second), Profile: o.Profile}
+	err = fsutil.ReplaceUnsynced(d.Out, 0o644, func(f *os.File) error {
+		h := sha256.New()
+		cw := &counter{w: io.MultiWriter(f, h)}
+		embedded, err := Write(cw, images, Meta{Title: title, Producer: o.Producer, Time: res.Created}, part)
+		res.Embedded, res.Bytes, res.SHA256 = embedded, cw.n, hex.EncodeToString(h.Sum(nil))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Problems = o.Profile.Check(d, images, res)
+	res.Conforms = !slices.ContainsFunc(res.Problems, func(p Problem) bool { return p.Severity == "error" })
+	side, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := fsutil.ReplaceUnsynced(SidecarPath(d.Out), 0o644, func(f *os.File) error {
+		_, err := f.Write(append(side, '\n'))
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// ReadSidecar reads the result a document's sidecar records.
+func ReadSidecar(out string) (*Result, error) {
+	data, err := fsutil.ReadSmall(SidecarPath(out), 16<<20)
+	if err != nil {
+		return nil, err
+	}
+	var r Result
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", SidecarPath(out), err)
+	}
+	return &r, nil
+}
+
+type counter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *counter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

@@ -1,0 +1,357 @@
+// Package convert turns scanned paper archives into archival PDF documents: each page's image
+// embedded losslessly (the scanner's bytes where the PDF can hold them as they are), PDF/A-2b or
+// PDF/A-1b, with the archival metadata (CONVERT.md).
+package convert
+
+import (
+	"bytes"
+	"compress/zlib"
+	"crypto/sha256"
+	_ "embed"
+	"fmt"
+	"html"
+	"image"
+	"image/color"
+	"io"
+	"math"
+	"math/bits"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/vbdt/vbdt/convert/scan"
+	"github.com/vbdt/vbdt/internal/ccitt"
+	"github.com/vbdt/vbdt/internal/pdf"
+)
+
+//go:embed icc/sRGB.icc
+var sRGB []byte
+
+// Part is the PDF/A part and conformance written.
+type Part string
+
+const (
+	PDFA2B Part = "2b" // PDF 1.7: 16-bit and transparency allowed
+	PDFA1B Part = "1b" // PDF 1.4, the widest-read archival profile
+)
+
+// Image is one page to embed: a page of an image file.
+type Image struct {
+	Source io.ReaderAt
+	Page   scan.Page
+	// DPI replaces the image's own when it has none (0: the image must say).
+	DPI float64
+}
+
+// Meta is what the PDF itself says of the document (the archival fields go in the sidecar).
+type Meta struct {
+	Title    string
+	Producer string
+	// Time is the document's creation date; the same inputs and Time give the same bytes.
+	Time time.Time
+}
+
+// PageResult says how a page was embedded.
+type PageResult struct {
+	Path  string  `json:"path"` // "passthrough DCTDecode", "passthrough CCITTFaxDecode", "passthrough FlateDecode", "re-encoded G4", "re-encoded Flate"
+	Bytes int64   `json:"bytes"`
+	DPI   float64 `json:"dpi"`
+}
+
+// Write writes one archival PDF of the pages to w and says how each page went in.
+func Write(w io.Writer, pages []Image, meta Meta, part Part) ([]PageResult, error) {
+	version := "1.7"
+	if part == PDFA1B {
+		version = "1.4"
+	}
+	pw := pdf.NewWriter(w, version)
+	pagesRef := pw.Reserve()
+	var kids types.Array
+	var results []PageResult
+	id := sha256.New()
+	for i, im := range pages {
+		res, page, err := writePage(pw, pagesRef, im, part)
+		if err != nil {
+			return nil, fmt.Errorf("page %d: %w", i+1, err)
+		}
+		fmt.Fprintf(id, "%d:%s:%d\n", i, res.Path, res.Bytes)
+		kids = append(kids, ref(page))
+		results = append(results, res)
+	}
+	pw.Put(pagesRef, types.Dict{"Type": types.Name("Pages"), "Kids": kids, "Count": types.Integer(len(kids))})
+	icc, err := pw.AddStream(types.Dict{"N": types.Integer(3)}, sRGB)
+	if err != nil {
+		return nil, err
+	}
+	intent := pw.Add(types.Dict{"Type": types.Name("OutputIntent"), "S": types.Name("GTS_PDFA1"),
+		"OutputConditionIdentifier": types.StringLiteral("sRGB IEC61966-2.1"), "Info": types.StringLiteral("sRGB IEC61966-2.1"),
+		"DestOutputProfile": ref(icc)})
+	t := meta.Time.Truncate(time.Second)
+	xmp := xmpPacket(meta, t, part)
+	md, err := pw.AddStream(types.Dict{"Type": types.Name("Metadata"), "Subtype": types.Name("XML")}, xmp)
+	if err != nil {
+		return nil, err
+	}
+	catalog := pw.Add(types.Dict{"Type": types.Name("Catalog"), "Pages": ref(pagesRef), "Metadata": ref(md),
+		"OutputIntents": types.Array{ref(intent)}})
+	info := pw.Add(types.Dict{"Title": pdf.TextString(meta.Title), "Producer": pdf.TextString(meta.Producer),
+		"Creator": pdf.TextString(meta.Producer), "CreationDate": types.StringLiteral(pdfDate(t)), "ModDate": types.StringLiteral(pdfDate(t))})
+	id.Write(xmp)
+	sum := id.Sum(nil)[:16]
+	return results, pw.Close(catalog, &info, [2][]byte{sum, sum})
+}
+
+func ref(r pdf.Ref) types.IndirectRef { return *types.NewIndirectRef(r.Num, r.Gen) }
+
+// writePage writes a page's image, content and page objects.
+func writePage(pw *pdf.Writer, parent pdf.Ref, im Image, part Part) (PageResult, pdf.Ref, error) {
+	p := im.Page
+	xdpi, ydpi := p.XDPI, p.YDPI
+	if xdpi == 0 || ydpi == 0 {
+		xdpi, ydpi = im.DPI, im.DPI
+	}
+	if xdpi <= 0 {
+		return PageResult{}, pdf.Ref{}, fmt.Errorf("the image gives no resolution (DPI) and none was configured (--dpi)")
+	}
+	imgRef := pw.Reserve()
+	res, err := writeImage(pw, imgRef, im, part)
+	if err != nil {
+		return res, pdf.Ref{}, err
+	}
+	res.DPI = math.Round(xdpi*100) / 100
+	w, h := float64(p.Width)*72/xdpi, float64(p.Height)*72/ydpi
+	content := fmt.Sprintf("q %s 0 0 %s 0 0 cm /Im0 Do Q", num(w), num(h))
+	c, err := pw.AddStream(types.Dict{}, []byte(content))
+	if err != nil {
+		return res, pdf.Ref{}, err
+	}
+	page := types.Dict{"Type": types.Name("Page"), "Parent": ref(parent),
+		"MediaBox":  types.Array{types.Integer(0), types.Integer(0), types.Float(round(w)), types.Float(round(h))},
+		"Resources": types.Dict{"XObject": types.Dict{"Im0": ref(imgRef)}}, "Contents": ref(c)}
+	if p.Rotate != 0 {
+		page["Rotate"] = types.Integer(p.Rotate)
+	}
+	return res, pw.Add(page), nil
+}
+
+func round(f float64) float64 { v, _ := strconv.ParseFloat(num(f), 64); return v }
+
+func num(f float64) string { return strconv.FormatFloat(f, 'f', 4, 64) }
+
+// writeImage writes the page's image XObject: the source bytes as they are when the PDF can
+// hold them, else a lossless re-encoding.
+func writeImage(pw *pdf.Writer, r pdf.Ref, im Image, part Part) (PageResult, error) {
+	p := im.Page
+	d := types.Dict{"Type": types.Name("XObject"), "Subtype": types.Name("Image"),
+		"Width": types.Integer(p.Width), "Height": types.Integer(p.Height)}
+	passthrough := p.Kind == scan.JPEG || p.Kind == scan.G4 || p.Kind == scan.PNGFlate
+	if p.Kind == scan.PNGFlate && p.BitsPerComponent == 16 && part == PDFA1B {
+		passthrough = false // PDF 1.4 has no 16-bit images
+	}
+	if passthrough {
+		d["BitsPerComponent"] = types.Integer(p.BitsPerComponent)
+		d["Filter"] = types.Name(p.Filter)
+		if cs, err := colorSpace(pw, p); err != nil {
+			return PageResult{}, err
+		} else {
+			d["ColorSpace"] = cs
+		}
+		if len(p.DecodeParms) > 0 {
+			d["DecodeParms"] = parms(p.DecodeParms)
+		}
+		if len(p.DecodeArray) > 0 {
+			a := types.Array{}
+			for _, v := range p.DecodeArray {
+				a = append(a, types.Float(v))
+			}
+			d["Decode"] = a
+		}
+		var length int64
+		readers := make([]io.Reader, len(p.Ranges))
+		for i, rg := range p.Ranges {
+			length += rg.Len
+			readers[i] = io.NewSectionReader(im.Source, rg.Off, rg.Len)
+		}
+		var src io.Reader = io.MultiReader(readers...)
+		if p.ReverseBits {
+			src = reversed{src}
+		}
+		return PageResult{Path: "passthrough " + p.Filter, Bytes: length}, pw.PutStream(r, d, length, src)
+	}
+	if p.Kind == scan.Bilevel {
+		rows, width, height, err := scan.DecodeBilevel(im.Source, p)
+		if err != nil {
+			return PageResult{}, err
+		}
+		var g4 bytes.Buffer
+		if err := ccitt.Encode(&g4, rows, width, height); err != nil {
+			return PageResult{}, err
+		}
+		d["BitsPerComponent"], d["ColorSpace"], d["Filter"] = types.Integer(1), types.Name("DeviceGray"), types.Name("CCITTFaxDecode")
+		// the encoder's 1 is black; the decoder's default (BlackIs1 false) paints it black
+		d["DecodeParms"] = types.Dict{"K": types.Integer(-1), "Columns": types.Integer(width), "Rows": types.Integer(height)}
+		return PageResult{Path: "re-encoded G4", Bytes: int64(g4.Len())}, pw.PutStream(r, d, int64(g4.Len()), &g4)
+	}
+	img, err := scan.DecodeImage(im.Source, p)
+	if err != nil {
+		return PageResult{}, err
+	}
+	data, cs, bpc, alpha := samples(img)
+	if alpha != nil && part == PDFA1B {
+		return PageResult{}, fmt.Errorf("the image has transparency, which PDF/A-1 cannot hold without losing it (use PDF/A-2b)")
+	}
+	d["BitsPerComponent"], d["ColorSpace"], d["Filter"] = types.Integer(bpc), types.Name(cs), types.Name("FlateDecode")
+	if alpha != nil {
+		mask, err := pw.AddStream(types.Dict{"Type": types.Name("XObject"), "Subtype": types.Name("Image"),
+			"Width": types.Integer(p.Width), "Height": types.Integer(p.Height), "BitsPerComponent": types.Integer(bpc),
+			"ColorSpace": types.Name("DeviceGray"), "Filter": types.Name("FlateDecode")}, deflate(alpha))
+		if err != nil {
+			return PageResult{}, err
+		}
+		d["SMask"] = ref(mask)
+	}
+	z := deflate(data)
+	return PageResult{Path: "re-encoded Flate", Bytes: int64(len(z))}, pw.PutStream(r, d, int64(len(z)), bytes.NewReader(z))
+}
+
+// colorSpace is the page's colour space: its embedded ICC profile when it has one, else the
+// device space.
+func colorSpace(pw *pdf.Writer, p scan.Page) (types.Object, error) {
+	base := types.Object(types.Name(p.ColorSpace))
+	if len(p.ICC) > 0 && p.ColorSpace != "Indexed" {
+		n := map[string]int{"DeviceGray": 1, "DeviceRGB": 3, "DeviceCMYK": 4}[p.ColorSpace]
+		icc, err := pw.AddStream(types.Dict{"N": types.Integer(n), "Alternate": types.Name(p.ColorSpace)}, p.ICC)
+		if err != nil {
+			return nil, err
+		}
+		return types.Array{types.Name("ICCBased"), ref(icc)}, nil
+	}
+	if p.ColorSpace == "Indexed" {
+		return types.Array{types.Name("Indexed"), types.Name("DeviceRGB"), types.Integer(len(p.Palette)/3 - 1),
+			types.HexLiteral(fmt.Sprintf("%X", p.Palette))}, nil
+	}
+	return base, nil
+}
+
+// parms converts decode parameters to a PDF dictionary.
+func parms(m map[string]any) types.Dict {
+	d := types.Dict{}
+	for k, v := range m {
+		switch x := v.(type) {
+		case int:
+			d[k] = types.Integer(x)
+		case bool:
+			d[k] = types.Boolean(x)
+		case float64:
+			d[k] = types.Float(x)
+		case string:
+			d[k] = types.Name(x)
+		}
+	}
+	return d
+}
+
+// samples returns an image's samples, uncompressed: 8-bit gray or RGB (16-bit kept), with its
+// alpha channel apart when it has one that is not opaque.
+func samples(img image.Image) (data []byte, cs string, bpc int, alpha []byte) {
+	b := img.Bounds()
+	gray := true
+	switch img.ColorModel() {
+	case color.GrayModel, color.Gray16Model:
+	default:
+		gray = false
+	}
+	opaque := true
+	if o, ok := img.(interface{ Opaque() bool }); ok {
+		opaque = o.Opaque()
+	}
+	n := 3
+	cs = "DeviceRGB"
+	if gray {
+		n, cs = 1, "DeviceGray"
+	}
+	data = make([]byte, 0, b.Dx()*b.Dy()*n)
+	if !opaque {
+		alpha = make([]byte, 0, b.Dx()*b.Dy())
+	}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			if gray {
+				data = append(data, c.R)
+			} else {
+				data = append(data, c.R, c.G, c.B)
+			}
+			if alpha != nil {
+				alpha = append(alpha, c.A)
+			}
+		}
+	}
+	return data, cs, 8, alpha
+}
+
+func deflate(b []byte) []byte {
+	var out bytes.Buffer
+	z, _ := zlib.NewWriterLevel(&out, zlib.BestSpeed)
+	z.Write(b)
+	z.Close()
+	return out.Bytes()
+}
+
+// reversed reverses the bits of every byte read (TIFF FillOrder 2).
+type reversed struct{ r io.Reader }
+
+func (r reversed) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	for i := range p[:n] {
+		p[i] = bits.Reverse8(p[i])
+	}
+	return n, err
+}
+
+// pdfDate is t as a PDF date with its offset: D:20260305084515+07'00'.
+func pdfDate(t time.Time) string {
+	_, off := t.Zone()
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	return fmt.Sprintf("D:%s%c%02d'%02d'", t.Format("20060102150405"), sign, off/3600, off%3600/60)
+}
+
+// xmpPacket is the document's XMP metadata: the PDF/A identification, the title, the dates
+// and the producer — each equal to its twin in the information dictionary.
+func xmpPacket(meta Meta, t time.Time, part Part) []byte {
+	date := t.Format("2006-01-02T15:04:05-07:00")
+	esc := html.EscapeString
+	var b strings.Builder
+	b.WriteString("<?xpacket begin=\"\uFEFF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n")
+	b.WriteString(`<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">
+   <pdfaid:part>` + string(part[:1]) + `</pdfaid:part>
+   <pdfaid:conformance>B</pdfaid:conformance>
+  </rdf:Description>
+  <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">
+   <dc:format>application/pdf</dc:format>
+   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">` + esc(meta.Title) + `</rdf:li></rdf:Alt></dc:title>
+  </rdf:Description>
+  <rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/">
+   <xmp:CreateDate>` + date + `</xmp:CreateDate>
+   <xmp:ModifyDate>` + date + `</xmp:ModifyDate>
+   <xmp:MetadataDate>` + date + `</xmp:MetadataDate>
+   <xmp:CreatorTool>` + esc(meta.Producer) + `</xmp:CreatorTool>
+  </rdf:Description>
+  <rdf:Description rdf:about="" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">
+   <pdf:Producer>` + esc(meta.Producer) + `</pdf:Producer>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+`)
+	// padding lets an editor rewrite the packet in place
+	b.WriteString(strings.Repeat(strings.Repeat(" ", 99)+"\n", 20))
+	b.WriteString("<?xpacket end=\"w\"?>")
+	return []byte(b.String())
+}

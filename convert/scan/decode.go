@@ -1,0 +1,521 @@
+package scan
+
+import (
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"math/bits"
+
+	"golang.org/x/image/ccitt"
+	"golang.org/x/image/tiff/lzw"
+)
+
+// maxDecodeBytes bounds the pixel buffer of one decoded page.
+const maxDecodeBytes = 1 << 30
+
+// DecodeBilevel returns the pixels of a 1-bit TIFF page (Kind Bilevel or G4):
+// packed rows, MSB first, 1 = black, each row padded to a whole byte (padding
+// bits are 0), and the page's width and height.
+func DecodeBilevel(r io.ReaderAt, p Page) (rows []byte, width, height int, err error) {
+	defer func() {
+		if !catchPanics {
+			return
+		}
+		if e := recover(); e != nil {
+			rows, width, height, err = nil, 0, 0, fmt.Errorf("internal error while decoding: %v", e)
+		}
+	}()
+	tp := p.tiff
+	if tp == nil || p.Format != "TIFF" {
+		return nil, 0, 0, fmt.Errorf("%s page %d is not a bilevel TIFF page: use DecodeImage", p.Format, p.Index+1)
+	}
+	if tp.bps != 1 || tp.spp != 1 || (p.Photometric != 0 && p.Photometric != 1) {
+		return nil, 0, 0, fmt.Errorf("TIFF page %d is not a 1-bit black-and-white page: use DecodeImage", p.Index+1)
+	}
+	buf, stride, err := decodeTIFFSamples(r, p)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if p.Photometric == 1 { // BlackIsZero: 1 = white in the samples
+		for i := range buf {
+			buf[i] = ^buf[i]
+		}
+	}
+	if pad := stride*8 - p.Width; pad > 0 {
+		mask := byte(0xFF << pad)
+		for y := 0; y < p.Height; y++ {
+			buf[y*stride+stride-1] &= mask
+		}
+	}
+	return buf, p.Width, p.Height, nil
+}
+
+// DecodeImage returns the pixels of a page. It works for every kind; it is
+// needed for Kind Decode (and gives an *image.Gray for bilevel TIFF pages).
+func DecodeImage(r io.ReaderAt, p Page) (img image.Image, err error) {
+	defer func() {
+		if !catchPanics {
+			return
+		}
+		if e := recover(); e != nil {
+			img, err = nil, fmt.Errorf("internal error while decoding: %v", e)
+		}
+	}()
+	switch p.Format {
+	case "JPEG":
+		if len(p.Ranges) != 1 {
+			return nil, errors.New("JPEG page without its byte range")
+		}
+		if err := checkDecodeSize(p.Width, p.Height, 4); err != nil {
+			return nil, err
+		}
+		return jpeg.Decode(io.NewSectionReader(r, p.Ranges[0].Off, p.Ranges[0].Len))
+	case "PNG":
+		if p.fileSize <= 0 {
+			return nil, errors.New("PNG page was not produced by Inspect")
+		}
+		if err := checkDecodeSize(p.Width, p.Height, 8); err != nil {
+			return nil, err
+		}
+		return png.Decode(io.NewSectionReader(r, 0, p.fileSize))
+	case "TIFF":
+		if p.tiff == nil {
+			return nil, errors.New("TIFF page was not produced by Inspect")
+		}
+		return decodeTIFFImage(r, p)
+	}
+	return nil, fmt.Errorf("unknown format %q", p.Format)
+}
+
+func checkDecodeSize(w, h, bytesPerPixel int) error {
+	if int64(w)*int64(h)*int64(bytesPerPixel) > maxDecodeBytes {
+		return fmt.Errorf("page of %d×%d pixels is too large to decode (over %d MiB)", w, h, maxDecodeBytes>>20)
+	}
+	return nil
+}
+
+// decodeTIFFSamples decompresses all strips or tiles of a page into one
+// buffer of rows of packed samples (16-bit samples big-endian), and returns
+// it with its row stride.
+func decodeTIFFSamples(r io.ReaderAt, p Page) ([]byte, int, error) {
+	tp := p.tiff
+	fail := func(format string, args ...any) ([]byte, int, error) {
+		return nil, 0, fmt.Errorf("TIFF page %d: %s", p.Index+1, fmt.Sprintf(format, args...))
+	}
+	if tp.planar == 2 && tp.spp > 1 {
+		return fail("separate colour planes are not supported")
+	}
+	stride := rowBytes(p.Width, tp.bps, tp.spp)
+	total := int64(stride) * int64(p.Height)
+	if total > maxDecodeBytes {
+		return fail("page of %d×%d pixels is too large to decode (over %d MiB)", p.Width, p.Height, maxDecodeBytes>>20)
+	}
+	bstride := rowBytes(tp.blockW, tp.bps, tp.spp)
+	if int64(bstride)*int64(tp.blockH) > 2*total+1<<20 {
+		return fail("tiles of %d×%d pixels are too large for the page", tp.blockW, tp.blockH)
+	}
+	buf := make([]byte, total)
+	var raw, block []byte
+	for i, s := range p.Strips {
+		what := fmt.Sprintf("strip %d of %d", i+1, len(p.Strips))
+		if tp.tiled {
+			what = fmt.Sprintf("tile %d of %d", i+1, len(p.Strips))
+		}
+		rows := s.H // strips: the last one is short
+		if tp.tiled {
+			rows = tp.blockH // tiles are always whole
+		}
+		want := bstride * rows
+		if cap(block) < want {
+			block = make([]byte, want)
+		}
+		block = block[:want]
+		if s.Len > 1<<31 {
+			return fail("%s is too large", what)
+		}
+		if cap(raw) < int(s.Len) {
+			raw = make([]byte, s.Len)
+		}
+		raw = raw[:s.Len]
+		if err := readAt(r, s.Off+s.Len, raw, s.Off); err != nil {
+			return fail("%s cannot be read: %v", what, err)
+		}
+		if tp.fillOrder == 2 {
+			reverseBits(raw)
+		}
+		if err := decompress(p, raw, block, tp.blockW, rows); err != nil {
+			return fail("%s: %v", what, err)
+		}
+		if tp.bps == 16 && tp.bo.Uint16([]byte{0, 1}) != 1 { // little-endian file
+			for j := 0; j+1 < len(block); j += 2 {
+				block[j], block[j+1] = block[j+1], block[j]
+			}
+		}
+		if tp.predictor == 2 {
+			undoPredictor(block, bstride, tp.bps, tp.spp)
+		}
+		xb := s.X * tp.bps * tp.spp / 8
+		n := rowBytes(s.W, tp.bps, tp.spp)
+		for y := 0; y < s.H; y++ {
+			copy(buf[(s.Y+y)*stride+xb:(s.Y+y)*stride+xb+n], block[y*bstride:y*bstride+n])
+		}
+	}
+	return buf, stride, nil
+}
+
+// decompress fills dst (exactly) from the compressed bytes src of one block
+// of w pixels by rows rows.
+func decompress(p Page, src, dst []byte, w, rows int) error {
+	var rd io.Reader
+	switch p.Compression {
+	case cNone:
+		if len(src) < len(dst) {
+			return fmt.Errorf("has %d bytes, %d expected (truncated)", len(src), len(dst))
+		}
+		copy(dst, src)
+		return nil
+	case cPackBits:
+		return unpackBits(src, dst)
+	case cLZW:
+		lr := lzw.NewReader(bytes.NewReader(src), lzw.MSB, 8)
+		defer lr.Close()
+		rd = lr
+	case cDeflate, cDeflateOld:
+		zr, err := zlib.NewReader(bytes.NewReader(src))
+		if err != nil {
+			return fmt.Errorf("Deflate data is damaged: %v", err)
+		}
+		defer zr.Close()
+		rd = zr
+	case cG3, cG4:
+		if p.Compression == cG3 {
+			return decodeG3(src, dst, w, rows)
+		}
+		// Invert: 1 bits for black runs, which is what TIFF samples hold
+		// (libtiff's convention; Photometric then says what 1 means).
+		rd = ccitt.NewReader(bytes.NewReader(src), ccitt.MSB, ccitt.Group4, w, rows, &ccitt.Options{Invert: true})
+	default:
+		return fmt.Errorf("compression %d is not supported", p.Compression)
+	}
+	if _, err := io.ReadFull(rd, dst); err != nil {
+		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			return errors.New("compressed data ends early (truncated or damaged)")
+		}
+		return fmt.Errorf("compressed data is damaged: %v", err)
+	}
+	return nil
+}
+
+// decodeG3 decodes CCITT Group 3 one-dimensional data row by row into dst
+// (1 bits for black runs). x/image/ccitt decodes Group 3, but not EOL codes
+// preceded by fill bits (T4Options bit 2, byte-aligned EOLs), and the fill
+// cannot be told from a code's trailing zeros without decoding. So the data
+// is cut at its EOL codes — the only place where 11 zero bits in a row can
+// occur in Group 3 data — and each row is decoded on its own behind a clean
+// EOL; the decoder stops when the row is full, so the zeros after it (the
+// code's own, fill bits, the next EOL's) do not matter.
+func decodeG3(src, dst []byte, w, rows int) error {
+	stride := (w + 7) / 8
+	bit := func(i int) byte { return src[i>>3] >> (7 - i&7) & 1 }
+	nbits := len(src) * 8
+	row := 0
+	start, zeros := 0, 0
+	var seg []byte
+	decodeSegment := func(from, to int) error {
+		// The segment: an EOL, then the bits [from, to).
+		seg = seg[:0]
+		var cur byte
+		nb := 0
+		put := func(b byte) {
+			cur = cur<<1 | b
+			if nb++; nb == 8 {
+				seg = append(seg, cur)
+				cur, nb = 0, 0
+			}
+		}
+		for i := 0; i < 11; i++ {
+			put(0)
+		}
+		put(1)
+		for i := from; i < to; i++ {
+			put(bit(i))
+		}
+		if nb > 0 {
+			seg = append(seg, cur<<(8-nb))
+		}
+		rd := ccitt.NewReader(bytes.NewReader(seg), ccitt.MSB, ccitt.Group3, w, 1, &ccitt.Options{Invert: true})
+		if _, err := io.ReadFull(rd, dst[row*stride:(row+1)*stride]); err != nil {
+			return fmt.Errorf("row %d: %v", row+1, err)
+		}
+		row++
+		return nil
+	}
+	for i := 0; i < nbits && row < rows; i++ {
+		if bit(i) == 0 {
+			zeros++
+			continue
+		}
+		if zeros >= 11 {
+			// An EOL ends at i. The row before it is [start, i-zeros) and
+			// perhaps some of the zeros (a code may end in zeros): decode
+			// [start, i) and let the decoder stop where the row is full.
+			if end := i - zeros; end > start {
+				if err := decodeSegment(start, i); err != nil {
+					return err
+				}
+			}
+			start = i + 1
+		}
+		zeros = 0
+	}
+	if row < rows && nbits-zeros > start {
+		// The last row without a following EOL.
+		if err := decodeSegment(start, nbits); err != nil {
+			return err
+		}
+	}
+	if row < rows {
+		return fmt.Errorf("has %d rows, %d expected (truncated or damaged)", row, rows)
+	}
+	return nil
+}
+
+// unpackBits decodes PackBits data into dst, which it must fill.
+func unpackBits(src, dst []byte) error {
+	i, o := 0, 0
+	for o < len(dst) {
+		if i >= len(src) {
+			return errors.New("PackBits data ends early (truncated or damaged)")
+		}
+		n := int(int8(src[i]))
+		i++
+		switch {
+		case n >= 0:
+			k := n + 1
+			if i+k > len(src) || o+k > len(dst) {
+				return errors.New("PackBits data is damaged")
+			}
+			copy(dst[o:], src[i:i+k])
+			i += k
+			o += k
+		case n == -128: // no-op
+		default:
+			k := 1 - n
+			if i >= len(src) || o+k > len(dst) {
+				return errors.New("PackBits data is damaged")
+			}
+			c := src[i]
+			i++
+			for j := 0; j < k; j++ {
+				dst[o+j] = c
+			}
+			o += k
+		}
+	}
+	return nil
+}
+
+func reverseBits(b []byte) {
+	for i, c := range b {
+		b[i] = bits.Reverse8(c)
+	}
+}
+
+// undoPredictor reverses TIFF horizontal differencing (Predictor 2) on rows
+// of 8-bit or big-endian 16-bit samples.
+func undoPredictor(b []byte, stride, bps, spp int) {
+	for y := 0; y+stride <= len(b); y += stride {
+		row := b[y : y+stride]
+		if bps == 8 {
+			for i := spp; i < len(row); i++ {
+				row[i] += row[i-spp]
+			}
+			continue
+		}
+		for i := 2 * spp; i+1 < len(row); i += 2 {
+			v := uint16(row[i])<<8 | uint16(row[i+1])
+			u := uint16(row[i-2*spp])<<8 | uint16(row[i-2*spp+1])
+			v += u
+			row[i], row[i+1] = byte(v>>8), byte(v)
+		}
+	}
+}
+
+func decodeTIFFImage(r io.ReaderAt, p Page) (image.Image, error) {
+	tp := p.tiff
+	if tp.planar == 2 && tp.spp > 1 {
+		return nil, fmt.Errorf("TIFF page %d: separate colour planes are not supported", p.Index+1)
+	}
+	bpp := 1
+	if tp.bps == 16 || tp.spp > 1 {
+		bpp = 8
+	}
+	if err := checkDecodeSize(p.Width, p.Height, bpp); err != nil {
+		return nil, err
+	}
+	buf, stride, err := decodeTIFFSamples(r, p)
+	if err != nil {
+		return nil, err
+	}
+	w, h := p.Width, p.Height
+	rect := image.Rect(0, 0, w, h)
+	bps, spp := tp.bps, tp.spp
+	// sample returns sample s (0-based within the pixel) of pixel x in row y,
+	// for bps ≤ 8.
+	small := func(row []byte, x int) uint8 {
+		bit := x * bps
+		v := row[bit/8] >> (8 - bps - bit%8) & (1<<bps - 1)
+		return v
+	}
+	switch p.Photometric {
+	case 0, 1:
+		if spp == 1 {
+			if bps == 16 {
+				img := image.NewGray16(rect)
+				for y := 0; y < h; y++ {
+					row := buf[y*stride:]
+					for x := 0; x < w; x++ {
+						v := uint16(row[2*x])<<8 | uint16(row[2*x+1])
+						if p.Photometric == 0 {
+							v = ^v
+						}
+						img.SetGray16(x, y, color.Gray16{v})
+					}
+				}
+				return img, nil
+			}
+			img := image.NewGray(rect)
+			maxv := 1<<bps - 1
+			for y := 0; y < h; y++ {
+				row := buf[y*stride:]
+				out := img.Pix[y*img.Stride:]
+				for x := 0; x < w; x++ {
+					var v uint8
+					if bps == 8 {
+						v = row[x]
+					} else {
+						v = uint8(int(small(row, x)) * 255 / maxv)
+					}
+					if p.Photometric == 0 {
+						v = ^v
+					}
+					out[x] = v
+				}
+			}
+			return img, nil
+		}
+		// Gray with an extra (alpha) sample.
+		img := image.NewNRGBA64(rect)
+		for y := 0; y < h; y++ {
+			row := buf[y*stride:]
+			for x := 0; x < w; x++ {
+				g, a := sample16(row, x*spp, bps), sample16(row, x*spp+1, bps)
+				if p.Photometric == 0 {
+					g = ^g
+				}
+				if len(tp.extraSamples) > 0 && tp.extraSamples[0] == 1 && a != 0 { // associated alpha
+					g = uint16(min(0xFFFF, uint32(g)*0xFFFF/uint32(a)))
+				}
+				if len(tp.extraSamples) == 0 || tp.extraSamples[0] == 0 {
+					a = 0xFFFF
+				}
+				img.SetNRGBA64(x, y, color.NRGBA64{g, g, g, a})
+			}
+		}
+		return img, nil
+	case 2:
+		alpha := spp == 4 && len(tp.extraSamples) > 0 && tp.extraSamples[0] != 0
+		assoc := alpha && tp.extraSamples[0] == 1
+		if bps == 8 && !alpha {
+			img := image.NewRGBA(rect)
+			for y := 0; y < h; y++ {
+				row := buf[y*stride:]
+				out := img.Pix[y*img.Stride:]
+				for x := 0; x < w; x++ {
+					copy(out[4*x:4*x+3], row[x*spp:x*spp+3])
+					out[4*x+3] = 0xFF
+				}
+			}
+			return img, nil
+		}
+		if bps == 8 && !assoc {
+			img := image.NewNRGBA(rect)
+			for y := 0; y < h; y++ {
+				copy(img.Pix[y*img.Stride:y*img.Stride+4*w], buf[y*stride:y*stride+4*w])
+			}
+			return img, nil
+		}
+		if bps == 8 {
+			img := image.NewRGBA(rect)
+			for y := 0; y < h; y++ {
+				copy(img.Pix[y*img.Stride:y*img.Stride+4*w], buf[y*stride:y*stride+4*w])
+			}
+			return img, nil
+		}
+		// 16 bits.
+		if assoc {
+			img := image.NewRGBA64(rect)
+			for y := 0; y < h; y++ {
+				row := buf[y*stride:]
+				for x := 0; x < w; x++ {
+					img.SetRGBA64(x, y, color.RGBA64{sample16(row, 4*x, 16), sample16(row, 4*x+1, 16), sample16(row, 4*x+2, 16), sample16(row, 4*x+3, 16)})
+				}
+			}
+			return img, nil
+		}
+		img := image.NewNRGBA64(rect)
+		for y := 0; y < h; y++ {
+			row := buf[y*stride:]
+			for x := 0; x < w; x++ {
+				a := uint16(0xFFFF)
+				if alpha {
+					a = sample16(row, x*spp+3, 16)
+				}
+				img.SetNRGBA64(x, y, color.NRGBA64{sample16(row, x*spp, 16), sample16(row, x*spp+1, 16), sample16(row, x*spp+2, 16), a})
+			}
+		}
+		return img, nil
+	case 3:
+		pal := make(color.Palette, len(tp.colorMap)/3)
+		for i := range pal {
+			pal[i] = color.RGBA64{tp.colorMap[3*i], tp.colorMap[3*i+1], tp.colorMap[3*i+2], 0xFFFF}
+		}
+		img := image.NewPaletted(rect, pal)
+		for y := 0; y < h; y++ {
+			row := buf[y*stride:]
+			out := img.Pix[y*img.Stride:]
+			for x := 0; x < w; x++ {
+				if bps == 8 {
+					out[x] = row[x]
+				} else {
+					out[x] = small(row, x)
+				}
+			}
+		}
+		return img, nil
+	case 5:
+		if bps != 8 || spp != 4 {
+			break
+		}
+		img := image.NewCMYK(rect)
+		for y := 0; y < h; y++ {
+			copy(img.Pix[y*img.Stride:y*img.Stride+4*w], buf[y*stride:y*stride+4*w])
+		}
+		return img, nil
+	}
+	return nil, fmt.Errorf("TIFF page %d: PhotometricInterpretation %d with %d samples of %d bits cannot be decoded", p.Index+1, p.Photometric, spp, bps)
+}
+
+// sample16 returns sample i of a row of 8- or 16-bit samples, scaled to 16 bits.
+func sample16(row []byte, i, bps int) uint16 {
+	if bps == 16 {
+		return uint16(row[2*i])<<8 | uint16(row[2*i+1])
+	}
+	return uint16(row[i]) * 0x101
+}

@@ -1,0 +1,344 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vbdt/vbdt/convert"
+	"github.com/vbdt/vbdt/internal/batch"
+	"github.com/vbdt/vbdt/internal/fsutil"
+	"github.com/vbdt/vbdt/internal/ui"
+)
+
+type convertOptions struct {
+	out, manifest, pdfa, profile, journal, shard string
+	dpi                                          float64
+	jobs                                         int
+	explain                                      bool
+}
+
+func (o *convertOptions) addFlags(cmd *cobra.Command, run bool) {
+	f := cmd.Flags()
+	f.StringVar(&o.manifest, "manifest", "", "a CSV manifest of the documents (FileCode, DocOrdinal, Images, metadata columns) instead of dossier folders")
+	f.StringVar(&o.out, "out", "", "output folder")
+	f.StringVar(&o.profile, "profile", string(convert.ProfileND30), "digitization rules checked: nd30 or tt02-2019")
+	f.Float64Var(&o.dpi, "dpi", 0, "resolution of images that give none (default: such an image is an error)")
+	if !run {
+		return
+	}
+	f.StringVar(&o.pdfa, "pdfa", string(convert.PDFA2B), "PDF/A part: 2b (PDF 1.7) or 1b (PDF 1.4)")
+	f.IntVar(&o.jobs, "jobs", 0, "documents converted in parallel (default: the number of CPUs)")
+	f.StringVar(&o.journal, "journal", "", "batch journal (default: .vbdt-convert-journal in the output folder)")
+	f.StringVar(&o.shard, "shard", "", "K/N: only slice K of N of the documents (for N machines sharing a backlog)")
+	f.BoolVar(&o.explain, "explain", false, "show how each page was embedded (passed through, or re-encoded losslessly)")
+}
+
+func (a *app) newConvertCmd() *cobra.Command {
+	o := &convertOptions{}
+	cmd := &cobra.Command{
+		Use:   "convert (FOLDER... | --manifest FILE.csv) --out DIR",
+		Short: "Convert scanned paper archives to archival PDF/A, losslessly",
+		Long: `Convert scanned paper archives to archival PDF/A documents, one per document of a file (hồ sơ),
+named <mã hồ sơ>.<ordinal, 3 digits>.pdf (a "/" of the code escaped as %2F), each with a JSON
+sidecar of its archival metadata, fixity and compliance report, and a manifest of the whole run
+(manifest.csv, manifest.json in --out).
+
+Inputs: dossier folders, each a file whose name is its code, each image in it (JPEG, PNG, TIFF —
+a multi-page TIFF is one document) a document numbered in name order; or --manifest, a CSV with
+columns FileCode, DocOrdinal, Images ("a.tif[1-3];b.jpg", relative to the manifest) and metadata
+columns (TypeName, CodeNumber, CodeNotation, IssuedDate, OrganName, Subject, …).
+
+Nothing is re-encoded lossily. The scanner's bytes go in as they are when the PDF can hold them
+(JPEG as DCTDecode, a one-strip CCITT G4 TIFF page as CCITTFaxDecode, PNG's compressed data
+with its predictor); other bilevel pages are re-encoded to G4, the rest to Flate, losslessly.
+Page size comes from each image's resolution (--dpi when it gives none).
+
+Each document is checked against the digitization rules (--profile): at least 200 dpi, colour
+(bilevel scans are converted as they are and reported not colour), metadata lengths. A run can
+be killed at any point: run it again and it goes on, documents already made kept (journal).` +
+			exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitPartial, ui.ExitUsage, ui.ExitInterrupted),
+		Example: `  $ vbdt convert plan ./scans/H99.2026.01-QD
+  $ vbdt convert ./scans/* --out ./pdfa
+  $ vbdt convert --manifest hoso.csv --out ./pdfa --pdfa 1b --explain
+  $ vbdt convert --manifest hoso.csv --out /mnt/pdfa --shard 3/8 --json`,
+		Args: args(cobra.ArbitraryArgs),
+		RunE: func(cmd *cobra.Command, argv []string) error { return a.runConvert(cmd.Context(), argv, o) },
+	}
+	o.addFlags(cmd, true)
+	cmd.AddCommand(a.newConvertPlanCmd())
+	return cmd
+}
+
+func (a *app) newConvertPlanCmd() *cobra.Command {
+	o := &convertOptions{}
+	cmd := &cobra.Command{
+		Use:   "plan (FOLDER... | --manifest FILE.csv)",
+		Short: "Show the documents a conversion would make and every problem found, writing nothing",
+		Long: `Read the inputs as vbdt convert would — every image's headers, not its pixels — and list the
+documents to make with their pages, how each page would be embedded, and the problems found
+(unreadable or unsupported images, missing resolution, low resolution, not colour, metadata too
+long). Nothing is written.` + exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitPartial, ui.ExitUsage),
+		Example: `  $ vbdt convert plan ./scans/H99.2026.01-QD
+  $ vbdt convert plan --manifest hoso.csv --json`,
+		Args: args(cobra.ArbitraryArgs),
+		RunE: func(cmd *cobra.Command, argv []string) error { return a.runConvertPlan(argv, o) },
+	}
+	o.addFlags(cmd, false)
+	return cmd
+}
+
+// convertDocs plans the documents of the inputs.
+func (o *convertOptions) docs(argv []string) ([]convert.Document, convert.Options, error) {
+	opts := convert.Options{Part: convert.Part(o.pdfa), DPI: o.dpi, Profile: convert.Profile(o.profile)}
+	if !slices.Contains(convert.Profiles, opts.Profile) {
+		return nil, opts, usageErrorf("--profile %q: the profiles are nd30 and tt02-2019", o.profile)
+	}
+	if o.pdfa != "" && opts.Part != convert.PDFA1B && opts.Part != convert.PDFA2B {
+		return nil, opts, usageErrorf("--pdfa %q: use 2b or 1b", o.pdfa)
+	}
+	out := o.out
+	if out == "" {
+		out = "."
+	}
+	var docs []convert.Document
+	var err error
+	switch {
+	case o.manifest != "" && len(argv) > 0:
+		return nil, opts, usageErrorf("give dossier folders or --manifest, not both")
+	case o.manifest != "":
+		docs, err = convert.PlanManifest(o.manifest, out)
+	case len(argv) == 0:
+		return nil, opts, usageErrorf("give dossier folders, or --manifest FILE.csv")
+	default:
+		docs, err = convert.PlanFolders(argv, out)
+	}
+	if err != nil {
+		return nil, opts, usageError{err: err}
+	}
+	return docs, opts, nil
+}
+
+func (a *app) runConvertPlan(argv []string, o *convertOptions) error {
+	docs, opts, err := o.docs(argv)
+	if err != nil {
+		return err
+	}
+	bad := 0
+	for _, d := range docs {
+		images, hashes, _, closers, err := convert.Inspect(d, opts)
+		for _, c := range closers {
+			c.Close()
+		}
+		item := ui.Item{Status: "planned", Input: d.Sources[0].Path, Output: d.Out}
+		if err != nil {
+			bad++
+			item.Status, item.Error = "failed", err.Error()
+		}
+		var problems []convert.Problem
+		if err == nil {
+			problems = opts.Profile.Check(d, images, &convert.Result{Pages: len(images)})
+			item.Result = map[string]any{"document": d, "pages": len(images), "sources": hashes, "problems": problems}
+		}
+		if a.ui.JSON {
+			a.ui.EmitItem(item)
+			continue
+		}
+		if err != nil {
+			a.ui.Printf("%s\tfailed\t%s\n", ui.Safe(d.Out), ui.Safe(err.Error()))
+			continue
+		}
+		a.ui.Printf("%s\t%d pages\t%s\n", ui.Safe(d.Out), len(images), ui.Safe(sourceList(d)))
+		for _, p := range problems {
+			a.ui.Printf("  %s %s: %s\n", p.Severity, p.Code, ui.Safe(p.Text))
+		}
+	}
+	if a.ui.JSON {
+		a.ui.EmitSummary(ui.Summary{Command: "convert plan", Total: len(docs), Done: len(docs) - bad, Failed: bad})
+	}
+	if bad > 0 {
+		return partialError{fmt.Errorf("%d of %d documents cannot be made as they are", bad, len(docs))}
+	}
+	return nil
+}
+
+func sourceList(d convert.Document) string {
+	var s []string
+	for _, src := range d.Sources {
+		s = append(s, src.Path)
+	}
+	return strings.Join(s, ";")
+}
+
+func (a *app) runConvert(ctx context.Context, argv []string, o *convertOptions) error {
+	docs, opts, err := o.docs(argv)
+	if err != nil {
+		return err
+	}
+	if o.out == "" {
+		return usageErrorf("--out DIR is needed: where the documents go")
+	}
+	opts.Producer = "vbdt " + a.versionString()
+	byOut := map[string]convert.Document{}
+	items := make([]batch.Item, len(docs))
+	for i, d := range docs {
+		items[i] = batch.Item{In: d.Sources[0].Path, Out: d.Out}
+		byOut[d.Out] = d
+	}
+	if o.shard != "" {
+		k, n, err := batch.ParseShard(o.shard)
+		if err != nil {
+			return usageError{err: err}
+		}
+		items = batch.Shard(items, k, n)
+	}
+	journal := o.journal
+	if journal == "" {
+		journal = filepath.Join(o.out, ".vbdt-convert-journal")
+	}
+	var (
+		mu      sync.Mutex
+		results = map[string]*convert.Result{}
+		pages   int
+	)
+	progress := a.ui.NewProgress("convert", len(items), 2*time.Second)
+	e := &batch.Engine{Workers: o.jobs, Journal: journal,
+		Do: func(ctx context.Context, it batch.Item) (batch.Outcome, error) {
+			r, err := convert.Convert(byOut[it.Out], opts)
+			if err != nil {
+				return batch.Outcome{}, err
+			}
+			mu.Lock()
+			results[it.Out] = r
+			mu.Unlock()
+			return batch.Outcome{Bytes: r.Bytes}, nil
+		},
+		OnResult: func(r batch.Result) {
+			progress.Add(1)
+			mu.Lock()
+			res := results[r.Out]
+			delete(results, r.Out)
+			mu.Unlock()
+			item := ui.Item{Status: "converted", Input: r.In, Output: r.Out, Bytes: r.Bytes}
+			switch {
+			case r.Err != nil:
+				item.Status, item.Error, item.Bytes = "failed", r.Err.Error(), 0
+			case r.Skipped != "":
+				item.Status, item.Reason = "skipped", r.Skipped
+			default:
+				item.Result = res
+				pages += res.Pages
+			}
+			if a.ui.JSON {
+				a.ui.EmitItem(item)
+				return
+			}
+			detail := item.Error + item.Reason
+			if res != nil {
+				detail = fmt.Sprintf("%d pages, %s", res.Pages, conformance(res))
+			}
+			a.ui.Row(item.Status, item.Input, item.Output, detail)
+			if o.explain && res != nil {
+				for i, p := range res.Embedded {
+					a.ui.Printf("  page %d: %s, %d bytes, %g dpi\n", i+1, p.Path, p.Bytes, p.DPI)
+				}
+			}
+		}}
+	if e.Workers == 0 {
+		e.Workers = (&batchOptions{}).workers()
+	}
+	if !a.ui.JSON && !a.ui.Quiet && !a.ui.Human() {
+		a.ui.Row("status", "input", "output", "detail")
+	}
+	sum, runErr := e.Run(ctx, items)
+	progress.Done()
+	rows, err := writeManifest(o.out, docs)
+	if err != nil && runErr == nil {
+		runErr = err
+	}
+	if a.ui.JSON {
+		a.ui.EmitSummary(ui.Summary{Command: "convert", Total: sum.Total, Done: sum.Done, Skipped: sum.Skipped, Failed: sum.Failed,
+			SecondsElapsed: ui.Seconds(sum.Elapsed), Result: map[string]any{"pages": pages, "manifest_rows": rows}})
+	} else {
+		a.ui.Infof("%d converted (%d pages), %d skipped, %d failed in %s; manifest: %s", sum.Done, pages, sum.Skipped, sum.Failed,
+			sum.Elapsed.Round(time.Millisecond), filepath.Join(o.out, "manifest.csv"))
+	}
+	switch {
+	case runErr != nil:
+		return runErr
+	case sum.Failed == 0:
+		return nil
+	case sum.Done+sum.Skipped == 0 && sum.Total > 1:
+		return fmt.Errorf("all %d documents failed (each with its reason above, or in --json)", sum.Failed)
+	}
+	return partialError{fmt.Errorf("%d of %d documents failed", sum.Failed, sum.Total)}
+}
+
+func conformance(r *convert.Result) string {
+	if r.Conforms {
+		return "conforms to " + string(r.Profile)
+	}
+	var codes []string
+	for _, p := range r.Problems {
+		if p.Severity == "error" {
+			codes = append(codes, p.Code)
+		}
+	}
+	return "does not conform: " + strings.Join(codes, ", ")
+}
+
+// writeManifest writes manifest.csv and manifest.json of every planned document made so far,
+// from their sidecars, in the order of their names: a run resumed after a kill writes the same
+// manifest as one that was not interrupted.
+func writeManifest(dir string, docs []convert.Document) (int, error) {
+	var results []*convert.Result
+	for _, d := range docs {
+		r, err := convert.ReadSidecar(d.Out)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		if fi, err := os.Stat(d.Out); err != nil || fi.Size() != r.Bytes {
+			continue // a sidecar without its document
+		}
+		results = append(results, r)
+	}
+	sort.Slice(results, func(i, j int) bool { return results[i].Out < results[j].Out })
+	js, err := json.MarshalIndent(results, "", "  ")
+	if err != nil {
+		return 0, err
+	}
+	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "manifest.json"), append(js, '\n'), 0o644); err != nil {
+		return 0, err
+	}
+	err = fsutil.Replace(filepath.Join(dir, "manifest.csv"), 0o644, func(f *os.File) error {
+		w := csv.NewWriter(f)
+		w.Write([]string{"output", "file_code", "doc_ordinal", "pages", "bytes", "sha256", "pdfa", "conforms", "source_files", "source_sha256"})
+		for _, r := range results {
+			var paths, sums []string
+			for _, s := range r.Sources {
+				paths, sums = append(paths, s.Path), append(sums, s.SHA256)
+			}
+			w.Write([]string{r.Out, r.FileCode, strconv.Itoa(r.Ordinal), strconv.Itoa(r.Pages), strconv.FormatInt(r.Bytes, 10),
+				r.SHA256, string(r.PDFA), strconv.FormatBool(r.Conforms), strings.Join(paths, ";"), strings.Join(sums, ";")})
+		}
+		w.Flush()
+		return w.Error()
+	})
+	return len(results), err
+}
