@@ -96,6 +96,7 @@ func TestScripts(t *testing.T) {
 			"copies":    cmdCopies,
 			"sigcount":  cmdSigCount,
 			"corrupt":   cmdCorrupt,
+			"scans":     cmdScans,
 			"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)
@@ -378,6 +379,21 @@ func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	data[7] ^= 1
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o644))
+}
+
+// cmdScans: scans DIR N — DIR holds N small colour JPEG scans at 200 dpi (TEST content).
+func cmdScans(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: scans DIR N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	dir := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	page := testpki.ScanPage(40, 7) // a small sheet: the pixels are not what is tested
+	for i := range n {
+		ts.Check(testpki.WriteJPEG(filepath.Join(dir, fmt.Sprintf("%04d.jpg", i)), page, 200))
+	}
 }
 
 // cmdSigCount: sigcount DIR N — every PDF in DIR has exactly N signatures, each intact.

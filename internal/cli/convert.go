@@ -319,6 +319,11 @@ func writeManifest(dir string, docs []convert.Document) (int, error) {
 		results = append(results, r)
 	}
 	sort.Slice(results, func(i, j int) bool { return results[i].Out < results[j].Out })
+	for _, r := range results { // named from the manifest's folder: the manifest moves with it
+		if rel, err := filepath.Rel(dir, r.Out); err == nil {
+			r.Out = rel
+		}
+	}
 	js, err := json.MarshalIndent(results, "", "  ")
 	if err != nil {
 		return 0, err
