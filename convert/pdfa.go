@@ -15,6 +15,7 @@ import (
 	"io"
 	"math"
 	"math/bits"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -39,8 +40,8 @@ const (
 
 // Image is one page to embed: a page of an image file.
 type Image struct {
-	Source io.ReaderAt
-	Page   scan.Page
+	Path string
+	Page scan.Page
 	// DPI replaces the image's own when it has none (0: the image must say).
 	DPI float64
 }
@@ -71,8 +72,14 @@ func Write(w io.Writer, pages []Image, meta Meta, part Part) ([]PageResult, erro
 	var kids types.Array
 	var results []PageResult
 	id := sha256.New()
+	files := &openFiles{}
+	defer files.close()
 	for i, im := range pages {
-		res, page, err := writePage(pw, pagesRef, im, part)
+		src, err := files.open(im.Path)
+		if err != nil {
+			return nil, fmt.Errorf("page %d: %w", i+1, err)
+		}
+		res, page, err := writePage(pw, pagesRef, src, im, part)
 		if err != nil {
 			return nil, fmt.Errorf("page %d: %w", i+1, err)
 		}
@@ -106,7 +113,7 @@ func Write(w io.Writer, pages []Image, meta Meta, part Part) ([]PageResult, erro
 func ref(r pdf.Ref) types.IndirectRef { return *types.NewIndirectRef(r.Num, r.Gen) }
 
 // writePage writes a page's image, content and page objects.
-func writePage(pw *pdf.Writer, parent pdf.Ref, im Image, part Part) (PageResult, pdf.Ref, error) {
+func writePage(pw *pdf.Writer, parent pdf.Ref, src io.ReaderAt, im Image, part Part) (PageResult, pdf.Ref, error) {
 	p := im.Page
 	xdpi, ydpi := p.XDPI, p.YDPI
 	if xdpi == 0 || ydpi == 0 {
@@ -116,7 +123,7 @@ func writePage(pw *pdf.Writer, parent pdf.Ref, im Image, part Part) (PageResult,
 		return PageResult{}, pdf.Ref{}, fmt.Errorf("the image gives no resolution (DPI) and none was configured (--dpi)")
 	}
 	imgRef := pw.Reserve()
-	res, err := writeImage(pw, imgRef, im, part)
+	res, err := writeImage(pw, imgRef, src, im, part)
 	if err != nil {
 		return res, pdf.Ref{}, err
 	}
@@ -142,7 +149,7 @@ func num(f float64) string { return strconv.FormatFloat(f, 'f', 4, 64) }
 
 // writeImage writes the page's image XObject: the source bytes as they are when the PDF can
 // hold them, else a lossless re-encoding.
-func writeImage(pw *pdf.Writer, r pdf.Ref, im Image, part Part) (PageResult, error) {
+func writeImage(pw *pdf.Writer, r pdf.Ref, source io.ReaderAt, im Image, part Part) (PageResult, error) {
 	p := im.Page
 	d := types.Dict{"Type": types.Name("XObject"), "Subtype": types.Name("Image"),
 		"Width": types.Integer(p.Width), "Height": types.Integer(p.Height)}
@@ -172,7 +179,7 @@ func writeImage(pw *pdf.Writer, r pdf.Ref, im Image, part Part) (PageResult, err
 		readers := make([]io.Reader, len(p.Ranges))
 		for i, rg := range p.Ranges {
 			length += rg.Len
-			readers[i] = io.NewSectionReader(im.Source, rg.Off, rg.Len)
+			readers[i] = io.NewSectionReader(source, rg.Off, rg.Len)
 		}
 		var src io.Reader = io.MultiReader(readers...)
 		if p.ReverseBits {
@@ -181,7 +188,7 @@ func writeImage(pw *pdf.Writer, r pdf.Ref, im Image, part Part) (PageResult, err
 		return PageResult{Path: "passthrough " + p.Filter, Bytes: length}, pw.PutStream(r, d, length, src)
 	}
 	if p.Kind == scan.Bilevel {
-		rows, width, height, err := scan.DecodeBilevel(im.Source, p)
+		rows, width, height, err := scan.DecodeBilevel(source, p)
 		if err != nil {
 			return PageResult{}, err
 		}
@@ -194,7 +201,7 @@ func writeImage(pw *pdf.Writer, r pdf.Ref, im Image, part Part) (PageResult, err
 		d["DecodeParms"] = types.Dict{"K": types.Integer(-1), "Columns": types.Integer(width), "Rows": types.Integer(height)}
 		return PageResult{Path: "re-encoded G4", Bytes: int64(g4.Len())}, pw.PutStream(r, d, int64(g4.Len()), &g4)
 	}
-	img, err := scan.DecodeImage(im.Source, p)
+	img, err := scan.DecodeImage(source, p)
 	if err != nil {
 		return PageResult{}, err
 	}
@@ -298,6 +305,33 @@ func deflate(b []byte) []byte {
 	z.Write(b)
 	z.Close()
 	return out.Bytes()
+}
+
+// openFiles keeps the last source file open while its pages are written: the pages of a
+// multi-page TIFF follow one another, and a document of many scans opens one at a time.
+type openFiles struct {
+	path string
+	f    *os.File
+}
+
+func (o *openFiles) open(path string) (io.ReaderAt, error) {
+	if o.f != nil && o.path == path {
+		return o.f, nil
+	}
+	o.close()
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	o.path, o.f = path, f
+	return f, nil
+}
+
+func (o *openFiles) close() {
+	if o.f != nil {
+		o.f.Close()
+		o.f = nil
+	}
 }
 
 // reversed reverses the bits of every byte read (TIFF FillOrder 2).

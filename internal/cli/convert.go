@@ -139,10 +139,7 @@ func (a *app) runConvertPlan(argv []string, o *convertOptions) error {
 	}
 	bad := 0
 	for _, d := range docs {
-		images, hashes, _, closers, err := convert.Inspect(d, opts)
-		for _, c := range closers {
-			c.Close()
-		}
+		images, hashes, _, err := convert.Inspect(d, opts)
 		item := ui.Item{Status: "planned", Input: d.Sources[0].Path, Output: d.Out}
 		if err != nil {
 			bad++
