@@ -104,7 +104,7 @@ func Write(w io.Writer, pages []Image, meta Meta, part Part) ([]PageResult, erro
 	catalog := pw.Add(types.Dict{"Type": types.Name("Catalog"), "Pages": ref(pagesRef), "Metadata": ref(md),
 		"OutputIntents": types.Array{ref(intent)}})
 	info := pw.Add(types.Dict{"Title": pdf.TextString(meta.Title), "Producer": pdf.TextString(meta.Producer),
-		"Creator": pdf.TextString(meta.Producer), "CreationDate": types.StringLiteral(pdfDate(t)), "ModDate": types.StringLiteral(pdfDate(t))})
+		"Creator": pdf.TextString(meta.Producer), "CreationDate": types.StringLiteral(pdf.Date(t)), "ModDate": types.StringLiteral(pdf.Date(t))})
 	id.Write(xmp)
 	sum := id.Sum(nil)[:16]
 	return results, pw.Close(catalog, &info, [2][]byte{sum, sum})
@@ -343,16 +343,6 @@ func (r reversed) Read(p []byte) (int, error) {
 		p[i] = bits.Reverse8(p[i])
 	}
 	return n, err
-}
-
-// pdfDate is t as a PDF date with its offset: D:20260305084515+07'00'.
-func pdfDate(t time.Time) string {
-	_, off := t.Zone()
-	sign := byte('+')
-	if off < 0 {
-		sign, off = '-', -off
-	}
-	return fmt.Sprintf("D:%s%c%02d'%02d'", t.Format("20060102150405"), sign, off/3600, off%3600/60)
 }
 
 // xmpPacket is the document's XMP metadata: the PDF/A identification, the title, the dates

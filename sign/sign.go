@@ -303,7 +303,7 @@ func sigDict(r Request) []byte {
 	var b bytes.Buffer
 	b.Grow(2*r.ContentsSize + 512) // the dictionary's other entries are short
 	b.WriteString("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached")
-	fmt.Fprintf(&b, " /M %s", pdf.TextString(pdfDate(r.Time)).PDFString())
+	fmt.Fprintf(&b, " /M %s", pdf.TextString(pdf.Date(r.Time)).PDFString())
 	if r.Reason != "" {
 		fmt.Fprintf(&b, " /Reason %s", pdf.TextString(r.Reason).PDFString())
 	}
@@ -322,14 +322,4 @@ func sigDict(r Request) []byte {
 	b.Write(zeros)
 	b.WriteString("> >>")
 	return b.Bytes()
-}
-
-// pdfDate formats t as a PDF date with its offset: D:20260305084515+07'00'.
-func pdfDate(t time.Time) string {
-	_, off := t.Zone()
-	sign := '+'
-	if off < 0 {
-		sign, off = '-', -off
-	}
-	return fmt.Sprintf("D:%s%c%02d'%02d'", t.Format("20060102150405"), sign, off/3600, off%3600/60)
 }

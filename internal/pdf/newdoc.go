@@ -2,7 +2,9 @@ package pdf
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"time"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
@@ -66,6 +68,16 @@ func (w *Writer) Close(root Ref, info *Ref, id [2][]byte) error {
 
 // Offset is the size of what is written so far.
 func (w *Writer) Offset() int64 { return w.ow.Offset() }
+
+// Date is t as a PDF date with its offset: D:20260305084515+07'00'.
+func Date(t time.Time) string {
+	_, off := t.Zone()
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	return fmt.Sprintf("D:%s%c%02d'%02d'", t.Format("20060102150405"), sign, off/3600, off%3600/60)
+}
 
 func hexOf(b []byte) string {
 	const digits = "0123456789ABCDEF"
