@@ -2,13 +2,8 @@ package verify
 
 import (
 	"bytes"
-	"context"
 	"errors"
-	"image"
-	"image/png"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +11,7 @@ import (
 
 	"github.com/vbdt/vbdt/internal/nd30"
 	"github.com/vbdt/vbdt/internal/pdf"
+	"github.com/vbdt/vbdt/internal/testpki/testenv"
 )
 
 // htmlHostile is what a forged PDF may put in any string the report shows.
@@ -259,13 +255,7 @@ var (
 // TestHTMLChromium renders the page in headless Chromium: the screenshot must show the
 // verdict colours (the CSS applied) and the DOM must hold the signers' names as text.
 func TestHTMLChromium(t *testing.T) {
-	chrome := htmlFindChromium()
-	if chrome == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("no chromium, chromium-browser or google-chrome on PATH")
-		}
-		t.Skip("no chromium, chromium-browser or google-chrome on PATH")
-	}
+	browser := testenv.Chromium(t)
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
 	f, err := os.Create(page)
@@ -278,40 +268,15 @@ func TestHTMLChromium(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	url := "file://" + filepath.ToSlash(page)
-
-	shot := filepath.Join(dir, "report.png")
-	start := time.Now()
-	htmlRunChromium(t, chrome, dir, "--screenshot="+shot, url)
-	t.Logf("screenshot in %v", time.Since(start).Round(time.Millisecond))
-	if keep := os.Getenv("VBDT_KEEP_SCREENSHOT"); keep != "" {
-		if err := htmlCopyFile(shot, keep); err != nil {
-			t.Error(err)
-		}
-	}
-	pf, err := os.Open(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
-	img, err := png.Decode(pf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := img.Bounds(); b.Dx() != 1000 || b.Dy() != 1400 {
-		t.Fatalf("the screenshot is %dx%d, want 1000x1400", b.Dx(), b.Dy())
-	}
+	img := browser.Screenshot(t, page, 1000, 1400)
 	for name, c := range map[string][3]uint8{"green": htmlGreen, "red": htmlRed, "amber": htmlAmber} {
-		n := htmlCountNear(img, c, 12)
+		n := testenv.CountNear(img, c, 12)
 		t.Logf("%s pixels: %d", name, n)
 		if n < 500 {
 			t.Errorf("%d %s pixels, want > 500: the verdict badges did not render", n, name)
 		}
 	}
-
-	start = time.Now()
-	dom := htmlRunChromium(t, chrome, dir, "--dump-dom", url)
-	t.Logf("DOM dump in %v", time.Since(start).Round(time.Millisecond))
+	dom := browser.DOM(t, page)
 	for _, want := range []string{"Nguyễn Văn An", "Trần Thị Bình", "Hợp lệ", "Không hợp lệ", "Chưa xác định",
 		"&lt;script&gt;alert(1)&lt;/script&gt;\" onload=\"x"} { // the htmlHostile name, as text
 		if !strings.Contains(dom, want) {
@@ -321,73 +286,4 @@ func TestHTMLChromium(t *testing.T) {
 	if strings.Contains(dom, "<script") {
 		t.Error("the DOM has a script element")
 	}
-}
-
-// htmlFindChromium returns the first Chromium-like browser on PATH, or "".
-func htmlFindChromium() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// htmlRunChromium runs headless Chromium on the arguments and returns its standard output. Its
-// standard error (DBus complaints and the like) only matters when it fails.
-func htmlRunChromium(t *testing.T, chrome, dir string, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	profile, err := os.MkdirTemp(dir, "profile")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(ctx, chrome, append([]string{
-		"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-		"--user-data-dir=" + profile, "--hide-scrollbars", "--window-size=1000,1400",
-	}, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = 5 * time.Second // Chromium's helpers may hold the pipes open
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s: %v\n%s", cmd, err, stderr.Bytes())
-	}
-	return stdout.String()
-}
-
-// htmlCountNear counts the pixels within tol of c on each channel.
-func htmlCountNear(img image.Image, c [3]uint8, tol int) int {
-	near := func(a uint32, b uint8) bool {
-		d := int(a>>8) - int(b)
-		return d >= -tol && d <= tol
-	}
-	n := 0
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			if near(r, c[0]) && near(g, c[1]) && near(bl, c[2]) {
-				n++
-			}
-		}
-	}
-	return n
-}
-
-func htmlCopyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
