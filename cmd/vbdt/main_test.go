@@ -97,6 +97,7 @@ func TestScripts(t *testing.T) {
 			"sigcount":  cmdSigCount,
 			"corrupt":   cmdCorrupt,
 			"scans":     cmdScans,
+			"waitfiles": cmdWaitFiles,
 			"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)
@@ -394,6 +395,22 @@ func cmdScans(ts *testscript.TestScript, neg bool, args []string) {
 	for i := range n {
 		ts.Check(testpki.WriteJPEG(filepath.Join(dir, fmt.Sprintf("%04d.jpg", i)), page, 200))
 	}
+}
+
+// cmdWaitFiles: waitfiles DIR N — wait (30 s at most) until DIR holds N PDFs: a batch running
+// in the background is then part way.
+func cmdWaitFiles(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitfiles DIR N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if files, _ := filepath.Glob(filepath.Join(ts.MkAbs(args[0]), "*.pdf")); len(files) >= n {
+			return
+		}
+	}
+	ts.Fatalf("%s: fewer than %d PDFs after 30 s", args[0], n)
 }
 
 // cmdSigCount: sigcount DIR N — every PDF in DIR has exactly N signatures, each intact.

@@ -79,7 +79,7 @@ be killed at any point: run it again and it goes on, documents already made kept
 		RunE: func(cmd *cobra.Command, argv []string) error { return a.runConvert(cmd.Context(), argv, o) },
 	}
 	o.addFlags(cmd, true)
-	cmd.AddCommand(a.newConvertPlanCmd())
+	cmd.AddCommand(a.newConvertPlanCmd(), a.newConvertReportCmd())
 	return cmd
 }
 

@@ -336,8 +336,14 @@ func (a *app) demoConvert(dir string, step func(demoStep)) error {
 	step(demoStep{title: "A scanned paper file (hồ sơ " + code + ") becomes archival PDF/A-2b (vbdt convert): the JPEG and the one-strip G4 page go in as scanned, the many-strip G4 page is re-encoded to G4 losslessly; a JSON sidecar per document and a manifest",
 		artifacts: []string{scans, filepath.Join(out, convert.FileName(code, 1)), filepath.Join(out, "manifest.csv")},
 		note:      "The bilevel TIFF is reported not colour, as Decree 30 asks for colour: it is converted as it is, never \"upgraded\"."})
-	return a.nested().runConvert(context.Background(), []string{scans}, &convertOptions{out: out, pdfa: string(convert.PDFA2B),
-		profile: string(convert.ProfileND30), jobs: 1, explain: true})
+	if err := a.nested().runConvert(context.Background(), []string{scans}, &convertOptions{out: out, pdfa: string(convert.PDFA2B),
+		profile: string(convert.ProfileND30), jobs: 1, explain: true}); err != nil {
+		return err
+	}
+	qa := filepath.Join(dir, "8-kiem-tra-so-hoa.html")
+	step(demoStep{title: "The archivist's QA view (vbdt convert report --html): a thumbnail of every page with its flags",
+		artifacts: []string{qa}})
+	return a.nested().runConvertReport(out, qa)
 }
 
 // demoStepResult is an item's result of vbdt demo: one step of the lifecycle.
