@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -41,6 +42,8 @@ type Result struct {
 	Profile  Profile   `json:"profile"`
 	Conforms bool      `json:"conforms"`
 	Problems []Problem `json:"problems,omitempty"`
+	// OCR is the text layer added after conversion (vbdt convert ocr), nil without one.
+	OCR *OCR `json:"ocr,omitempty"`
 }
 
 // SourceHash is the fixity of a source file.
@@ -132,6 +135,9 @@ func Convert(d Document, o Options) (*Result, error) {
 		title = fmt.Sprintf("%s.%03d", d.FileCode, d.Ordinal)
 	}
 	res := &Result{Document: d, PDFA: part, Pages: len(images), Sources: hashes, Created: newest.In(zone).Truncate(time.Second), Profile: o.Profile}
+	if err := os.MkdirAll(filepath.Dir(d.Out), 0o755); err != nil {
+		return nil, err
+	}
 	err = fsutil.ReplaceUnsynced(d.Out, 0o644, func(f *os.File) error {
 		h := sha256.New()
 		cw := &counter{w: io.MultiWriter(f, h)}
@@ -144,17 +150,20 @@ func Convert(d Document, o Options) (*Result, error) {
 	}
 	res.Problems = o.Profile.Check(d, images, res)
 	res.Conforms = !slices.ContainsFunc(res.Problems, func(p Problem) bool { return p.Severity == "error" })
-	side, err := json.MarshalIndent(res, "", "  ")
+	return res, writeSidecar(d.Out, res)
+}
+
+// writeSidecar writes the sidecar of the document at out (made durable by the batch, with the
+// document).
+func writeSidecar(out string, r *Result) error {
+	side, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := fsutil.ReplaceUnsynced(SidecarPath(d.Out), 0o644, func(f *os.File) error {
+	return fsutil.ReplaceUnsynced(SidecarPath(out), 0o644, func(f *os.File) error {
 		_, err := f.Write(append(side, '\n'))
 		return err
-	}); err != nil {
-		return nil, err
-	}
-	return res, nil
+	})
 }
 
 // ReadSidecar reads the result a document's sidecar records.

@@ -13,7 +13,8 @@ export PATH=$PATH:/usr/local/go/bin:$HOME/go/bin
 # for the read-only register test as root), Chromium (renders vbdt verify's HTML report
 # headless), NSS tools (certutil, pk12util: pdfsig -add-signature as a second signer), libtiff
 # tools (tiffcp: the G4 encoder against libtiff's), MuPDF tools (pixel checks of converted scans)
-# and Apache PDFBox Preflight (PDF/A-1b validation).
+# Apache PDFBox Preflight (PDF/A-1b validation) and Tesseract with its Vietnamese data (the OCR
+# stage of vbdt convert).
 pkgs=()
 command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql)
 command -v pdftotext >/dev/null || pkgs+=(poppler-utils)
@@ -30,6 +31,7 @@ command -v certutil >/dev/null || pkgs+=(libnss3-tools)
 command -v tiffcp >/dev/null || pkgs+=(libtiff-tools)
 command -v mutool >/dev/null || pkgs+=(mupdf-tools)
 command -v gs >/dev/null || pkgs+=(ghostscript)
+command -v tesseract >/dev/null || pkgs+=(tesseract-ocr tesseract-ocr-vie)
 [ -e /usr/share/java/preflight.jar ] || pkgs+=(libpdfbox2-java default-jre-headless libactivation-java libjaxb-api-java)
 command -v go >/dev/null || pkgs+=(golang-go ca-certificates) # an older Go fetches go.mod's toolchain itself
 if ((${#pkgs[@]})); then

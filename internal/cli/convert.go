@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -20,7 +22,9 @@ import (
 
 	"github.com/vbdt/vbdt/convert"
 	"github.com/vbdt/vbdt/internal/batch"
+	"github.com/vbdt/vbdt/internal/fonts"
 	"github.com/vbdt/vbdt/internal/fsutil"
+	"github.com/vbdt/vbdt/internal/pdf"
 	"github.com/vbdt/vbdt/internal/ui"
 )
 
@@ -79,7 +83,7 @@ be killed at any point: run it again and it goes on, documents already made kept
 		RunE: func(cmd *cobra.Command, argv []string) error { return a.runConvert(cmd.Context(), argv, o) },
 	}
 	o.addFlags(cmd, true)
-	cmd.AddCommand(a.newConvertPlanCmd(), a.newConvertReportCmd())
+	cmd.AddCommand(a.newConvertPlanCmd(), a.newConvertReportCmd(), a.newConvertOCRCmd())
 	return cmd
 }
 
@@ -262,7 +266,11 @@ func (a *app) runConvert(ctx context.Context, argv []string, o *convertOptions) 
 	}
 	sum, runErr := e.Run(ctx, items)
 	progress.Done()
-	rows, err := writeManifest(o.out, docs)
+	outs := make([]string, len(docs))
+	for i, d := range docs {
+		outs[i] = d.Out
+	}
+	rows, err := writeManifest(o.out, outs)
 	if err != nil && runErr == nil {
 		runErr = err
 	}
@@ -297,30 +305,133 @@ func conformance(r *convert.Result) string {
 	return "does not conform: " + strings.Join(codes, ", ")
 }
 
+func (a *app) newConvertOCRCmd() *cobra.Command {
+	var lang, fontPath string
+	var jobs int
+	cmd := &cobra.Command{
+		Use:   "ocr DIR",
+		Short: "Add an invisible text layer to converted documents (Tesseract), as a separate, resumable stage",
+		Long: `Recognize the text of every converted document in DIR with Tesseract (Debian: tesseract-ocr
+tesseract-ocr-vie) from its source scans, and add it to the document as an invisible text layer
+(text rendering mode 3, each word over its place on the page) in an incremental update: the
+image streams and every byte before it stay as they were, so that search and copy work and
+nothing shown changes. The sidecars record it and the manifest is rewritten. OCR is three to four
+orders of magnitude slower than conversion: run it after, killed or not, as often as needed —
+documents with a layer are skipped. PDF/A-2b documents only.` + exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitPartial, ui.ExitUsage, ui.ExitInterrupted),
+		Example: `  $ vbdt convert ocr ./pdfa
+  $ vbdt convert ocr ./pdfa --lang vie+eng --jobs 2 --json`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			return a.runConvertOCR(cmd.Context(), argv[0], lang, fontPath, jobs)
+		},
+	}
+	cmd.Flags().StringVar(&lang, "lang", "vie", "Tesseract languages (vie, vie+eng, …)")
+	cmd.Flags().StringVar(&fontPath, "font", "", "TrueType font of the text layer (default: Liberation Serif, as for signatures)")
+	cmd.Flags().IntVar(&jobs, "jobs", 0, "documents recognized in parallel (default: the number of CPUs)")
+	return cmd
+}
+
+func (a *app) runConvertOCR(ctx context.Context, dir, lang, fontPath string, jobs int) error {
+	outs, err := convert.Documents(dir)
+	if err == nil && len(outs) == 0 {
+		err = fmt.Errorf("%s: no converted document (a PDF with its JSON sidecar)", dir)
+	}
+	if err != nil {
+		return usageError{err: err}
+	}
+	if _, err := exec.LookPath("tesseract"); err != nil {
+		return fmt.Errorf("tesseract is not installed (Debian: apt-get install tesseract-ocr tesseract-ocr-vie)")
+	}
+	face, err := fonts.Find(fontPath)
+	if err != nil {
+		return err
+	}
+	font, err := pdf.LoadFont(face.Regular)
+	if err != nil {
+		return err
+	}
+	items := make([]batch.Item, len(outs))
+	for i, out := range outs {
+		items[i] = batch.Item{In: out, Out: out}
+	}
+	var mu sync.Mutex
+	words := map[string]int{}
+	progress := a.ui.NewProgress("ocr", len(items), 2*time.Second)
+	e := &batch.Engine{Workers: cmp.Or(jobs, (&batchOptions{}).workers()), Journal: filepath.Join(dir, ".vbdt-ocr-journal"),
+		Do: func(ctx context.Context, it batch.Item) (batch.Outcome, error) {
+			r, done, err := convert.AddOCR(ctx, it.Out, convert.OCROptions{Lang: lang, Font: font})
+			if err != nil {
+				return batch.Outcome{}, err
+			}
+			if !done {
+				return batch.Outcome{Skipped: "it has a text layer"}, nil
+			}
+			mu.Lock()
+			words[it.Out] = r.OCR.Words
+			mu.Unlock()
+			return batch.Outcome{Bytes: r.Bytes}, nil
+		},
+		OnResult: func(r batch.Result) {
+			progress.Add(1)
+			item := ui.Item{Status: "recognized", Input: r.In, Output: r.Out, Bytes: r.Bytes}
+			detail := ""
+			switch {
+			case r.Err != nil:
+				item.Status, item.Error, detail = "failed", r.Err.Error(), r.Err.Error()
+			case r.Skipped != "":
+				item.Status, item.Reason, detail = "skipped", r.Skipped, r.Skipped
+			default:
+				mu.Lock()
+				n := words[r.Out]
+				mu.Unlock()
+				item.Result, detail = map[string]int{"words": n}, fmt.Sprintf("%d words", n)
+			}
+			if a.ui.JSON {
+				a.ui.EmitItem(item)
+				return
+			}
+			a.ui.Row(item.Status, item.Input, detail)
+		}}
+	sum, runErr := e.Run(ctx, items)
+	progress.Done()
+	if _, err := writeManifest(dir, outs); err != nil && runErr == nil {
+		runErr = err
+	}
+	if a.ui.JSON {
+		a.ui.EmitSummary(ui.Summary{Command: "convert ocr", Total: sum.Total, Done: sum.Done, Skipped: sum.Skipped, Failed: sum.Failed,
+			SecondsElapsed: ui.Seconds(sum.Elapsed)})
+	} else {
+		a.ui.Infof("%d recognized, %d skipped, %d failed in %s", sum.Done, sum.Skipped, sum.Failed, sum.Elapsed.Round(time.Millisecond))
+	}
+	switch {
+	case runErr != nil:
+		return runErr
+	case sum.Failed > 0:
+		return partialError{fmt.Errorf("%d of %d documents failed", sum.Failed, sum.Total)}
+	}
+	return nil
+}
+
 // writeManifest writes manifest.csv and manifest.json of every planned document made so far,
 // from their sidecars, in the order of their names: a run resumed after a kill writes the same
 // manifest as one that was not interrupted.
-func writeManifest(dir string, docs []convert.Document) (int, error) {
+func writeManifest(dir string, outs []string) (int, error) {
 	var results []*convert.Result
-	for _, d := range docs {
-		r, err := convert.ReadSidecar(d.Out)
+	for _, out := range outs {
+		r, err := convert.ReadSidecar(out)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return 0, err
 		}
-		if fi, err := os.Stat(d.Out); err != nil || fi.Size() != r.Bytes {
+		if fi, err := os.Stat(out); err != nil || fi.Size() != r.Bytes {
 			continue // a sidecar without its document
 		}
+		r.Out = filepath.Base(out) // named from the manifest's folder: the manifest moves with it
 		results = append(results, r)
 	}
 	sort.Slice(results, func(i, j int) bool { return results[i].Out < results[j].Out })
-	for _, r := range results { // named from the manifest's folder: the manifest moves with it
-		if rel, err := filepath.Rel(dir, r.Out); err == nil {
-			r.Out = rel
-		}
-	}
 	js, err := json.MarshalIndent(results, "", "  ")
 	if err != nil {
 		return 0, err
