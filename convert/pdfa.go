@@ -206,10 +206,20 @@ func writeImage(pw *pdf.Writer, r pdf.Ref, source io.ReaderAt, im Image, part Pa
 		return PageResult{}, err
 	}
 	data, cs, bpc, alpha := samples(img)
-	if alpha != nil && part == PDFA1B {
+	switch {
+	case alpha != nil && part == PDFA1B:
 		return PageResult{}, fmt.Errorf("the image has transparency, which PDF/A-1 cannot hold without losing it (use PDF/A-2b)")
+	case bpc == 16 && part == PDFA1B:
+		return PageResult{}, fmt.Errorf("a 16-bit image: PDF/A-1b (PDF 1.4) has no 16-bit images; convert it with --pdfa 2b to keep every bit")
 	}
 	d["BitsPerComponent"], d["ColorSpace"], d["Filter"] = types.Integer(bpc), types.Name(cs), types.Name("FlateDecode")
+	if iccFits(p.ICC, cs) { // the source's colours, kept
+		icc, err := pw.AddStream(types.Dict{"N": types.Integer(map[string]int{"DeviceGray": 1, "DeviceRGB": 3}[cs]), "Alternate": types.Name(cs)}, p.ICC)
+		if err != nil {
+			return PageResult{}, err
+		}
+		d["ColorSpace"] = types.Array{types.Name("ICCBased"), ref(icc)}
+	}
 	if alpha != nil {
 		mask, err := pw.AddStream(types.Dict{"Type": types.Name("XObject"), "Subtype": types.Name("Image"),
 			"Width": types.Integer(p.Width), "Height": types.Integer(p.Height), "BitsPerComponent": types.Integer(bpc),
@@ -234,6 +244,9 @@ func colorSpace(pw *pdf.Writer, p scan.Page) (types.Object, error) {
 			return nil, err
 		}
 		return types.Array{types.Name("ICCBased"), ref(icc)}, nil
+	}
+	if p.ColorSpace == "DeviceCMYK" {
+		return nil, fmt.Errorf("a CMYK JPEG without an ICC profile cannot be PDF/A with the sRGB output intent, and turning it into RGB would change its colours: scan in RGB, or embed the scanner's CMYK profile")
 	}
 	if p.ColorSpace == "Indexed" {
 		return types.Array{types.Name("Indexed"), types.Name("DeviceRGB"), types.Integer(len(p.Palette)/3 - 1),
@@ -260,43 +273,71 @@ func parms(m map[string]any) types.Dict {
 	return d
 }
 
-// samples returns an image's samples, uncompressed: 8-bit gray or RGB (16-bit kept), with its
-// alpha channel apart when it has one that is not opaque.
+// samples returns an image's samples, uncompressed, at the depth they have (8 or 16 bits,
+// gray or RGB), with its alpha channel apart when it has one that is not opaque: nothing is
+// rounded.
 func samples(img image.Image) (data []byte, cs string, bpc int, alpha []byte) {
 	b := img.Bounds()
-	gray := true
+	gray, deep := false, false
 	switch img.ColorModel() {
-	case color.GrayModel, color.Gray16Model:
-	default:
-		gray = false
+	case color.GrayModel:
+		gray = true
+	case color.Gray16Model:
+		gray, deep = true, true
+	case color.RGBA64Model, color.NRGBA64Model:
+		deep = true
 	}
 	opaque := true
 	if o, ok := img.(interface{ Opaque() bool }); ok {
 		opaque = o.Opaque()
 	}
-	n := 3
-	cs = "DeviceRGB"
+	n, cs, bpc := 3, "DeviceRGB", 8
 	if gray {
 		n, cs = 1, "DeviceGray"
 	}
-	data = make([]byte, 0, b.Dx()*b.Dy()*n)
+	if deep {
+		bpc = 16
+	}
+	data = make([]byte, 0, b.Dx()*b.Dy()*n*bpc/8)
 	if !opaque {
-		alpha = make([]byte, 0, b.Dx()*b.Dy())
+		alpha = make([]byte, 0, b.Dx()*b.Dy()*bpc/8)
+	}
+	put := func(dst []byte, v uint16) []byte {
+		if deep {
+			return append(dst, byte(v>>8), byte(v))
+		}
+		return append(dst, byte(v>>8))
 	}
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
-			c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			var c color.NRGBA64
+			if deep {
+				c = color.NRGBA64Model.Convert(img.At(x, y)).(color.NRGBA64)
+			} else { // 8-bit sources are non-premultiplied as PNG stores them: no round trip
+				n := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+				c = color.NRGBA64{R: uint16(n.R) << 8, G: uint16(n.G) << 8, B: uint16(n.B) << 8, A: uint16(n.A) << 8}
+			}
 			if gray {
-				data = append(data, c.R)
+				data = put(data, c.R)
 			} else {
-				data = append(data, c.R, c.G, c.B)
+				data = put(put(put(data, c.R), c.G), c.B)
 			}
 			if alpha != nil {
-				alpha = append(alpha, c.A)
+				alpha = put(alpha, c.A)
 			}
 		}
 	}
-	return data, cs, 8, alpha
+	return data, cs, bpc, alpha
+}
+
+// iccFits reports whether an ICC profile describes the colour space cs (its header's data
+// colour space, bytes 16–19).
+func iccFits(icc []byte, cs string) bool {
+	if len(icc) < 20 {
+		return false
+	}
+	space := string(icc[16:20])
+	return (cs == "DeviceRGB" && space == "RGB ") || (cs == "DeviceGray" && space == "GRAY")
 }
 
 func deflate(b []byte) []byte {
