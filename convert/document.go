@@ -115,13 +115,49 @@ func inspectFile(path string) ([]scan.Page, SourceHash, time.Time, error) {
 	return pages, SourceHash{Path: path, Bytes: fi.Size(), SHA256: hex.EncodeToString(h.Sum(nil))}, fi.ModTime(), nil
 }
 
-// Convert makes document d: the PDF, atomically, then its sidecar. The same sources give the
-// same bytes: the PDF's dates are the newest source file's modification time.
-func Convert(d Document, o Options) (*Result, error) {
-	images, hashes, newest, err := Inspect(d, o)
-	if err != nil {
-		return nil, err
+// Stats is what the profile checks of a document's pages, gathered as they are written: a
+// document's memory does not grow with its pages.
+type Stats struct {
+	Pages     int
+	LowestDPI float64
+	NotColour int
+	// Problems are the pages' own (an image's oddities), a line each, the first 100.
+	Problems []string
+}
+
+func (s *Stats) add(im Image) {
+	dpi := min(im.Page.XDPI, im.Page.YDPI)
+	if dpi == 0 {
+		dpi = im.DPI
 	}
+	if s.Pages == 0 || dpi < s.LowestDPI {
+		s.LowestDPI = dpi
+	}
+	s.Pages++
+	if !im.Page.Color {
+		s.NotColour++
+	}
+	for _, pr := range im.Page.Problems {
+		if len(s.Problems) < 100 {
+			s.Problems = append(s.Problems, fmt.Sprintf("page %d: %s", s.Pages, pr))
+		}
+	}
+}
+
+// StatsOf gathers the stats of listed pages.
+func StatsOf(images []Image) Stats {
+	var s Stats
+	for _, im := range images {
+		s.add(im)
+	}
+	return s
+}
+
+// Convert makes document d: the PDF, atomically, then its sidecar. Its source files are read
+// one at a time — inspected, hashed and their pages written — so that a document of 20 000
+// scans takes no more memory than one of 20. The same sources give the same bytes: the PDF's
+// dates are the newest source file's modification time.
+func Convert(d Document, o Options) (*Result, error) {
 	zone := o.Zone
 	if zone == nil {
 		zone = time.FixedZone("+07", 7*3600)
@@ -134,21 +170,61 @@ func Convert(d Document, o Options) (*Result, error) {
 	if title == "" {
 		title = fmt.Sprintf("%s.%03d", d.FileCode, d.Ordinal)
 	}
-	res := &Result{Document: d, PDFA: part, Pages: len(images), Sources: hashes, Created: newest.In(zone).Truncate(time.Second), Profile: o.Profile}
+	res := &Result{Document: d, PDFA: part, Profile: o.Profile}
+	var (
+		stats  Stats
+		newest time.Time
+	)
+	pages := func(fn func(Image) error) error {
+		for _, src := range d.Sources {
+			scanned, hash, mtime, err := inspectFile(src.Path)
+			if err != nil {
+				return fmt.Errorf("%s: %w", src.Path, err)
+			}
+			res.Sources = append(res.Sources, hash)
+			if mtime.After(newest) {
+				newest = mtime
+			}
+			want := src.Pages
+			if want == nil {
+				for i := range scanned {
+					want = append(want, i+1)
+				}
+			}
+			for _, n := range want {
+				if n < 1 || n > len(scanned) {
+					return fmt.Errorf("%s: there is no page %d (the file has %d)", src.Path, n, len(scanned))
+				}
+				im := Image{Path: src.Path, Page: scanned[n-1], DPI: o.DPI}
+				stats.add(im)
+				if err := fn(im); err != nil {
+					return fmt.Errorf("%s: %w", src.Path, err)
+				}
+			}
+		}
+		res.Created = newest.In(zone).Truncate(time.Second)
+		return nil
+	}
 	if err := os.MkdirAll(filepath.Dir(d.Out), 0o755); err != nil {
 		return nil, err
 	}
-	err = fsutil.ReplaceUnsynced(d.Out, 0o644, func(f *os.File) error {
+	meta := &Meta{Title: title, Producer: o.Producer}
+	err := fsutil.ReplaceUnsynced(d.Out, 0o644, func(f *os.File) error {
 		h := sha256.New()
 		cw := &counter{w: io.MultiWriter(f, h)}
-		embedded, err := Write(cw, images, Meta{Title: title, Producer: o.Producer, Time: res.Created}, part)
+		embedded, err := Write(cw, func(fn func(Image) error) error {
+			err := pages(fn)
+			meta.Time = res.Created
+			return err
+		}, meta, part)
 		res.Embedded, res.Bytes, res.SHA256 = embedded, cw.n, hex.EncodeToString(h.Sum(nil))
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	res.Problems = o.Profile.Check(d, images, res)
+	res.Pages = stats.Pages
+	res.Problems = o.Profile.Check(d, stats, res)
 	res.Conforms = !slices.ContainsFunc(res.Problems, func(p Problem) bool { return p.Severity == "error" })
 	return res, writeSidecar(d.Out, res)
 }

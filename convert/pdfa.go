@@ -61,8 +61,25 @@ type PageResult struct {
 	DPI   float64 `json:"dpi"`
 }
 
-// Write writes one archival PDF of the pages to w and says how each page went in.
-func Write(w io.Writer, pages []Image, meta Meta, part Part) ([]PageResult, error) {
+// Pages calls fn with each page of a document in turn; the images of a page need only stay
+// readable until fn returns.
+type Pages func(fn func(Image) error) error
+
+// ImagePages is Pages over a list.
+func ImagePages(images []Image) Pages {
+	return func(fn func(Image) error) error {
+		for _, im := range images {
+			if err := fn(im); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// Write writes one archival PDF of the pages to w, as they come, and says how each page went in.
+// meta is read after the last page (a caller may learn its time from the pages).
+func Write(w io.Writer, pages Pages, meta *Meta, part Part) ([]PageResult, error) {
 	version := "1.7"
 	if part == PDFA1B {
 		version = "1.4"
@@ -74,18 +91,23 @@ func Write(w io.Writer, pages []Image, meta Meta, part Part) ([]PageResult, erro
 	id := sha256.New()
 	files := &openFiles{}
 	defer files.close()
-	for i, im := range pages {
+	err := pages(func(im Image) error {
+		i := len(results)
 		src, err := files.open(im.Path)
 		if err != nil {
-			return nil, fmt.Errorf("page %d: %w", i+1, err)
+			return fmt.Errorf("page %d: %w", i+1, err)
 		}
 		res, page, err := writePage(pw, pagesRef, src, im, part)
 		if err != nil {
-			return nil, fmt.Errorf("page %d: %w", i+1, err)
+			return fmt.Errorf("page %d: %w", i+1, err)
 		}
 		fmt.Fprintf(id, "%d:%s:%d\n", i, res.Path, res.Bytes)
 		kids = append(kids, ref(page))
 		results = append(results, res)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	pw.Put(pagesRef, types.Dict{"Type": types.Name("Pages"), "Kids": kids, "Count": types.Integer(len(kids))})
 	icc, err := pw.AddStream(types.Dict{"N": types.Integer(3)}, sRGB)
@@ -96,7 +118,7 @@ func Write(w io.Writer, pages []Image, meta Meta, part Part) ([]PageResult, erro
 		"OutputConditionIdentifier": types.StringLiteral("sRGB IEC61966-2.1"), "Info": types.StringLiteral("sRGB IEC61966-2.1"),
 		"DestOutputProfile": ref(icc)})
 	t := meta.Time.Truncate(time.Second)
-	xmp := xmpPacket(meta, t, part)
+	xmp := xmpPacket(*meta, t, part)
 	md, err := pw.AddStream(types.Dict{"Type": types.Name("Metadata"), "Subtype": types.Name("XML")}, xmp)
 	if err != nil {
 		return nil, err

@@ -43,32 +43,19 @@ var fieldLengths = map[Profile]map[string]int{
 
 // Check lists where document d, made of images, does not meet profile p. Nothing is ever
 // "fixed": a bilevel scan stays bilevel and is reported not colour.
-func (p Profile) Check(d Document, images []Image, r *Result) []Problem {
+func (p Profile) Check(d Document, pages Stats, r *Result) []Problem {
 	var out []Problem
 	add := func(sev, code, format string, a ...any) {
 		out = append(out, Problem{Severity: sev, Code: code, Text: fmt.Sprintf(format, a...)})
 	}
-	lowest, notColour := 0.0, 0
-	for i, im := range images {
-		dpi := min(im.Page.XDPI, im.Page.YDPI)
-		if dpi == 0 {
-			dpi = im.DPI
-		}
-		if i == 0 || dpi < lowest {
-			lowest = dpi
-		}
-		if !im.Page.Color {
-			notColour++
-		}
-		for _, pr := range im.Page.Problems {
-			add("warning", "image", "page %d: %s", i+1, pr)
-		}
+	for _, pr := range pages.Problems {
+		add("warning", "image", "%s", pr)
 	}
-	if math.Round(lowest) < minDPI { // whole dpi: PNG's pixels per metre make 200 dpi 199.9996
-		add("error", "low-dpi", "a page is scanned at %g dpi: the rules ask for at least %d", lowest, minDPI)
+	if math.Round(pages.LowestDPI) < minDPI { // whole dpi: PNG's pixels per metre make 200 dpi 199.9996
+		add("error", "low-dpi", "a page is scanned at %g dpi: the rules ask for at least %d", pages.LowestDPI, minDPI)
 	}
-	if notColour > 0 {
-		add("error", "not-colour", "%d of %d pages are not colour (bilevel or gray scans are converted as they are; the rules ask for colour)", notColour, len(images))
+	if pages.NotColour > 0 {
+		add("error", "not-colour", "%d of %d pages are not colour (bilevel or gray scans are converted as they are; the rules ask for colour)", pages.NotColour, pages.Pages)
 	}
 	if n := utf8.RuneCountInString(d.FileCode); n > 13+4+20+2 {
 		add("error", "file-code", "the file code %q has %d characters: OrganId (13) + FileCatalog (4) + FileNotation (20) at most", d.FileCode, n)

@@ -151,7 +151,7 @@ func (a *app) runConvertPlan(argv []string, o *convertOptions) error {
 		}
 		var problems []convert.Problem
 		if err == nil {
-			problems = opts.Profile.Check(d, images, &convert.Result{Pages: len(images)})
+			problems = opts.Profile.Check(d, convert.StatsOf(images), &convert.Result{Pages: len(images)})
 			item.Result = map[string]any{"document": d, "pages": len(images), "sources": hashes, "problems": problems}
 		}
 		if a.ui.JSON {
