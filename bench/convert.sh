@@ -2,7 +2,7 @@
 # Conversion throughput and memory (#12), in one run, side by side on the same page sets:
 #  - 200 colour JPEG pages (A4, 300 dpi, ~1.1 MB each), 200 one-strip G4 TIFF pages and 200
 #    17-strip G4 TIFF pages (~75 KB each), one distinct page per file, written by
-#    convert/bench_test.go's TestWriteBenchScans
+#    convert/bench_test.go's BenchmarkWriteBenchScans
 #  - `vbdt convert` (go build) making ONE 200-page document (a manifest row listing the 200
 #    files) and 200 one-page documents (the folder: each file a document), against Debian's
 #    img2pdf making one 200-page PDF; three rounds, alternating, files in the page cache
@@ -26,7 +26,7 @@ vbdt=$scratch/vbdt
 pages=${PAGES:-200}
 scans=$scratch/scans
 t0=$EPOCHREALTIME
-VBDT_BENCH_SCANS=$scans VBDT_BENCH_PAGES=$pages go test -count=1 -run '^TestWriteBenchScans$' ./convert >/dev/null
+VBDT_BENCH_SCANS=$scans VBDT_BENCH_PAGES=$pages go test -count=1 -run '^$' -bench '^BenchmarkWriteBenchScans$' -benchtime 1x ./convert >/dev/null
 echo "# page sets written in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s: $(du -sh "$scans/jpeg" | cut -f1) JPEG, $(du -sh "$scans/g4" | cut -f1) G4 one strip, $(du -sh "$scans/g4s17" | cut -f1) G4 17 strips" | tee -a "$out"
 
 # run LABEL N CMD...: wall time (to the microsecond) and peak RSS of one command; prints a row

@@ -94,10 +94,10 @@ func BenchmarkConvert(b *testing.B) {
 	}
 }
 
-// TestWriteBenchScans writes the page sets of bench/convert.sh when VBDT_BENCH_SCANS names a
-// folder (and VBDT_BENCH_PAGES a count, 200 by default): DIR/jpeg, DIR/g4 and DIR/g4s17, one
-// distinct A4 300 dpi page per file. Skipped otherwise.
-func TestWriteBenchScans(t *testing.T) {
+// BenchmarkWriteBenchScans writes the page sets of bench/convert.sh when VBDT_BENCH_SCANS
+// names a folder (and VBDT_BENCH_PAGES a count, 200 by default): DIR/jpeg, DIR/g4 and
+// DIR/g4s17, one distinct A4 300 dpi page per file. A benchmark, so that tests never run it.
+func BenchmarkWriteBenchScans(t *testing.B) {
 	dir := os.Getenv("VBDT_BENCH_SCANS")
 	if dir == "" {
 		t.Skip("VBDT_BENCH_SCANS not set (bench/convert.sh sets it)")

@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -92,27 +93,44 @@ func Inspect(d Document, o Options) ([]Image, []SourceHash, time.Time, error) {
 
 // inspectFile hashes an image file and reads its pages' headers.
 func inspectFile(path string) ([]scan.Page, SourceHash, time.Time, error) {
-	f, err := os.Open(path)
+	pages, hash, mtime, err := inspectAsync(path)
 	if err != nil {
 		return nil, SourceHash{}, time.Time{}, err
 	}
-	defer f.Close()
+	h, err := hash()
+	return pages, h, mtime, err
+}
+
+// inspectAsync reads an image file's pages' headers and starts hashing it on another core:
+// hash waits for the fixity. Converting a document then hashes its sources while writing it.
+func inspectAsync(path string) (pages []scan.Page, hash func() (SourceHash, error), mtime time.Time, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, time.Time{}, err
+	}
 	fi, err := f.Stat()
 	if err == nil && !fi.Mode().IsRegular() {
 		err = fmt.Errorf("not a regular file")
 	}
+	if err == nil {
+		pages, err = scan.Inspect(f, fi.Size())
+	}
 	if err != nil {
-		return nil, SourceHash{}, time.Time{}, err
+		f.Close()
+		return nil, nil, time.Time{}, err
 	}
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(f, 0, fi.Size())); err != nil {
-		return nil, SourceHash{}, time.Time{}, err
-	}
-	pages, err := scan.Inspect(f, fi.Size())
-	if err != nil {
-		return nil, SourceHash{}, time.Time{}, err
-	}
-	return pages, SourceHash{Path: path, Bytes: fi.Size(), SHA256: hex.EncodeToString(h.Sum(nil))}, fi.ModTime(), nil
+	done := make(chan struct{})
+	var sum SourceHash
+	var herr error
+	go func() {
+		defer close(done)
+		defer f.Close()
+		h := sha256.New()
+		if _, herr = io.Copy(h, io.NewSectionReader(f, 0, fi.Size())); herr == nil {
+			sum = SourceHash{Path: path, Bytes: fi.Size(), SHA256: hex.EncodeToString(h.Sum(nil))}
+		}
+	}()
+	return pages, func() (SourceHash, error) { <-done; return sum, herr }, fi.ModTime(), nil
 }
 
 // Stats is what the profile checks of a document's pages, gathered as they are written: a
@@ -177,11 +195,10 @@ func Convert(d Document, o Options) (*Result, error) {
 	)
 	pages := func(fn func(Image) error) error {
 		for _, src := range d.Sources {
-			scanned, hash, mtime, err := inspectFile(src.Path)
+			scanned, hash, mtime, err := inspectAsync(src.Path)
 			if err != nil {
 				return fmt.Errorf("%s: %w", src.Path, err)
 			}
-			res.Sources = append(res.Sources, hash)
 			if mtime.After(newest) {
 				newest = mtime
 			}
@@ -198,9 +215,15 @@ func Convert(d Document, o Options) (*Result, error) {
 				im := Image{Path: src.Path, Page: scanned[n-1], DPI: o.DPI}
 				stats.add(im)
 				if err := fn(im); err != nil {
+					hash()
 					return fmt.Errorf("%s: %w", src.Path, err)
 				}
 			}
+			h, err := hash()
+			if err != nil {
+				return fmt.Errorf("%s: %w", src.Path, err)
+			}
+			res.Sources = append(res.Sources, h)
 		}
 		res.Created = newest.In(zone).Truncate(time.Second)
 		return nil
@@ -210,14 +233,14 @@ func Convert(d Document, o Options) (*Result, error) {
 	}
 	meta := &Meta{Title: title, Producer: o.Producer}
 	err := fsutil.ReplaceUnsynced(d.Out, 0o644, func(f *os.File) error {
-		h := sha256.New()
+		h := newAsyncHash()
 		cw := &counter{w: io.MultiWriter(f, h)}
 		embedded, err := Write(cw, func(fn func(Image) error) error {
 			err := pages(fn)
 			meta.Time = res.Created
 			return err
 		}, meta, part)
-		res.Embedded, res.Bytes, res.SHA256 = embedded, cw.n, hex.EncodeToString(h.Sum(nil))
+		res.Embedded, res.Bytes, res.SHA256 = embedded, cw.n, hex.EncodeToString(h.Sum())
 		return err
 	})
 	if err != nil {
@@ -253,6 +276,36 @@ func ReadSidecar(out string) (*Result, error) {
 		return nil, fmt.Errorf("%s: %w", SidecarPath(out), err)
 	}
 	return &r, nil
+}
+
+// asyncHash computes the SHA-256 of what is written to it on another goroutine: the
+// document's fixity costs the writer a copy, not a hash.
+type asyncHash struct {
+	chunks chan []byte
+	sum    chan []byte
+}
+
+func newAsyncHash() *asyncHash {
+	a := &asyncHash{chunks: make(chan []byte, 32), sum: make(chan []byte, 1)}
+	go func() {
+		h := sha256.New()
+		for c := range a.chunks {
+			h.Write(c)
+		}
+		a.sum <- h.Sum(nil)
+	}()
+	return a
+}
+
+func (a *asyncHash) Write(p []byte) (int, error) {
+	a.chunks <- bytes.Clone(p)
+	return len(p), nil
+}
+
+// Sum ends the stream and returns its hash.
+func (a *asyncHash) Sum() []byte {
+	close(a.chunks)
+	return <-a.sum
 }
 
 type counter struct {

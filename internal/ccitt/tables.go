@@ -254,3 +254,61 @@ var blackMakeup = [41]code{
 	{0x01e, 12}, // 2496: 000000011110
 	{0x01f, 12}, // 2560: 000000011111
 }
+
+// Decoding tables, built from the encoding tables above by init so that the
+// two directions cannot disagree.
+//
+// modeTable is indexed by the next 7 bits of the stream. Each entry is
+// length<<4 | mode, with length 0 for an invalid code. Modes 0..6 are the
+// vertical modes with a1 = b1 + 3 - mode (the index into vcodes), then
+// modePass, modeHoriz and modeExt (the 0000001 extension prefix, which T.6
+// allows but this decoder, like x/image/ccitt, does not support).
+//
+// whiteTable (indexed by the next 12 bits) and blackTable (13 bits) hold
+// length<<12 | run for every terminating (run < 64) and make-up code, with
+// length 0 for an invalid code.
+const (
+	modePass  = 7
+	modeHoriz = 8
+	modeExt   = 9
+
+	modeBits  = 7
+	whiteBits = 12
+	blackBits = 13
+)
+
+var (
+	modeTable  [1 << modeBits]uint8
+	whiteTable [1 << whiteBits]uint16
+	blackTable [1 << blackBits]uint16
+)
+
+func init() {
+	setMode := func(c code, mode uint8) {
+		shift := modeBits - c.n
+		for i := c.c << shift; i < (c.c+1)<<shift; i++ {
+			modeTable[i] = uint8(c.n)<<4 | mode
+		}
+	}
+	for i, c := range vcodes {
+		setMode(c, uint8(i))
+	}
+	setMode(codePass, modePass)
+	setMode(codeHoriz, modeHoriz)
+	setMode(code{0x1, 7}, modeExt)
+
+	setRun := func(t []uint16, tbits uint32, c code, run int) {
+		shift := tbits - c.n
+		for i := c.c << shift; i < (c.c+1)<<shift; i++ {
+			t[i] = uint16(c.n)<<12 | uint16(run)
+		}
+	}
+	for run := 0; run < 64; run++ {
+		setRun(whiteTable[:], whiteBits, whiteTerm[run], run)
+		setRun(blackTable[:], blackBits, blackTerm[run], run)
+	}
+	for i := 1; i < len(whiteMakeup); i++ {
+		setRun(whiteTable[:], whiteBits, whiteMakeup[i], 64*i)
+		setRun(blackTable[:], blackBits, blackMakeup[i], 64*i)
+	}
+}
