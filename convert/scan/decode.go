@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"errors"
 	"fmt"
+	g4 "github.com/vbdt/vbdt/internal/ccitt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -197,9 +198,17 @@ func decompress(p Page, src, dst []byte, w, rows int) error {
 		if p.Compression == cG3 {
 			return decodeG3(src, dst, w, rows)
 		}
-		// Invert: 1 bits for black runs, which is what TIFF samples hold
-		// (libtiff's convention; Photometric then says what 1 means).
-		rd = ccitt.NewReader(bytes.NewReader(src), ccitt.MSB, ccitt.Group4, w, rows, &ccitt.Options{Invert: true})
+		// 1 bits for black runs, which is what TIFF samples hold (libtiff's convention;
+		// Photometric then says what 1 means): vbdt's own decoder, 6× x/image/ccitt's speed
+		out, err := g4.Decode(src, w, rows)
+		switch {
+		case err != nil:
+			return fmt.Errorf("compressed data is damaged: %v", err)
+		case len(out) < len(dst):
+			return errors.New("compressed data ends early (truncated or damaged)")
+		}
+		copy(dst, out)
+		return nil
 	default:
 		return fmt.Errorf("compression %d is not supported", p.Compression)
 	}

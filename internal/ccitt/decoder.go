@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"math"
 )
 
 // Decoding errors. Any malformed stream yields one of these (or
@@ -118,25 +119,7 @@ func (d *Decoder) ReadRow(row []byte) error {
 	if len(row) != d.stride {
 		return ErrRowLength
 	}
-	if d.nbits < 32 {
-		d.refill()
-	}
-	if d.height >= 0 && d.rows >= d.height {
-		d.err = d.trailer()
-		return d.err
-	}
-	if d.atEOL() {
-		// No row starts with seven 0 bits: this is EOFB or an error.
-		d.consume(12)
-		if d.nbits < 32 {
-			d.refill()
-		}
-		if d.atEOL() {
-			d.consume(12)
-			d.err = io.EOF
-		} else {
-			d.err = d.missing(ErrMissingEOFB)
-		}
+	if d.end() {
 		return d.err
 	}
 	n, err := d.decodeRow()
@@ -148,6 +131,33 @@ func (d *Decoder) ReadRow(row []byte) error {
 	d.cur, d.ref = d.ref, d.cur
 	d.rows++
 	return nil
+}
+
+// end reports whether the image ends before the next row, setting d.err to
+// io.EOF or to an error.
+func (d *Decoder) end() bool {
+	if d.nbits < 32 {
+		d.refill()
+	}
+	if d.height >= 0 && d.rows >= d.height {
+		d.err = d.trailer()
+		return true
+	}
+	if !d.atEOL() {
+		return false
+	}
+	// No row starts with seven 0 bits: this is EOFB or an error.
+	d.consume(12)
+	if d.nbits < 32 {
+		d.refill()
+	}
+	if d.atEOL() {
+		d.consume(12)
+		d.err = io.EOF
+	} else {
+		d.err = d.missing(ErrMissingEOFB)
+	}
+	return true
 }
 
 // trailer checks what follows the last expected row (see Decoder).
@@ -204,9 +214,18 @@ func Decode(data []byte, width, height int) ([]byte, error) {
 		return nil, d.err
 	}
 	rows := min(height, 8*len(data))
+	if rows < 0 || rows > math.MaxInt/d.stride {
+		rows = 0 // cannot be reached on 64-bit platforms; let append grow
+	}
 	out := make([]byte, 0, rows*d.stride)
 	for {
 		k := len(out)
+		if d.rows == height && d.end() {
+			if d.err == io.EOF {
+				return out, nil
+			}
+			return nil, d.err
+		}
 		if cap(out)-k >= d.stride {
 			out = out[:k+d.stride]
 		} else {
@@ -319,7 +338,8 @@ func (d *Decoder) decodeRow() (int, error) {
 				continue
 			}
 			a1 := ref[bi] + 3 - int32(mode)
-			if a1 < max(a0, 0) || a1 > width {
+			// a1 < 0 or a1 > width in one unsigned comparison.
+			if uint32(a1) > uint32(width) || a1 < a0 {
 				err = ErrInvalidPosition
 				break
 			}

@@ -7,6 +7,10 @@
 // Group 4 TIFF pages, or any 1-bit scan) can be re-encoded into a single
 // Group 4 stream and embedded in a PDF with the CCITTFaxDecode filter.
 //
+// It also has a fast Group 4 decoder (Decoder, Decode) for reading such
+// strips, several times faster than golang.org/x/image/ccitt's and with the
+// same semantics (see Decoder), using the same row format and polarity.
+//
 // # Input format and polarity
 //
 // Rows are packed 1 bit per pixel, most significant bit first, each row
