@@ -65,18 +65,6 @@ type PageResult struct {
 // readable until fn returns.
 type Pages func(fn func(Image) error) error
 
-// ImagePages is Pages over a list.
-func ImagePages(images []Image) Pages {
-	return func(fn func(Image) error) error {
-		for _, im := range images {
-			if err := fn(im); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-}
-
 // Write writes one archival PDF of the pages to w, as they come, and says how each page went in.
 // meta is read after the last page (a caller may learn its time from the pages).
 func Write(w io.Writer, pages Pages, meta *Meta, part Part) ([]PageResult, error) {
@@ -91,21 +79,45 @@ func Write(w io.Writer, pages Pages, meta *Meta, part Part) ([]PageResult, error
 	id := sha256.New()
 	files := &openFiles{}
 	defer files.close()
-	err := pages(func(im Image) error {
-		i := len(results)
-		src, err := files.open(im.Path)
-		if err != nil {
-			return fmt.Errorf("page %d: %w", i+1, err)
+	// Pages are written in order; a bilevel page to re-encode is decoded and encoded ahead, on
+	// another core, while the pages before it are written.
+	var queue []pending
+	flush := func(keep int) error {
+		for len(queue) > keep {
+			pd := queue[0]
+			queue = queue[1:]
+			i := len(results)
+			src, err := files.open(pd.im.Path)
+			if err != nil {
+				return fmt.Errorf("page %d: %w", i+1, err)
+			}
+			res, page, err := writePage(pw, pagesRef, src, pd, part)
+			if err != nil {
+				return fmt.Errorf("page %d: %w", i+1, err)
+			}
+			fmt.Fprintf(id, "%d:%s:%d\n", i, res.Path, res.Bytes)
+			kids = append(kids, ref(page))
+			results = append(results, res)
 		}
-		res, page, err := writePage(pw, pagesRef, src, im, part)
-		if err != nil {
-			return fmt.Errorf("page %d: %w", i+1, err)
-		}
-		fmt.Fprintf(id, "%d:%s:%d\n", i, res.Path, res.Bytes)
-		kids = append(kids, ref(page))
-		results = append(results, res)
 		return nil
+	}
+	err := pages(func(im Image) error {
+		pd := pending{im: im}
+		if im.Page.Kind == scan.Bilevel {
+			pd.g4 = make(chan encoded, 1)
+			go func() { pd.g4 <- encodeBilevel(im) }()
+		}
+		queue = append(queue, pd)
+		return flush(lookahead)
 	})
+	if err == nil {
+		err = flush(0)
+	}
+	for _, pd := range queue { // stopped early: let the encoders finish
+		if pd.g4 != nil {
+			<-pd.g4
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -134,8 +146,42 @@ func Write(w io.Writer, pages Pages, meta *Meta, part Part) ([]PageResult, error
 
 func ref(r pdf.Ref) types.IndirectRef { return *types.NewIndirectRef(r.Num, r.Gen) }
 
+// lookahead is how many pages are prepared ahead of the one being written.
+const lookahead = 2
+
+// pending is a page to write, with its re-encoding under way when it needs one.
+type pending struct {
+	im Image
+	g4 chan encoded
+}
+
+// encoded is a bilevel page re-encoded to G4.
+type encoded struct {
+	data          []byte
+	width, height int
+	err           error
+}
+
+// encodeBilevel decodes a bilevel page and encodes it to one G4 stream, losslessly.
+func encodeBilevel(im Image) encoded {
+	f, err := os.Open(im.Path)
+	if err != nil {
+		return encoded{err: err}
+	}
+	defer f.Close()
+	rows, width, height, err := scan.DecodeBilevel(f, im.Page)
+	if err != nil {
+		return encoded{err: err}
+	}
+	var g4 bytes.Buffer
+	g4.Grow(len(rows) / 8)
+	err = ccitt.Encode(&g4, rows, width, height)
+	return encoded{data: g4.Bytes(), width: width, height: height, err: err}
+}
+
 // writePage writes a page's image, content and page objects.
-func writePage(pw *pdf.Writer, parent pdf.Ref, src io.ReaderAt, im Image, part Part) (PageResult, pdf.Ref, error) {
+func writePage(pw *pdf.Writer, parent pdf.Ref, src io.ReaderAt, pd pending, part Part) (PageResult, pdf.Ref, error) {
+	im := pd.im
 	p := im.Page
 	xdpi, ydpi := p.XDPI, p.YDPI
 	if xdpi == 0 || ydpi == 0 {
@@ -145,7 +191,7 @@ func writePage(pw *pdf.Writer, parent pdf.Ref, src io.ReaderAt, im Image, part P
 		return PageResult{}, pdf.Ref{}, fmt.Errorf("the image gives no resolution (DPI) and none was configured (--dpi)")
 	}
 	imgRef := pw.Reserve()
-	res, err := writeImage(pw, imgRef, src, im, part)
+	res, err := writeImage(pw, imgRef, src, pd, part)
 	if err != nil {
 		return res, pdf.Ref{}, err
 	}
@@ -171,7 +217,8 @@ func num(f float64) string { return strconv.FormatFloat(f, 'f', 4, 64) }
 
 // writeImage writes the page's image XObject: the source bytes as they are when the PDF can
 // hold them, else a lossless re-encoding.
-func writeImage(pw *pdf.Writer, r pdf.Ref, source io.ReaderAt, im Image, part Part) (PageResult, error) {
+func writeImage(pw *pdf.Writer, r pdf.Ref, source io.ReaderAt, pd pending, part Part) (PageResult, error) {
+	im := pd.im
 	p := im.Page
 	d := types.Dict{"Type": types.Name("XObject"), "Subtype": types.Name("Image"),
 		"Width": types.Integer(p.Width), "Height": types.Integer(p.Height)}
@@ -210,18 +257,14 @@ func writeImage(pw *pdf.Writer, r pdf.Ref, source io.ReaderAt, im Image, part Pa
 		return PageResult{Path: "passthrough " + p.Filter, Bytes: length}, pw.PutStream(r, d, length, src)
 	}
 	if p.Kind == scan.Bilevel {
-		rows, width, height, err := scan.DecodeBilevel(source, p)
-		if err != nil {
-			return PageResult{}, err
-		}
-		var g4 bytes.Buffer
-		if err := ccitt.Encode(&g4, rows, width, height); err != nil {
-			return PageResult{}, err
+		e := <-pd.g4
+		if e.err != nil {
+			return PageResult{}, e.err
 		}
 		d["BitsPerComponent"], d["ColorSpace"], d["Filter"] = types.Integer(1), types.Name("DeviceGray"), types.Name("CCITTFaxDecode")
 		// the encoder's 1 is black; the decoder's default (BlackIs1 false) paints it black
-		d["DecodeParms"] = types.Dict{"K": types.Integer(-1), "Columns": types.Integer(width), "Rows": types.Integer(height)}
-		return PageResult{Path: "re-encoded G4", Bytes: int64(g4.Len())}, pw.PutStream(r, d, int64(g4.Len()), &g4)
+		d["DecodeParms"] = types.Dict{"K": types.Integer(-1), "Columns": types.Integer(e.width), "Rows": types.Integer(e.height)}
+		return PageResult{Path: "re-encoded G4", Bytes: int64(len(e.data))}, pw.PutStream(r, d, int64(len(e.data)), bytes.NewReader(e.data))
 	}
 	img, err := scan.DecodeImage(source, p)
 	if err != nil {
