@@ -104,20 +104,38 @@ func inspectFile(path string) ([]scan.Page, SourceHash, time.Time, error) {
 // inspectAsync reads an image file's pages' headers and starts hashing it on another core:
 // hash waits for the fixity. Converting a document then hashes its sources while writing it.
 func inspectAsync(path string) (pages []scan.Page, hash func() (SourceHash, error), mtime time.Time, err error) {
+	pages, hash, mtime, _, err = readSource(path)
+	return pages, hash, mtime, err
+}
+
+// inMemory is the size up to which a source file is read once into memory, and inspected,
+// hashed and copied from there: a scanned page is a few megabytes at most.
+const inMemory = 32 << 20
+
+// readSource reads an image file's pages' headers and starts hashing it on another core (hash
+// waits for the fixity); data holds the file's bytes when it is small enough to keep.
+func readSource(path string) (pages []scan.Page, hash func() (SourceHash, error), mtime time.Time, data []byte, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, time.Time{}, err
+		return nil, nil, time.Time{}, nil, err
 	}
 	fi, err := f.Stat()
 	if err == nil && !fi.Mode().IsRegular() {
 		err = fmt.Errorf("not a regular file")
 	}
+	var r io.ReaderAt = f
+	if err == nil && fi.Size() <= inMemory {
+		data = make([]byte, fi.Size())
+		if _, err = io.ReadFull(f, data); err == nil {
+			r = bytes.NewReader(data)
+		}
+	}
 	if err == nil {
-		pages, err = scan.Inspect(f, fi.Size())
+		pages, err = scan.Inspect(r, fi.Size())
 	}
 	if err != nil {
 		f.Close()
-		return nil, nil, time.Time{}, err
+		return nil, nil, time.Time{}, nil, err
 	}
 	done := make(chan struct{})
 	var sum SourceHash
@@ -126,11 +144,11 @@ func inspectAsync(path string) (pages []scan.Page, hash func() (SourceHash, erro
 		defer close(done)
 		defer f.Close()
 		h := sha256.New()
-		if _, herr = io.Copy(h, io.NewSectionReader(f, 0, fi.Size())); herr == nil {
+		if _, herr = io.Copy(h, io.NewSectionReader(r, 0, fi.Size())); herr == nil {
 			sum = SourceHash{Path: path, Bytes: fi.Size(), SHA256: hex.EncodeToString(h.Sum(nil))}
 		}
 	}()
-	return pages, func() (SourceHash, error) { <-done; return sum, herr }, fi.ModTime(), nil
+	return pages, func() (SourceHash, error) { <-done; return sum, herr }, fi.ModTime(), data, nil
 }
 
 // Stats is what the profile checks of a document's pages, gathered as they are written: a
@@ -194,11 +212,25 @@ func Convert(d Document, o Options) (*Result, error) {
 		newest time.Time
 	)
 	pages := func(fn func(Image) error) error {
+		// the sources' hashes are collected behind the pages, a few files in flight
+		var hashes []func() (SourceHash, error)
+		collect := func(keep int) error {
+			for len(res.Sources) < len(hashes)-keep {
+				h, err := hashes[len(res.Sources)]()
+				if err != nil {
+					return fmt.Errorf("%s: %w", d.Sources[len(res.Sources)].Path, err)
+				}
+				res.Sources = append(res.Sources, h)
+			}
+			return nil
+		}
+		defer collect(0) // on an early return, the hashing goroutines end before Convert does
 		for _, src := range d.Sources {
-			scanned, hash, mtime, err := inspectAsync(src.Path)
+			scanned, hash, mtime, data, err := readSource(src.Path)
 			if err != nil {
 				return fmt.Errorf("%s: %w", src.Path, err)
 			}
+			hashes = append(hashes, hash)
 			if mtime.After(newest) {
 				newest = mtime
 			}
@@ -212,18 +244,18 @@ func Convert(d Document, o Options) (*Result, error) {
 				if n < 1 || n > len(scanned) {
 					return fmt.Errorf("%s: there is no page %d (the file has %d)", src.Path, n, len(scanned))
 				}
-				im := Image{Path: src.Path, Page: scanned[n-1], DPI: o.DPI}
+				im := Image{Path: src.Path, Page: scanned[n-1], DPI: o.DPI, data: data}
 				stats.add(im)
 				if err := fn(im); err != nil {
-					hash()
 					return fmt.Errorf("%s: %w", src.Path, err)
 				}
 			}
-			h, err := hash()
-			if err != nil {
-				return fmt.Errorf("%s: %w", src.Path, err)
+			if err := collect(4); err != nil {
+				return err
 			}
-			res.Sources = append(res.Sources, h)
+		}
+		if err := collect(0); err != nil {
+			return err
 		}
 		res.Created = newest.In(zone).Truncate(time.Second)
 		return nil

@@ -42,6 +42,8 @@ const (
 type Image struct {
 	Path string
 	Page scan.Page
+	// data is the file's bytes when they were read whole, nil when they are read from Path.
+	data []byte
 	// DPI replaces the image's own when it has none (0: the image must say).
 	DPI float64
 }
@@ -84,12 +86,15 @@ func Write(w io.Writer, pages Pages, meta *Meta, part Part) ([]PageResult, error
 	var queue []pending
 	flush := func(keep int) error {
 		for len(queue) > keep {
+			var err error
 			pd := queue[0]
 			queue = queue[1:]
 			i := len(results)
-			src, err := files.open(pd.im.Path)
-			if err != nil {
-				return fmt.Errorf("page %d: %w", i+1, err)
+			var src io.ReaderAt = bytes.NewReader(pd.im.data)
+			if pd.im.data == nil {
+				if src, err = files.open(pd.im.Path); err != nil {
+					return fmt.Errorf("page %d: %w", i+1, err)
+				}
 			}
 			res, page, err := writePage(pw, pagesRef, src, pd, part)
 			if err != nil {
@@ -164,12 +169,16 @@ type encoded struct {
 
 // encodeBilevel decodes a bilevel page and encodes it to one G4 stream, losslessly.
 func encodeBilevel(im Image) encoded {
-	f, err := os.Open(im.Path)
-	if err != nil {
-		return encoded{err: err}
+	var src io.ReaderAt = bytes.NewReader(im.data)
+	if im.data == nil {
+		f, err := os.Open(im.Path)
+		if err != nil {
+			return encoded{err: err}
+		}
+		defer f.Close()
+		src = f
 	}
-	defer f.Close()
-	rows, width, height, err := scan.DecodeBilevel(f, im.Page)
+	rows, width, height, err := scan.DecodeBilevel(src, im.Page)
 	if err != nil {
 		return encoded{err: err}
 	}
