@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
@@ -193,6 +194,10 @@ func (a *app) runConvert(ctx context.Context, argv []string, o *convertOptions) 
 		return usageErrorf("--out DIR is needed: where the documents go")
 	}
 	opts.Producer = "vbdt " + a.versionString()
+	if a.getenv("GOMEMLIMIT") == "" {
+		// collect harder rather than grow: a backlog's 20 000-page document stays near 64 MB
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(40 << 20))
+	}
 	byOut := map[string]convert.Document{}
 	items := make([]batch.Item, len(docs))
 	for i, d := range docs {
