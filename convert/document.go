@@ -54,6 +54,23 @@ type SourceHash struct {
 	SHA256 string `json:"sha256"`
 }
 
+// selected returns the pages of a file of n pages the source takes (1-based), checked.
+func (s Source) selected(n int) ([]int, error) {
+	if s.Pages == nil {
+		all := make([]int, n)
+		for i := range all {
+			all[i] = i + 1
+		}
+		return all, nil
+	}
+	for _, p := range s.Pages {
+		if p < 1 || p > n {
+			return nil, fmt.Errorf("%s: there is no page %d (the file has %d)", s.Path, p, n)
+		}
+	}
+	return s.Pages, nil
+}
+
 // SidecarPath is the metadata file written next to a document.
 func SidecarPath(out string) string { return strings.TrimSuffix(out, ".pdf") + ".json" }
 
@@ -75,16 +92,11 @@ func Inspect(d Document, o Options) ([]Image, []SourceHash, time.Time, error) {
 		if mtime.After(newest) {
 			newest = mtime
 		}
-		want := src.Pages
-		if want == nil {
-			for i := range pages {
-				want = append(want, i+1)
-			}
+		want, err := src.selected(len(pages))
+		if err != nil {
+			return nil, nil, time.Time{}, err
 		}
 		for _, n := range want {
-			if n < 1 || n > len(pages) {
-				return nil, nil, time.Time{}, fmt.Errorf("%s: there is no page %d (the file has %d)", src.Path, n, len(pages))
-			}
 			images = append(images, Image{Path: src.Path, Page: pages[n-1], DPI: o.DPI})
 		}
 	}
@@ -93,19 +105,12 @@ func Inspect(d Document, o Options) ([]Image, []SourceHash, time.Time, error) {
 
 // inspectFile hashes an image file and reads its pages' headers.
 func inspectFile(path string) ([]scan.Page, SourceHash, time.Time, error) {
-	pages, hash, mtime, err := inspectAsync(path)
+	pages, hash, mtime, _, err := readSource(path)
 	if err != nil {
 		return nil, SourceHash{}, time.Time{}, err
 	}
 	h, err := hash()
 	return pages, h, mtime, err
-}
-
-// inspectAsync reads an image file's pages' headers and starts hashing it on another core:
-// hash waits for the fixity. Converting a document then hashes its sources while writing it.
-func inspectAsync(path string) (pages []scan.Page, hash func() (SourceHash, error), mtime time.Time, err error) {
-	pages, hash, mtime, _, err = readSource(path)
-	return pages, hash, mtime, err
 }
 
 // inMemory is the size up to which a source file is read once into memory, and inspected,
@@ -234,16 +239,11 @@ func Convert(d Document, o Options) (*Result, error) {
 			if mtime.After(newest) {
 				newest = mtime
 			}
-			want := src.Pages
-			if want == nil {
-				for i := range scanned {
-					want = append(want, i+1)
-				}
+			want, err := src.selected(len(scanned))
+			if err != nil {
+				return err
 			}
 			for _, n := range want {
-				if n < 1 || n > len(scanned) {
-					return fmt.Errorf("%s: there is no page %d (the file has %d)", src.Path, n, len(scanned))
-				}
 				im := Image{Path: src.Path, Page: scanned[n-1], DPI: o.DPI, data: data}
 				stats.add(im)
 				if err := fn(im); err != nil {

@@ -137,16 +137,11 @@ func ocrPages(ctx context.Context, r *Result, o OCROptions) ([][]pdf.Word, error
 			return nil, fmt.Errorf("tesseract %s: %v: %s", src.Path, err, strings.TrimSpace(stderr.String()))
 		}
 		words := parseTSV(tsv)
-		want := src.Pages
-		if want == nil {
-			for i := range scanned {
-				want = append(want, i+1)
-			}
+		want, err := src.selected(len(scanned))
+		if err != nil {
+			return nil, err
 		}
 		for _, n := range want {
-			if n < 1 || n > len(scanned) {
-				return nil, fmt.Errorf("%s: there is no page %d", src.Path, n)
-			}
 			p := scanned[n-1]
 			i := len(out)
 			xdpi, ydpi := p.XDPI, p.YDPI
