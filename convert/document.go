@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -37,8 +38,8 @@ type Result struct {
 	Bytes    int64        `json:"bytes"`
 	SHA256   string       `json:"sha256"`
 	Created  time.Time    `json:"created"`
-	Sources  []SourceHash `json:"source_files"`
-	Embedded []PageResult `json:"page_embedding"`
+	Sources  []SourceHash `json:"source_files,omitempty"`
+	Embedded []PageResult `json:"page_embedding,omitempty"`
 	// Conforms says whether the document meets the profile; Problems says where it does not.
 	Profile  Profile   `json:"profile"`
 	Conforms bool      `json:"conforms"`
@@ -287,14 +288,53 @@ func Convert(d Document, o Options) (*Result, error) {
 // writeSidecar writes the sidecar of the document at out (made durable by the batch, with the
 // document).
 func writeSidecar(out string, r *Result) error {
-	side, err := json.MarshalIndent(r, "", "  ")
+	return fsutil.ReplaceUnsynced(SidecarPath(out), 0o644, func(f *os.File) error {
+		w := bufio.NewWriter(f)
+		if err := EncodeResult(w, r); err != nil {
+			return err
+		}
+		w.WriteByte('\n')
+		return w.Flush()
+	})
+}
+
+// EncodeResult writes r as one JSON object, its per-source and per-page lists element by
+// element: a document of 20 000 scans is never held encoded in memory.
+func EncodeResult(w *bufio.Writer, r *Result) error {
+	head := *r
+	head.Document.Sources, head.Sources, head.Embedded = nil, nil, nil
+	b, err := json.Marshal(head)
 	if err != nil {
 		return err
 	}
-	return fsutil.ReplaceUnsynced(SidecarPath(out), 0o644, func(f *os.File) error {
-		_, err := f.Write(append(side, '\n'))
+	w.Write(b[:len(b)-1])
+	list := func(name string, n int, item func(int) any) error {
+		if n == 0 {
+			return nil
+		}
+		fmt.Fprintf(w, ",%q:[", name)
+		for i := range n {
+			if i > 0 {
+				w.WriteByte(',')
+			}
+			b, err := json.Marshal(item(i))
+			if err != nil {
+				return err
+			}
+			w.Write(b)
+		}
+		return w.WriteByte(']')
+	}
+	if err := list("sources", len(r.Document.Sources), func(i int) any { return r.Document.Sources[i] }); err != nil {
 		return err
-	})
+	}
+	if err := list("source_files", len(r.Sources), func(i int) any { return r.Sources[i] }); err != nil {
+		return err
+	}
+	if err := list("page_embedding", len(r.Embedded), func(i int) any { return r.Embedded[i] }); err != nil {
+		return err
+	}
+	return w.WriteByte('}')
 }
 
 // ReadSidecar reads the result a document's sidecar records.

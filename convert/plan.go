@@ -20,7 +20,7 @@ import (
 type Document struct {
 	FileCode string   `json:"file_code"` // mã hồ sơ, as written (it may hold "/")
 	Ordinal  int      `json:"doc_ordinal"`
-	Sources  []Source `json:"sources"`
+	Sources  []Source `json:"sources,omitempty"`
 	// Fields are the document's archival metadata by their Decree 30 / 02/2019 names
 	// (TypeName, CodeNumber, Subject, …), from the manifest.
 	Fields map[string]string `json:"fields,omitempty"`

@@ -1,10 +1,10 @@
 package cli
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -421,42 +421,50 @@ func (a *app) runConvertOCR(ctx context.Context, dir, lang, fontPath string, job
 // from their sidecars, in the order of their names: a run resumed after a kill writes the same
 // manifest as one that was not interrupted.
 func writeManifest(dir string, outs []string) (int, error) {
-	var results []*convert.Result
-	for _, out := range outs {
-		r, err := convert.ReadSidecar(out)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return 0, err
-		}
-		if fi, err := os.Stat(out); err != nil || fi.Size() != r.Bytes {
-			continue // a sidecar without its document
-		}
-		r.Out = filepath.Base(out) // named from the manifest's folder: the manifest moves with it
-		results = append(results, r)
-	}
-	sort.Slice(results, func(i, j int) bool { return results[i].Out < results[j].Out })
-	js, err := json.MarshalIndent(results, "", "  ")
-	if err != nil {
-		return 0, err
-	}
-	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "manifest.json"), append(js, '\n'), 0o644); err != nil {
-		return 0, err
-	}
-	err = fsutil.Replace(filepath.Join(dir, "manifest.csv"), 0o644, func(f *os.File) error {
-		w := csv.NewWriter(f)
-		w.Write([]string{"output", "file_code", "doc_ordinal", "pages", "bytes", "sha256", "pdfa", "conforms", "source_files", "source_sha256"})
-		for _, r := range results {
-			var paths, sums []string
-			for _, s := range r.Sources {
-				paths, sums = append(paths, s.Path), append(sums, s.SHA256)
+	outs = slices.Clone(outs)
+	sort.Slice(outs, func(i, j int) bool { return filepath.Base(outs[i]) < filepath.Base(outs[j]) })
+	rows := 0
+	// one document's sidecar in memory at a time: a backlog's manifest does not grow the process
+	err := fsutil.Replace(filepath.Join(dir, "manifest.json"), 0o644, func(jf *os.File) error {
+		return fsutil.Replace(filepath.Join(dir, "manifest.csv"), 0o644, func(cf *os.File) error {
+			jw := bufio.NewWriter(jf)
+			w := csv.NewWriter(cf)
+			w.Write([]string{"output", "file_code", "doc_ordinal", "pages", "bytes", "sha256", "pdfa", "conforms", "source_files", "source_sha256"})
+			jw.WriteString("[")
+			for _, out := range outs {
+				r, err := convert.ReadSidecar(out)
+				if errors.Is(err, fs.ErrNotExist) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				if fi, err := os.Stat(out); err != nil || fi.Size() != r.Bytes {
+					continue // a sidecar without its document
+				}
+				r.Out = filepath.Base(out) // named from the manifest's folder: the manifest moves with it
+				if rows > 0 {
+					jw.WriteString(",")
+				}
+				jw.WriteString("\n")
+				if err := convert.EncodeResult(jw, r); err != nil {
+					return err
+				}
+				var paths, sums []string
+				for _, s := range r.Sources {
+					paths, sums = append(paths, s.Path), append(sums, s.SHA256)
+				}
+				w.Write([]string{r.Out, r.FileCode, strconv.Itoa(r.Ordinal), strconv.Itoa(r.Pages), strconv.FormatInt(r.Bytes, 10),
+					r.SHA256, string(r.PDFA), strconv.FormatBool(r.Conforms), strings.Join(paths, ";"), strings.Join(sums, ";")})
+				rows++
 			}
-			w.Write([]string{r.Out, r.FileCode, strconv.Itoa(r.Ordinal), strconv.Itoa(r.Pages), strconv.FormatInt(r.Bytes, 10),
-				r.SHA256, string(r.PDFA), strconv.FormatBool(r.Conforms), strings.Join(paths, ";"), strings.Join(sums, ";")})
-		}
-		w.Flush()
-		return w.Error()
+			jw.WriteString("\n]\n")
+			w.Flush()
+			if err := w.Error(); err != nil {
+				return err
+			}
+			return jw.Flush()
+		})
 	})
-	return len(results), err
+	return rows, err
 }
