@@ -104,6 +104,20 @@ func Inspect(d Document, o Options) ([]Image, []SourceHash, time.Time, error) {
 	return images, hashes, newest, nil
 }
 
+// pagesOf reads an image file's pages' headers, and nothing else of it.
+func pagesOf(path string) ([]scan.Page, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return scan.Inspect(f, fi.Size())
+}
+
 // inspectFile hashes an image file and reads its pages' headers.
 func inspectFile(path string) ([]scan.Page, SourceHash, time.Time, error) {
 	pages, hash, mtime, _, err := readSource(path)

@@ -627,6 +627,7 @@ func preflightAll(t *testing.T, files []string) {
 			testenv.Need(t, "Apache PDFBox Preflight (apt-get install libpdfbox2-java default-jre-headless libactivation-java libjaxb-api-java)")
 		}
 	}
+	testenv.NeedTools(t, "java")
 	list := filepath.Join(t.TempDir(), "files.txt")
 	if err := os.WriteFile(list, []byte(strings.Join(files, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)

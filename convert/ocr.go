@@ -125,7 +125,7 @@ func ocrPages(ctx context.Context, r *Result, o OCROptions) ([][]pdf.Word, error
 	}
 	var out [][]pdf.Word
 	for _, src := range r.Document.Sources {
-		scanned, _, _, err := inspectFile(src.Path)
+		scanned, err := pagesOf(src.Path)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", src.Path, err)
 		}

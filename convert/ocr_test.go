@@ -60,7 +60,7 @@ func TestOCRLayer(t *testing.T) {
 	scans := filepath.Join(dir, "H99.2026.02")
 	os.MkdirAll(scans, 0o755)
 	img := textScan(t, []string{"QUYẾT ĐỊNH", "Về việc ban hành Quy chế làm việc", "của Ủy ban nhân dân tỉnh"})
-	if err := testpki.WritePNGDPI(filepath.Join(scans, "01.png"), img, 300); err != nil {
+	if err := testpki.WritePNG(filepath.Join(scans, "01.png"), img, 300); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "pdfa")

@@ -297,13 +297,13 @@ func writeImage(pw *pdf.Writer, r pdf.Ref, source io.ReaderAt, pd pending, part 
 	if alpha != nil {
 		mask, err := pw.AddStream(types.Dict{"Type": types.Name("XObject"), "Subtype": types.Name("Image"),
 			"Width": types.Integer(p.Width), "Height": types.Integer(p.Height), "BitsPerComponent": types.Integer(bpc),
-			"ColorSpace": types.Name("DeviceGray"), "Filter": types.Name("FlateDecode")}, deflate(alpha))
+			"ColorSpace": types.Name("DeviceGray"), "Filter": types.Name("FlateDecode")}, pdf.Deflate(alpha, zlib.BestSpeed))
 		if err != nil {
 			return PageResult{}, err
 		}
 		d["SMask"] = ref(mask)
 	}
-	z := deflate(data)
+	z := pdf.Deflate(data, zlib.BestSpeed)
 	return PageResult{Path: "re-encoded Flate", Bytes: int64(len(z))}, pw.PutStream(r, d, int64(len(z)), bytes.NewReader(z))
 }
 
@@ -412,14 +412,6 @@ func iccFits(icc []byte, cs string) bool {
 	}
 	space := string(icc[16:20])
 	return (cs == "DeviceRGB" && space == "RGB ") || (cs == "DeviceGray" && space == "GRAY")
-}
-
-func deflate(b []byte) []byte {
-	var out bytes.Buffer
-	z, _ := zlib.NewWriterLevel(&out, zlib.BestSpeed)
-	z.Write(b)
-	z.Close()
-	return out.Bytes()
 }
 
 // openFiles keeps the last source file open while its pages are written: the pages of a

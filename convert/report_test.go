@@ -164,7 +164,7 @@ func TestReportSidecars(t *testing.T) {
 	for i := range blank.Pix {
 		blank.Pix[i] = 0xff
 	}
-	if err := testpki.WritePNGDPI(results[2].Sources[0].Path, blank, 200); err != nil {
+	if err := testpki.WritePNG(results[2].Sources[0].Path, blank, 200); err != nil {
 		t.Fatal(err)
 	}
 	d := results[2].Document

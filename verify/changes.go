@@ -59,17 +59,12 @@ type Strictness struct {
 
 // AnalyzeChanges classifies what was changed after each signature of the file at path, by the
 // strict reading.
-func AnalyzeChanges(path string) ([]ChangeReport, error) {
-	r, size, done, err := openSource(path)
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	checks, err := CheckReader(r, size)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return AnalyzeChecks(r, size, checks, Strictness{})
+func AnalyzeChanges(path string) (reports []ChangeReport, err error) {
+	err = withChecks(path, func(r io.ReaderAt, size int64, checks []Check) error {
+		reports, err = AnalyzeChecks(r, size, checks, Strictness{})
+		return err
+	})
+	return reports, err
 }
 
 // AnalyzeChecks judges the changes after each signature, whose integrity checks are given, of

@@ -6,13 +6,11 @@ package verify_test
 
 import (
 	"bytes"
-	"compress/zlib"
 	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/big"
@@ -22,11 +20,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vbdt/vbdt/internal/testpki/pdfedit"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
@@ -35,64 +34,21 @@ import (
 	"github.com/vbdt/vbdt/sign"
 )
 
+// The byte-level editing helpers, shared with the other packages' attack tests.
+var (
+	qpdfJSON     = pdfedit.QPDFJSON
+	refNum       = pdfedit.RefNum
+	objByT       = pdfedit.ObjByT
+	decoded      = pdfedit.Decoded
+	stream       = pdfedit.Stream
+	flate        = pdfedit.Flate
+	rawIncrement = pdfedit.RawIncrement
+	appendRaw    = pdfedit.AppendRaw
+	lastBody     = pdfedit.LastBody
+	startxrefRE  = pdfedit.StartxrefRE
+)
+
 // ---- raw incremental updates ---------------------------------------------------------------
-
-// qpdfJSON returns the objects of the PDF at path as qpdf sees them ("13" → dictionary, a
-// stream's dictionary for streams; "trailer" → the trailer).
-func qpdfJSON(t testing.TB, path string) map[string]map[string]any {
-	t.Helper()
-	out, err := exec.Command("qpdf", "--json=2", "--json-key=qpdf", path).Output()
-	if err != nil {
-		t.Fatalf("qpdf --json %s: %v", path, err)
-	}
-	var j struct {
-		Qpdf []json.RawMessage `json:"qpdf"`
-	}
-	if err := json.Unmarshal(out, &j); err != nil || len(j.Qpdf) < 2 {
-		t.Fatalf("qpdf json: %v", err)
-	}
-	var objs map[string]struct {
-		Value  map[string]any `json:"value"`
-		Stream struct {
-			Dict map[string]any `json:"dict"`
-		} `json:"stream"`
-	}
-	json.Unmarshal(j.Qpdf[1], &objs)
-	res := map[string]map[string]any{}
-	for k, v := range objs {
-		d := v.Value
-		if d == nil {
-			d = v.Stream.Dict
-		}
-		k = strings.TrimSuffix(strings.TrimPrefix(k, "obj:"), " 0 R")
-		res[k] = d
-	}
-	return res
-}
-
-// refNum is the object number of a qpdf reference string "N 0 R".
-func refNum(t testing.TB, v any) int {
-	t.Helper()
-	s, _ := v.(string)
-	n, err := strconv.Atoi(strings.Fields(s + " x")[0])
-	if err != nil {
-		t.Fatalf("not a reference: %v", v)
-	}
-	return n
-}
-
-// objByT finds the object whose /T is name.
-func objByT(t testing.TB, objs map[string]map[string]any, name string) int {
-	t.Helper()
-	for k, d := range objs {
-		if d["/T"] == "u:"+name {
-			n, _ := strconv.Atoi(k)
-			return n
-		}
-	}
-	t.Fatalf("no object with /T (%s)", name)
-	return 0
-}
 
 // docObjs are the numbers of a document's catalog, page tree, first page and its content.
 type docObjs struct {
@@ -111,104 +67,6 @@ func objects(t testing.TB, path string) docObjs {
 	return o
 }
 
-// stream is the body of a stream object with dictionary entries dict (without /Length).
-func stream(dict, data string) string {
-	return fmt.Sprintf("<<%s /Length %d>>\nstream\n%s\nendstream", dict, len(data), data)
-}
-
-// flate is a Flate-encoded stream body.
-func flate(dict, data string) string {
-	var b bytes.Buffer
-	w := zlib.NewWriter(&b)
-	w.Write([]byte(data))
-	w.Close()
-	return fmt.Sprintf("<<%s /Filter /FlateDecode /Length %d>>\nstream\n%s\nendstream", dict, b.Len(), b.String())
-}
-
-// decoded returns the decoded data of stream n.
-func decoded(t testing.TB, path string, n int) string {
-	t.Helper()
-	out, err := exec.Command("qpdf", fmt.Sprintf("--show-object=%d", n), "--filtered-stream-data", path).Output()
-	if err != nil {
-		t.Fatalf("qpdf --show-object=%d: %v", n, err)
-	}
-	return string(out)
-}
-
-var startxrefRE = regexp.MustCompile(`startxref\s+(\d+)\s+%%EOF\s*$`)
-
-// rawIncrement returns the document at in with an incremental update appended that (re)defines
-// the objects given (generation 0) in a classic cross-reference section; the trailer repeats
-// /Root and /Info of the last one unless trailer sets them.
-func rawIncrement(t testing.TB, in string, objs map[int]string, trailer map[string]string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := startxrefRE.FindSubmatch(data)
-	if m == nil {
-		t.Fatalf("%s: no startxref", in)
-	}
-	last := qpdfJSON(t, in)["trailer"]
-	size := int(last["/Size"].(float64))
-	tr := map[string]string{"/Prev": string(m[1])}
-	for _, k := range []string{"/Root", "/Info"} {
-		if v, ok := last[k].(string); ok {
-			tr[k] = v
-		}
-	}
-	for k, v := range trailer {
-		tr[k] = v
-	}
-	var nums []int
-	for n := range objs {
-		nums = append(nums, n)
-		size = max(size, n+1)
-	}
-	tr["/Size"] = strconv.Itoa(size)
-	sort.Ints(nums)
-	b := bytes.NewBuffer(bytes.Clone(data))
-	b.WriteString("\n")
-	offs := map[int]int{}
-	for _, n := range nums {
-		offs[n] = b.Len()
-		fmt.Fprintf(b, "%d 0 obj\n%s\nendobj\n", n, objs[n])
-	}
-	xref := b.Len()
-	b.WriteString("xref\n")
-	for i := 0; i < len(nums); {
-		j := i
-		for j+1 < len(nums) && nums[j+1] == nums[j]+1 {
-			j++
-		}
-		fmt.Fprintf(b, "%d %d\n", nums[i], j-i+1)
-		for k := i; k <= j; k++ {
-			fmt.Fprintf(b, "%010d 00000 n\r\n", offs[nums[k]])
-		}
-		i = j + 1
-	}
-	b.WriteString("trailer\n<<")
-	var keys []string
-	for k := range tr {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if tr[k] != "" {
-			fmt.Fprintf(b, "%s %s ", k, tr[k])
-		}
-	}
-	fmt.Fprintf(b, ">>\nstartxref\n%d\n%%%%EOF\n", xref)
-	return b.Bytes()
-}
-
-func appendRaw(t testing.TB, in, out string, objs map[int]string, trailer map[string]string) string {
-	t.Helper()
-	writeFile(t, out, rawIncrement(t, in, objs, trailer))
-	return out
-}
-
 func writeFile(t testing.TB, path string, data []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, data, 0o644); err != nil {
@@ -223,20 +81,6 @@ func readFile(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// lastBody is the body of the newest definition of object n in the file, for editing as text.
-func lastBody(t testing.TB, path string, n int) string {
-	t.Helper()
-	data := readFile(t, path)
-	head := fmt.Sprintf("\n%d 0 obj", n)
-	i := bytes.LastIndex(data, []byte(head))
-	if i < 0 {
-		t.Fatalf("object %d not found", n)
-	}
-	rest := data[i+len(head):]
-	j := bytes.Index(rest, []byte("endobj"))
-	return strings.TrimSpace(string(rest[:j]))
 }
 
 // insertKey adds "key value" to the end of a dictionary body.

@@ -58,16 +58,26 @@ func (c *Check) Certificate() *x509.Certificate { return c.cert }
 
 // CheckFile checks the integrity of every signature of the PDF at path.
 func CheckFile(path string) ([]Check, error) {
+	var checks []Check
+	err := withChecks(path, func(_ io.ReaderAt, _ int64, c []Check) error {
+		checks = c
+		return nil
+	})
+	return checks, err
+}
+
+// withChecks opens the PDF at path, checks its signatures and hands both to fn.
+func withChecks(path string, fn func(r io.ReaderAt, size int64, checks []Check) error) error {
 	r, size, done, err := openSource(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer done()
 	checks, err := CheckReader(r, size)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	return checks, nil
+	return fn(r, size, checks)
 }
 
 // inMemory is the size up to which a document is read into memory before it is checked: one
@@ -110,28 +120,34 @@ func CheckReader(r io.ReaderAt, size int64) ([]Check, error) {
 	if err != nil {
 		return nil, err
 	}
-	return checkDoc(r, size, doc, ends)
-}
-
-// checkDoc checks every signature of doc, of size bytes in r, whose revisions end at ends.
-func checkDoc(r io.ReaderAt, size int64, doc *pdf.Doc, ends []int64) ([]Check, error) {
-	sigs, err := doc.Signatures()
-	if err != nil {
-		return nil, err
-	}
 	dss, err := doc.DSS()
 	if err != nil {
 		return nil, err
 	}
-	var extra []*x509.Certificate // a timestamp's TSA certificate may be in the DSS only
-	for _, der := range dss.Certs {
+	return checkDoc(r, size, doc, ends, parseCerts(dss.Certs))
+}
+
+// parseCerts parses the certificates among ders (the DSS's), leaving out those that do not parse.
+func parseCerts(ders [][]byte) []*x509.Certificate {
+	var out []*x509.Certificate
+	for _, der := range ders {
 		if c, err := x509.ParseCertificate(der); err == nil {
-			extra = append(extra, c)
+			out = append(out, c)
 		}
+	}
+	return out
+}
+
+// checkDoc checks every signature of doc, of size bytes in r, whose revisions end at ends;
+// dssCerts are the certificates of its DSS (a timestamp's TSA certificate may be there only).
+func checkDoc(r io.ReaderAt, size int64, doc *pdf.Doc, ends []int64, dssCerts []*x509.Certificate) ([]Check, error) {
+	sigs, err := doc.Signatures()
+	if err != nil {
+		return nil, err
 	}
 	var out []Check
 	for _, s := range sigs {
-		out = append(out, checkSignature(r, size, s, extra))
+		out = append(out, checkSignature(r, size, s, dssCerts))
 	}
 	overlaps(out)
 	removed, err := removedSignatures(r, size, doc, sigs, ends)

@@ -45,15 +45,10 @@ type revData struct {
 	source string
 }
 
-// material gathers the document's certificates and revocation data and the trusted roots: the
+// material gathers the document's certificates (v.certs starts with its DSS's) and revocation data and the trusted roots: the
 // configured anchors, the system's when asked, and any certificate the document carries whose
 // fingerprint is a pinned national root.
 func (v *validator) material(checks []Check) {
-	for _, der := range v.dss.Certs {
-		if c, err := x509.ParseCertificate(der); err == nil {
-			v.certs = append(v.certs, c)
-		}
-	}
 	for _, der := range v.dss.OCSPs {
 		v.ocsps = append(v.ocsps, revData{der, "DSS OCSP"})
 	}

@@ -93,7 +93,12 @@ func Reader(ctx context.Context, r io.ReaderAt, size int64, o Options) (rep *Rep
 	if err != nil {
 		return nil, err
 	}
-	checks, err := checkDoc(r, size, doc, ends)
+	dss, err := doc.DSS()
+	if err != nil {
+		return nil, err
+	}
+	dssCerts := parseCerts(dss.Certs)
+	checks, err := checkDoc(r, size, doc, ends, dssCerts)
 	if err != nil {
 		return nil, err
 	}
@@ -103,11 +108,7 @@ func Reader(ctx context.Context, r io.ReaderAt, size int64, o Options) (rep *Rep
 	if err != nil {
 		return nil, err
 	}
-	dss, err := doc.DSS()
-	if err != nil {
-		return nil, err
-	}
-	v := &validator{ctx: ctx, o: o, dss: dss, anchors: o.Anchors}
+	v := &validator{ctx: ctx, o: o, dss: dss, anchors: o.Anchors, certs: dssCerts}
 	v.material(checks)
 	for i := range checks {
 		rep.Signatures = append(rep.Signatures, v.signature(&checks[i], reports[i], ends, checks))

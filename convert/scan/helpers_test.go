@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"encoding/binary"
+	"github.com/vbdt/vbdt/internal/testpki/testenv"
 	"math/rand"
 	"os"
 	"os/exec"
@@ -170,30 +171,19 @@ func bilevelTIFFPage(w, h int, truth []byte, photometric uint32, extra ...ttag) 
 
 // --- external tools ---
 
-// needTool returns the path of a command-line tool. Under CI (CI set) a
-// missing tool fails the test; elsewhere the test is skipped.
-func needTool(t testing.TB, name, pkg string) string {
+// needTool returns the path of a command-line tool (testenv skips, or in CI fails, the test
+// without it).
+func needTool(t testing.TB, name string) string {
 	t.Helper()
-	for _, dir := range []string{"/usr/bin", "/bin", "/usr/local/bin"} {
-		p := filepath.Join(dir, name)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p
-		}
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is missing: apt-get install -y %s", name, pkg)
-	}
-	t.Skipf("%s is missing (apt-get install -y %s)", name, pkg)
-	return ""
+	testenv.NeedTools(t, name)
+	p, _ := exec.LookPath(name)
+	return p
 }
 
 // tiffcp runs libtiff's tiffcp with args on input files and returns the output.
 func tiffcp(t testing.TB, args []string, inputs ...[]byte) []byte {
 	t.Helper()
-	bin := needTool(t, "tiffcp", "libtiff-tools")
+	bin := needTool(t, "tiffcp")
 	dir := t.TempDir()
 	var cmdArgs []string
 	cmdArgs = append(cmdArgs, args...)

@@ -54,7 +54,7 @@ func g4PDF(src []byte, p Page) []byte {
 // the bitmap rows (1 = black), width and height.
 func renderPBM(t *testing.T, pdf []byte) ([]byte, int, int) {
 	t.Helper()
-	gs := needTool(t, "gs", "ghostscript")
+	gs := needTool(t, "gs")
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pbm")
 	if err := os.WriteFile(in, pdf, 0o644); err != nil {

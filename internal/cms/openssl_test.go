@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"errors"
+	"github.com/vbdt/vbdt/internal/testpki/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,16 +13,6 @@ import (
 )
 
 // needOpenSSL skips the test without openssl, except in CI where it fails.
-func needOpenSSL(t testing.TB) {
-	t.Helper()
-	if _, err := exec.LookPath("openssl"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("openssl is needed in CI")
-		}
-		t.Skip("openssl is not installed")
-	}
-}
-
 // openssl runs openssl in dir.
 func openssl(t testing.TB, dir string, args ...string) {
 	t.Helper()
@@ -52,7 +43,7 @@ func keyPair(t testing.TB, dir, kind string) {
 }
 
 func TestOpenSSLCMS(t *testing.T) {
-	needOpenSSL(t)
+	testenv.NeedTools(t, "openssl")
 	dir := t.TempDir()
 	data := []byte("%PDF-1.7 nội dung văn bản\n")
 	if err := os.WriteFile(filepath.Join(dir, "data"), data, 0o600); err != nil {
@@ -163,7 +154,7 @@ func openSSLToken(t testing.TB, data []byte, essAlg string) []byte {
 }
 
 func TestOpenSSLTimestamp(t *testing.T) {
-	needOpenSSL(t)
+	testenv.NeedTools(t, "openssl")
 	data := []byte("the signature value")
 	for _, alg := range []string{"sha256", "sha1"} {
 		t.Run(alg, func(t *testing.T) {

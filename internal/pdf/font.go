@@ -96,9 +96,13 @@ func (f *Font) show(s string) (string, error) {
 	return b.String(), nil
 }
 
-func deflate(data []byte) []byte {
+// deflate compresses data for a FlateDecode stream, as small as zlib makes it.
+func deflate(data []byte) []byte { return Deflate(data, zlib.BestCompression) }
+
+// Deflate compresses data for a FlateDecode stream at the zlib level given.
+func Deflate(data []byte, level int) []byte {
 	var b bytes.Buffer
-	w, _ := zlib.NewWriterLevel(&b, zlib.BestCompression)
+	w, _ := zlib.NewWriterLevel(&b, level)
 	w.Write(data)
 	w.Close()
 	return b.Bytes()

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
-	"image/png"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -54,26 +52,6 @@ func WriteJPEG(path string, img image.Image, dpi int) error {
 	data := b.Bytes()
 	app0 := []byte{0xFF, 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 2, 1, byte(dpi >> 8), byte(dpi), byte(dpi >> 8), byte(dpi), 0, 0}
 	out := append(append(append([]byte{}, data[:2]...), app0...), data[2:]...)
-	return os.WriteFile(path, out, 0o644)
-}
-
-// WritePNGDPI writes img as a PNG whose pHYs chunk says dpi.
-func WritePNGDPI(path string, img image.Image, dpi float64) error {
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		return err
-	}
-	data := b.Bytes()
-	ppm := uint32(dpi/0.0254 + 0.5)
-	chunk := make([]byte, 0, 21)
-	chunk = binary.BigEndian.AppendUint32(chunk, 9)
-	body := append([]byte("pHYs"), 0, 0, 0, 0, 0, 0, 0, 0, 1)
-	binary.BigEndian.PutUint32(body[4:], ppm)
-	binary.BigEndian.PutUint32(body[8:], ppm)
-	chunk = append(chunk, body...)
-	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(body))
-	at := 8 + 25 // after the signature and IHDR
-	out := append(append(append([]byte{}, data[:at]...), chunk...), data[at:]...)
 	return os.WriteFile(path, out, 0o644)
 }
 
@@ -183,7 +161,7 @@ func WriteDossier(dir, code string, dpi int) (string, error) {
 	if err := WriteG4TIFF(filepath.Join(folder, "02-to-trinh.tif"), pages); err != nil {
 		return "", err
 	}
-	if err := WritePNGDPI(filepath.Join(folder, "03-phu-luc.png"), ScanPage(float64(dpi), 4), float64(dpi)); err != nil {
+	if err := WritePNG(filepath.Join(folder, "03-phu-luc.png"), ScanPage(float64(dpi), 4), float64(dpi)); err != nil {
 		return "", fmt.Errorf("png: %w", err)
 	}
 	return folder, nil
