@@ -2,10 +2,14 @@ package convert_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -148,5 +152,48 @@ func TestFileNames(t *testing.T) {
 	}
 	if got := convert.FileName("H99.2026.01/QĐ", 7); got != "H99.2026.01%2FQĐ.007.pdf" {
 		t.Errorf("FileName: %s", got)
+	}
+}
+
+// A document of many source files, read ahead and through reused buffers, holds each file's
+// own bytes on its own page, and the fixity of each file; a second document converted after it
+// (reusing the buffers the first gave back) too.
+func TestConvertManySources(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for i := range 9 {
+		// sizes differ, so that a reused buffer is sometimes larger than the file read into it
+		img := testpki.ScanPage(float64(40+20*(i%4)), uint64(100+i))
+		p := filepath.Join(dir, fmt.Sprintf("p%d.jpg", i))
+		if err := testpki.WriteJPEG(p, img, 200); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	for round, order := range [][]string{paths, slices.Concat(paths[5:], paths[:5])} {
+		d := convert.Document{FileCode: "H99.2026.02", Ordinal: round + 1, Out: filepath.Join(dir, fmt.Sprintf("out%d.pdf", round))}
+		for _, p := range order {
+			d.Sources = append(d.Sources, convert.Source{Path: p})
+		}
+		res, err := convert.Convert(d, convert.Options{DPI: 200, Profile: convert.ProfileND30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ims := pdfImages(t, res.Out)
+		if len(ims) != len(order) || len(res.Sources) != len(order) {
+			t.Fatalf("round %d: %d pages, %d source hashes, want %d", round, len(ims), len(res.Sources), len(order))
+		}
+		for i, p := range order {
+			src, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(ims[i].raw, src) {
+				t.Errorf("round %d, page %d: not %s's bytes", round, i+1, filepath.Base(p))
+			}
+			if sum := sha256.Sum256(src); res.Sources[i].Path != p || res.Sources[i].SHA256 != hex.EncodeToString(sum[:]) {
+				t.Errorf("round %d: source %d's fixity is %+v, want %s of %s", round, i, res.Sources[i], hex.EncodeToString(sum[:]), p)
+			}
+		}
 	}
 }

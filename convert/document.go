@@ -2,7 +2,6 @@ package convert
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -12,6 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vbdt/vbdt/convert/scan"
@@ -120,55 +121,185 @@ func pagesOf(path string) ([]scan.Page, error) {
 
 // inspectFile hashes an image file and reads its pages' headers.
 func inspectFile(path string) ([]scan.Page, SourceHash, time.Time, error) {
-	pages, hash, mtime, _, err := readSource(path)
+	sf, err := readSource(path)
 	if err != nil {
 		return nil, SourceHash{}, time.Time{}, err
 	}
-	h, err := hash()
-	return pages, h, mtime, err
+	h, err := sf.hash()
+	sf.data.release()
+	return sf.pages, h, sf.mtime, err
 }
 
 // inMemory is the size up to which a source file is read once into memory, and inspected,
 // hashed and copied from there: a scanned page is a few megabytes at most.
 const inMemory = 32 << 20
 
-// readSource reads an image file's pages' headers and starts hashing it on another core (hash
-// waits for the fixity); data holds the file's bytes when it is small enough to keep.
-func readSource(path string) (pages []scan.Page, hash func() (SourceHash, error), mtime time.Time, data []byte, err error) {
+// sourceFile is an image file being read: its pages' headers, its fixity on the way, and its
+// bytes when it is small enough to keep.
+type sourceFile struct {
+	pages []scan.Page
+	// hash waits for the file's fixity.
+	hash  func() (SourceHash, error)
+	mtime time.Time
+	// data is held for the caller, which releases it when its pages no longer need it; nil
+	// when the file is read from its path.
+	data *fileBytes
+	err  error
+}
+
+// readSource reads an image file's pages' headers and starts hashing it on another core.
+func readSource(path string) (sourceFile, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, time.Time{}, nil, err
+		return sourceFile{}, err
 	}
+	defer f.Close()
 	fi, err := f.Stat()
 	if err == nil && !fi.Mode().IsRegular() {
 		err = fmt.Errorf("not a regular file")
 	}
-	var r io.ReaderAt = f
-	if err == nil && fi.Size() <= inMemory {
-		data = make([]byte, fi.Size())
-		if _, err = io.ReadFull(f, data); err == nil {
-			r = bytes.NewReader(data)
-		}
-	}
-	if err == nil {
-		pages, err = scan.Inspect(r, fi.Size())
-	}
 	if err != nil {
-		f.Close()
-		return nil, nil, time.Time{}, nil, err
+		return sourceFile{}, err
+	}
+	size := fi.Size()
+	if size > inMemory {
+		return readLargeSource(path, fi)
+	}
+	data := newFileBytes(int(size))
+	if _, err := io.ReadFull(f, data.b); err != nil {
+		data.release()
+		return sourceFile{}, err
+	}
+	pages, err := scan.Inspect(scan.Bytes(data.b), size)
+	if err != nil {
+		data.release()
+		return sourceFile{}, err
+	}
+	data.hold(1) // for the hashing
+	done := make(chan struct{})
+	var sum SourceHash
+	go func() {
+		defer close(done)
+		h := sha256.Sum256(data.b)
+		data.release()
+		sum = SourceHash{Path: path, Bytes: size, SHA256: hex.EncodeToString(h[:])}
+	}()
+	return sourceFile{pages: pages, hash: func() (SourceHash, error) { <-done; return sum, nil }, mtime: fi.ModTime(), data: data}, nil
+}
+
+// readLargeSource inspects a file too large to keep in memory where it lies, and hashes it
+// from its path on another core.
+func readLargeSource(path string, fi os.FileInfo) (sourceFile, error) {
+	pages, err := pagesOf(path)
+	if err != nil {
+		return sourceFile{}, err
 	}
 	done := make(chan struct{})
 	var sum SourceHash
 	var herr error
 	go func() {
 		defer close(done)
+		f, err := os.Open(path)
+		if err != nil {
+			herr = err
+			return
+		}
 		defer f.Close()
 		h := sha256.New()
-		if _, herr = io.Copy(h, io.NewSectionReader(r, 0, fi.Size())); herr == nil {
-			sum = SourceHash{Path: path, Bytes: fi.Size(), SHA256: hex.EncodeToString(h.Sum(nil))}
+		var n int64
+		if n, herr = io.Copy(h, f); herr == nil {
+			sum = SourceHash{Path: path, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}
 		}
 	}()
-	return pages, func() (SourceHash, error) { <-done; return sum, herr }, fi.ModTime(), data, nil
+	return sourceFile{pages: pages, hash: func() (SourceHash, error) { <-done; return sum, herr }, mtime: fi.ModTime()}, nil
+}
+
+// fileBytes is a source file's bytes, shared by its hashing and its pages; the last of them to
+// be done with it gives it back, for the next file to be read into (a batch of scans then
+// allocates a buffer or two, not one per file).
+type fileBytes struct {
+	b     []byte
+	users atomic.Int32
+}
+
+// sourceBuffers holds the buffers given back.
+var sourceBuffers sync.Pool
+
+func newFileBytes(n int) *fileBytes {
+	if fb, ok := sourceBuffers.Get().(*fileBytes); ok && cap(fb.b) >= n {
+		fb.b = fb.b[:n]
+		fb.users.Store(1)
+		return fb
+	}
+	fb := &fileBytes{b: make([]byte, n, n+n/8)}
+	fb.users.Store(1)
+	return fb
+}
+
+// bytes returns the file's bytes, nil when it was not read into memory.
+func (fb *fileBytes) bytes() []byte {
+	if fb == nil {
+		return nil
+	}
+	return fb.b
+}
+
+// hold counts n more users.
+func (fb *fileBytes) hold(n int) {
+	if fb != nil {
+		fb.users.Add(int32(n))
+	}
+}
+
+// release ends a use; the last one gives the buffer back. A use that never ends costs only
+// the reuse: the collector takes the buffer.
+func (fb *fileBytes) release() {
+	if fb != nil && fb.users.Add(-1) == 0 {
+		sourceBuffers.Put(fb)
+	}
+}
+
+// readSources reads a document's source files, in order, on another goroutine a few files
+// ahead of the pages being written.
+type readSources struct {
+	read chan sourceFile
+	quit chan struct{}
+}
+
+// sourcesAhead is how many source files are read ahead of the one whose pages are written.
+const sourcesAhead = 2
+
+func readAhead(sources []Source) *readSources {
+	rs := &readSources{read: make(chan sourceFile, sourcesAhead), quit: make(chan struct{})}
+	go func() {
+		defer close(rs.read)
+		for _, src := range sources {
+			sf, err := readSource(src.Path)
+			sf.err = err
+			select {
+			case rs.read <- sf:
+			case <-rs.quit:
+				if err == nil {
+					sf.hash() // the hashing ends before the document does
+				}
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return rs
+}
+
+// stop ends the reading, waiting for the files read but not taken to be hashed.
+func (rs *readSources) stop() {
+	close(rs.quit)
+	for sf := range rs.read {
+		if sf.err == nil {
+			sf.hash()
+		}
+	}
 }
 
 // Stats is what the profile checks of a document's pages, gathered as they are written: a
@@ -235,36 +366,41 @@ func Convert(d Document, o Options) (*Result, error) {
 		// the sources' hashes are collected behind the pages, a few files in flight
 		var hashes []func() (SourceHash, error)
 		collect := func(keep int) error {
-			for len(res.Sources) < len(hashes)-keep {
-				h, err := hashes[len(res.Sources)]()
+			for len(hashes) > keep {
+				h, err := hashes[0]()
 				if err != nil {
 					return fmt.Errorf("%s: %w", d.Sources[len(res.Sources)].Path, err)
 				}
+				hashes = hashes[1:] // what is collected is let go
 				res.Sources = append(res.Sources, h)
 			}
 			return nil
 		}
 		defer collect(0) // on an early return, the hashing goroutines end before Convert does
+		ahead := readAhead(d.Sources)
+		defer ahead.stop()
 		for _, src := range d.Sources {
-			scanned, hash, mtime, data, err := readSource(src.Path)
-			if err != nil {
-				return fmt.Errorf("%s: %w", src.Path, err)
+			sf := <-ahead.read
+			if sf.err != nil {
+				return fmt.Errorf("%s: %w", src.Path, sf.err)
 			}
-			hashes = append(hashes, hash)
-			if mtime.After(newest) {
-				newest = mtime
+			hashes = append(hashes, sf.hash)
+			if sf.mtime.After(newest) {
+				newest = sf.mtime
 			}
-			want, err := src.selected(len(scanned))
+			want, err := src.selected(len(sf.pages))
 			if err != nil {
 				return err
 			}
 			for _, n := range want {
-				im := Image{Path: src.Path, Page: scanned[n-1], DPI: o.DPI, data: data}
+				im := Image{Path: src.Path, Page: sf.pages[n-1], DPI: o.DPI, data: sf.data}
 				stats.add(im)
+				sf.data.hold(1) // released once the page is written
 				if err := fn(im); err != nil {
 					return fmt.Errorf("%s: %w", src.Path, err)
 				}
 			}
+			sf.data.release()
 			if err := collect(4); err != nil {
 				return err
 			}
@@ -281,7 +417,7 @@ func Convert(d Document, o Options) (*Result, error) {
 	meta := &Meta{Title: title, Producer: o.Producer}
 	err := fsutil.ReplaceUnsynced(d.Out, 0o644, func(f *os.File) error {
 		h := newAsyncHash()
-		cw := &counter{w: io.MultiWriter(f, h)}
+		cw := &counter{w: io.MultiWriter(fsutil.Writeback(f), h)}
 		embedded, err := Write(cw, func(fn func(Image) error) error {
 			err := pages(fn)
 			meta.Time = res.Created
@@ -367,16 +503,27 @@ func ReadSidecar(out string) (*Result, error) {
 // asyncHash computes the SHA-256 of what is written to it on another goroutine: the
 // document's fixity costs the writer a copy, not a hash.
 type asyncHash struct {
-	chunks chan []byte
-	sum    chan []byte
+	chunks, free chan []byte
+	sum          chan []byte
 }
 
+// hashChunk is the size of the copies handed to the hashing goroutine; hashChunks of them
+// circulate, so a document's hashing allocates nothing after its start.
+const (
+	hashChunk  = 128 << 10
+	hashChunks = 8
+)
+
 func newAsyncHash() *asyncHash {
-	a := &asyncHash{chunks: make(chan []byte, 32), sum: make(chan []byte, 1)}
+	a := &asyncHash{chunks: make(chan []byte, hashChunks), free: make(chan []byte, hashChunks), sum: make(chan []byte, 1)}
+	for range hashChunks {
+		a.free <- make([]byte, 0, hashChunk)
+	}
 	go func() {
 		h := sha256.New()
 		for c := range a.chunks {
 			h.Write(c)
+			a.free <- c[:0]
 		}
 		a.sum <- h.Sum(nil)
 	}()
@@ -384,8 +531,14 @@ func newAsyncHash() *asyncHash {
 }
 
 func (a *asyncHash) Write(p []byte) (int, error) {
-	a.chunks <- bytes.Clone(p)
-	return len(p), nil
+	n := len(p)
+	for len(p) > 0 {
+		c := <-a.free
+		k := min(len(p), hashChunk)
+		a.chunks <- append(c, p[:k]...)
+		p = p[k:]
+	}
+	return n, nil
 }
 
 // Sum ends the stream and returns its hash.

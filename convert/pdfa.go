@@ -43,7 +43,7 @@ type Image struct {
 	Path string
 	Page scan.Page
 	// data is the file's bytes when they were read whole, nil when they are read from Path.
-	data []byte
+	data *fileBytes
 	// DPI replaces the image's own when it has none (0: the image must say).
 	DPI float64
 }
@@ -76,7 +76,7 @@ func Write(w io.Writer, pages Pages, meta *Meta, part Part) ([]PageResult, error
 	}
 	pw := pdf.NewWriter(w, version)
 	pagesRef := pw.Reserve()
-	var kids types.Array
+	var kids []pdf.Ref // a page's reference, not its dictionary, is kept to the end
 	var results []PageResult
 	id := sha256.New()
 	files := &openFiles{}
@@ -90,18 +90,19 @@ func Write(w io.Writer, pages Pages, meta *Meta, part Part) ([]PageResult, error
 			pd := queue[0]
 			queue = queue[1:]
 			i := len(results)
-			var src io.ReaderAt = bytes.NewReader(pd.im.data)
+			var src io.ReaderAt = bytes.NewReader(pd.im.data.bytes())
 			if pd.im.data == nil {
 				if src, err = files.open(pd.im.Path); err != nil {
 					return fmt.Errorf("page %d: %w", i+1, err)
 				}
 			}
 			res, page, err := writePage(pw, pagesRef, src, pd, part)
+			pd.im.data.release()
 			if err != nil {
 				return fmt.Errorf("page %d: %w", i+1, err)
 			}
 			fmt.Fprintf(id, "%d:%s:%d\n", i, res.Path, res.Bytes)
-			kids = append(kids, ref(page))
+			kids = append(kids, page)
 			results = append(results, res)
 		}
 		return nil
@@ -126,7 +127,11 @@ func Write(w io.Writer, pages Pages, meta *Meta, part Part) ([]PageResult, error
 	if err != nil {
 		return nil, err
 	}
-	pw.Put(pagesRef, types.Dict{"Type": types.Name("Pages"), "Kids": kids, "Count": types.Integer(len(kids))})
+	refs := make(types.Array, len(kids))
+	for i, k := range kids {
+		refs[i] = ref(k)
+	}
+	pw.Put(pagesRef, types.Dict{"Type": types.Name("Pages"), "Kids": refs, "Count": types.Integer(len(kids))})
 	icc, err := pw.AddStream(types.Dict{"N": types.Integer(3)}, sRGB)
 	if err != nil {
 		return nil, err
@@ -169,7 +174,7 @@ type encoded struct {
 
 // encodeBilevel decodes a bilevel page and encodes it to one G4 stream, losslessly.
 func encodeBilevel(im Image) encoded {
-	var src io.ReaderAt = bytes.NewReader(im.data)
+	var src io.ReaderAt = bytes.NewReader(im.data.bytes())
 	if im.data == nil {
 		f, err := os.Open(im.Path)
 		if err != nil {
@@ -224,6 +229,19 @@ func round(f float64) float64 { v, _ := strconv.ParseFloat(num(f), 64); return v
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', 4, 64) }
 
+// passthroughPath says how a page went in verbatim, in a string shared by all such pages.
+func passthroughPath(filter string) string {
+	switch filter {
+	case "DCTDecode":
+		return "passthrough DCTDecode"
+	case "CCITTFaxDecode":
+		return "passthrough CCITTFaxDecode"
+	case "FlateDecode":
+		return "passthrough FlateDecode"
+	}
+	return "passthrough " + filter
+}
+
 // writeImage writes the page's image XObject: the source bytes as they are when the PDF can
 // hold them, else a lossless re-encoding.
 func writeImage(pw *pdf.Writer, r pdf.Ref, source io.ReaderAt, pd pending, part Part) (PageResult, error) {
@@ -263,7 +281,7 @@ func writeImage(pw *pdf.Writer, r pdf.Ref, source io.ReaderAt, pd pending, part 
 		if p.ReverseBits {
 			src = reversed{src}
 		}
-		return PageResult{Path: "passthrough " + p.Filter, Bytes: length}, pw.PutStream(r, d, length, src)
+		return PageResult{Path: passthroughPath(p.Filter), Bytes: length}, pw.PutStream(r, d, length, src)
 	}
 	if p.Kind == scan.Bilevel {
 		e := <-pd.g4

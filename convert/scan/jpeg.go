@@ -218,6 +218,12 @@ func inspectJPEG(r io.ReaderAt, size int64) (Page, error) {
 // marker that is not a restart marker or a stuffed zero, and returns its
 // offset.
 func jpegNextMarker(r io.ReaderAt, size, off int64) (int64, error) {
+	if b, ok := r.(Bytes); ok && int64(len(b)) == size { // in memory: scanned where it lies
+		if i := nextMarker(b[min(off, size):]); i >= 0 {
+			return off + int64(i), nil
+		}
+		return 0, errJPEGNoEOI
+	}
 	buf := make([]byte, 64<<10)
 	for off < size {
 		n := int64(len(buf))
@@ -228,35 +234,42 @@ func jpegNextMarker(r io.ReaderAt, size, off int64) (int64, error) {
 			return 0, err
 		}
 		b := buf[:n]
-		i := 0
-		for {
-			j := bytes.IndexByte(b[i:], 0xFF)
-			if j < 0 {
-				break
-			}
-			i += j
-			if i+1 >= len(b) {
-				// The byte after 0xFF is in the next chunk.
-				break
-			}
-			c := b[i+1]
-			if c == 0x00 || c == 0xFF || (c >= 0xD0 && c <= 0xD7) {
-				if c == 0xFF {
-					i++ // fill byte: look at the next one
-				} else {
-					i += 2
-				}
-				continue
-			}
+		if i := nextMarker(b); i >= 0 {
 			return off + int64(i), nil
 		}
-		if i+1 == len(b) && b[i] == 0xFF && int64(len(b)) == n && off+n < size {
-			off += int64(i)
+		if b[n-1] == 0xFF && off+n < size {
+			off += n - 1 // the byte after 0xFF is in the next chunk
 		} else {
 			off += n
 		}
 	}
-	return 0, errors.New("truncated JPEG: no EOI marker (the file ends inside the image data)")
+	return 0, errJPEGNoEOI
+}
+
+var errJPEGNoEOI = errors.New("truncated JPEG: no EOI marker (the file ends inside the image data)")
+
+// nextMarker returns the offset in b of the first marker that is not a restart marker, a
+// stuffed zero or a fill byte, or -1 when b holds none (b may end with a lone 0xFF).
+func nextMarker(b []byte) int {
+	i := 0
+	for {
+		j := bytes.IndexByte(b[i:], 0xFF)
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if i+1 >= len(b) {
+			return -1
+		}
+		switch c := b[i+1]; {
+		case c == 0xFF:
+			i++ // fill byte: look at the next one
+		case c == 0x00 || (c >= 0xD0 && c <= 0xD7):
+			i += 2
+		default:
+			return i
+		}
+	}
 }
 
 func (ji *jpegInfo) parseSOF(m byte, s []byte) error {

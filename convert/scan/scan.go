@@ -257,6 +257,24 @@ func readAt(r io.ReaderAt, size int64, b []byte, off int64) error {
 	return err
 }
 
+// Bytes is a file read whole into memory; inspecting it scans the bytes where they lie.
+type Bytes []byte
+
+// ReadAt implements io.ReaderAt.
+func (b Bytes) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("negative offset")
+	}
+	if off >= int64(len(b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, b[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
 // newBufReader reads the section [off, off+n) of r through a buffer.
 func newBufReader(r io.ReaderAt, off, n int64) *bufio.Reader {
 	return bufio.NewReaderSize(io.NewSectionReader(r, off, n), 64<<10)

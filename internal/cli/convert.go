@@ -198,6 +198,11 @@ func (a *app) runConvert(ctx context.Context, argv []string, o *convertOptions) 
 		// collect harder rather than grow: a backlog's 20 000-page document stays near 64 MB
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(40 << 20))
 	}
+	if a.getenv("GOGC") == "" {
+		// the live heap is small (pages in flight and a few hundred bytes a page): collecting
+		// it at half its size again rather than twice keeps memory flat, for little CPU
+		defer debug.SetGCPercent(debug.SetGCPercent(50))
+	}
 	byOut := map[string]convert.Document{}
 	items := make([]batch.Item, len(docs))
 	for i, d := range docs {

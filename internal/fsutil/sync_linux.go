@@ -1,6 +1,7 @@
 package fsutil
 
 import (
+	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -28,4 +29,28 @@ func SyncDirs(dirs ...string) error {
 		}
 	}
 	return nil
+}
+
+// Writeback wraps a file being written so that its pages start going to disk every few
+// megabytes, while the writing goes on: the sync that makes a large file durable then finds
+// little left to write, instead of all of it.
+func Writeback(f *os.File) io.Writer { return &writeback{f: f} }
+
+type writeback struct {
+	f         *os.File
+	off, from int64
+}
+
+// writebackEvery is how much is written between two starts of writeback.
+const writebackEvery = 8 << 20
+
+func (w *writeback) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.off += int64(n)
+	if w.off-w.from >= writebackEvery {
+		// only starts the writing; a failure shows at the sync
+		unix.SyncFileRange(int(w.f.Fd()), w.from, w.off-w.from, unix.SYNC_FILE_RANGE_WRITE)
+		w.from = w.off
+	}
+	return n, err
 }

@@ -2,7 +2,10 @@
 
 package fsutil
 
-import "os"
+import (
+	"io"
+	"os"
+)
 
 // SyncDirs makes the folders' entries durable (without syncfs: an fsync of each folder and
 // of each file directly in it).
@@ -27,3 +30,6 @@ func SyncDirs(dirs ...string) error {
 	}
 	return nil
 }
+
+// Writeback returns f: other systems start no writeback early.
+func Writeback(f *os.File) io.Writer { return f }
