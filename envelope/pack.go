@@ -84,6 +84,7 @@ func Pack(req PackRequest) (*Envelope, error) {
 		if a.Zipped && a.Entry == "" {
 			a.Entry = a.Name
 		}
+		a.Size = fi.Size() // until the bytes sent are counted
 		h := &sizeHash{h: sha256.New()}
 		hashes[i] = h
 		zipped, entry := a.Zipped, a.Entry
@@ -102,6 +103,19 @@ func Pack(req PackRequest) (*Envelope, error) {
 			}{io.TeeReader(r, h), r}, nil
 		})
 	}
+	// the model is checked before anything is written: what Write writes of it, manifest and
+	// attachments agree by construction
+	e.manifest, e.attached = e.Attachments, e.Attachments
+	var bad []Finding
+	for _, f := range Validate(&e) {
+		if f.Severity == Error {
+			bad = append(bad, f)
+		}
+	}
+	e.manifest, e.attached = nil, nil
+	if len(bad) > 0 {
+		return &e, &InvalidError{Findings: bad}
+	}
 	err := fsutil.Replace(req.Out, 0o644, func(f *os.File) error { return Write(f, &e, contents) })
 	if err != nil {
 		return nil, err
@@ -110,6 +124,17 @@ func Pack(req PackRequest) (*Envelope, error) {
 		e.Attachments[i].Size, e.Attachments[i].SHA256 = h.n, hex.EncodeToString(h.h.Sum(nil))
 	}
 	return &e, nil
+}
+
+// InvalidError is an envelope that would not be valid: nothing was written.
+type InvalidError struct{ Findings []Finding }
+
+func (e *InvalidError) Error() string {
+	var msgs []string
+	for _, f := range e.Findings {
+		msgs = append(msgs, f.Message+" ["+f.Rule+"]")
+	}
+	return "the envelope would be invalid: " + strings.Join(msgs, "; ")
 }
 
 type sizeHash struct {
@@ -170,7 +195,7 @@ func Unpack(req UnpackRequest) (*Envelope, error) {
 		}
 	}()
 	e, err := Read(req.In, ReadOptions{Limits: req.Limits, Attachment: func(int, *Attachment) (io.Writer, error) {
-		f, err := os.CreateTemp(req.Dir, ".vbdt-unpack-*")
+		f, err := fsutil.CreateTemp(req.Dir, ".vbdt-unpack-", 0o644)
 		if err != nil {
 			return nil, err
 		}
@@ -217,13 +242,11 @@ func place(part *os.File, target string, a *Attachment, req UnpackRequest) error
 			return err
 		}
 	}
-	return fsutil.Replace(target, 0o644, func(f *os.File) error {
-		if _, err := part.Seek(0, io.SeekStart); err != nil {
-			return err
-		}
-		_, err := io.Copy(f, part)
+	// the decoded file is complete: it takes its name, made durable first
+	if err := part.Sync(); err != nil {
 		return err
-	})
+	}
+	return os.Rename(part.Name(), target)
 }
 
 // unwrap writes the only entry of a zip to target; ok is false when the zip is not one file.

@@ -33,6 +33,7 @@ command -v mutool >/dev/null || pkgs+=(mupdf-tools)
 command -v gs >/dev/null || pkgs+=(ghostscript)
 command -v tesseract >/dev/null || pkgs+=(tesseract-ocr tesseract-ocr-vie)
 [ -e /usr/bin/convert ] || pkgs+=(imagemagick) # the conversion matrix's CMYK and progressive JPEGs
+command -v xmlsec1 >/dev/null || pkgs+=(xmlsec1) # an independent XML-DSig implementation for the envelope signature tests
 [ -e /usr/share/java/preflight.jar ] || pkgs+=(libpdfbox2-java default-jre-headless libactivation-java libjaxb-api-java)
 command -v go >/dev/null || pkgs+=(golang-go ca-certificates) # an older Go fetches go.mod's toolchain itself
 if ((${#pkgs[@]})); then

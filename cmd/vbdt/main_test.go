@@ -96,6 +96,8 @@ func TestScripts(t *testing.T) {
 			"copies":    cmdCopies,
 			"sigcount":  cmdSigCount,
 			"corrupt":   cmdCorrupt,
+			"edit":      cmdEdit,
+			"truncate":  cmdTruncate,
 			"scans":     cmdScans,
 			"waitfiles": cmdWaitFiles,
 			"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -380,6 +382,31 @@ func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	data[7] ^= 1
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o644))
+}
+
+// cmdEdit: edit FILE OLD NEW — the first OLD in FILE becomes NEW (there must be one).
+func cmdEdit(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: edit FILE OLD NEW")
+	}
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	if !bytes.Contains(data, []byte(args[1])) {
+		ts.Fatalf("%s has no %q", args[0], args[1])
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), bytes.Replace(data, []byte(args[1]), []byte(args[2]), 1), 0o644))
+}
+
+// cmdTruncate: truncate IN OUT N — OUT is the first N bytes of IN.
+func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: truncate IN OUT N")
+	}
+	n, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), data[:min(n, len(data))], 0o644))
 }
 
 // cmdScans: scans DIR N — DIR holds N small colour JPEG scans at 200 dpi (TEST content).

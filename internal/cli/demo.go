@@ -118,13 +118,17 @@ func (a *app) runDemo(dir string) error {
 	if err := a.demoConvert(dir, step); err != nil {
 		return err
 	}
+	if err := a.demoEnvelope(dir, paths.issued, step); err != nil {
+		return err
+	}
 	if a.ui.JSON {
 		a.ui.EmitSummary(ui.Summary{Command: "demo", Total: steps, Done: steps, Result: demoTotals{Dir: dir}})
 		return nil
 	}
 	a.ui.Printf("\n%[1]s\n  vbdt --config %[4]s verify --profile nd30 -v %[2]s\n  pdfsig %[2]s\n  vbdt keys show file:%[3]s\n  vbdt --config %[4]s keys show approver\n"+
-		"  vbdt --config %[4]s number list\n  vbdt --config %[4]s number book --format pdf -o %s\n",
-		a.ui.Heading("Try next"), paths.issued, filepath.Join(pkiDir, "approver-rsa.p12"), cfgPath, filepath.Join(dir, "so-van-ban-di.pdf"))
+		"  vbdt --config %[4]s number list\n  vbdt --config %[4]s number book --format pdf -o %[5]s\n  vbdt envelope show %[6]s\n  vbdt envelope unpack %[6]s -d %[7]s\n",
+		a.ui.Heading("Try next"), paths.issued, filepath.Join(pkiDir, "approver-rsa.p12"), cfgPath, filepath.Join(dir, "so-van-ban-di.pdf"),
+		filepath.Join(dir, "9-phong-bi.edxml"), filepath.Join(dir, "nhan"))
 	if softhsmConf != "" {
 		a.ui.Printf("  SOFTHSM2_CONF=%s VBDT_PIN=%s vbdt keys list\n", softhsmConf, testpki.Password)
 	}
@@ -368,4 +372,25 @@ func (a *app) nested() *app {
 	c := *a
 	c.ui = ui.New(ui.Streams{In: a.streams.In, Out: io.Discard, Err: io.Discard}, a.ui.Options)
 	return &c
+}
+
+// demoEnvelope packs the issued document into an edXML envelope for another agency, signed
+// with the organization's key, validates it, and answers it as the receiver would (status 03).
+func (a *app) demoEnvelope(dir, issued string, step func(demoStep)) error {
+	env, status := filepath.Join(dir, "9-phong-bi.edxml"), filepath.Join(dir, "10-trang-thai-03.edxml")
+	pin := keyAccessOptions{pinSource: "file:" + filepath.Join(dir, "test-pin.txt")}
+	orgKey := "file:" + testpki.FilesFor(filepath.Join(dir, "pki"), testpki.Organization, testpki.RSA).P12
+	step(demoStep{title: "The clerk sends it to the Government Office (vbdt envelope pack --from-pdf --sign): an edXML envelope (QCVN 102:2016) whose header comes from the register, signed with XML-DSig",
+		artifacts: []string{env}})
+	ctx := context.Background()
+	if err := a.nested().runEnvelopePack(ctx, []string{issued}, &envelopePackOptions{out: env, kind: "new", fromPDF: true,
+		to: []string{"000.00.00.G22"}, key: orgKey, keyAccessOptions: pin, registerOptions: registerOptions{user: "văn thư (demo)"}}); err != nil {
+		return fmt.Errorf("demo: envelope: %w", err)
+	}
+	step(demoStep{title: "The integrator's check (vbdt envelope validate): structure, fields, manifest, the envelope's signature and the PDF's"})
+	if err := a.nested().runEnvelopeValidate(ctx, []string{env}, &envelopeValidateOptions{strict: true}); err != nil {
+		return fmt.Errorf("demo: the envelope does not validate: %w", err)
+	}
+	step(demoStep{title: "The receiver answers: accepted and registered (vbdt envelope status --code 03)", artifacts: []string{status}})
+	return a.nested().runEnvelopeStatus(&envelopeStatusOptions{forFile: env, code: "03", out: status, staff: "Văn thư (TEST)", force: true})
 }

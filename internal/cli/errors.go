@@ -21,6 +21,9 @@ func (a *app) classify(ctx context.Context, err error) (int, []string) {
 	var refused *sign.NotPermitted
 	var badKey *config.KeyError
 	var verdict verdictError
+	var badEnvelope envelopeError
+	var invalid invalidEnvelopes
+	var broken brokenPDF
 	switch {
 	case isInterrupt(ctx, err):
 		return ui.ExitInterrupted, nil
@@ -32,6 +35,10 @@ func (a *app) classify(ctx context.Context, err error) (int, []string) {
 		return ui.ExitNotPermitted, hints
 	case errors.As(err, &verdict):
 		return ui.ExitVerifyFail, []string{"-v shows each signature's checks; --json or --html the whole report"}
+	case errors.As(err, &badEnvelope), errors.As(err, &broken):
+		return ui.ExitVerifyFail, nil
+	case errors.As(err, &invalid):
+		return ui.ExitVerifyFail, []string{"each finding names file:line:column and a rule; -v adds the element's path"}
 	case errors.As(err, &badKey):
 		return ui.ExitUsage, []string{a.configHint(badKey.Key)}
 	case errors.As(err, &usage):

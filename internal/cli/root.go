@@ -115,6 +115,7 @@ Start with 'vbdt demo DIR': it walks through the whole document lifecycle with t
 		a.newVerifyCmd(),
 		a.newTrustCmd(),
 		a.newConvertCmd(),
+		a.newEnvelopeCmd(),
 		a.newKeysCmd(),
 		a.newConfigCmd(),
 		a.newVersionCmd(),

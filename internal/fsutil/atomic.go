@@ -100,6 +100,12 @@ func syncDir(dir string) {
 	}
 }
 
+// CreateTemp creates a new file in dir named prefix and a random suffix, with perm (less the
+// umask): a file written in place and renamed to its name when complete.
+func CreateTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
+	return createTemp(dir, prefix, perm)
+}
+
 func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
 
 // createTemp creates a new file named prefix and a random suffix in dir, with perm (less the

@@ -485,6 +485,7 @@ type Filter struct {
 	Type      string
 	From, To  string // yyyy-mm-dd, inclusive
 	Text      string // in the summary, case-insensitive
+	DocHash   string // sha256:<hex> of the numbered document, as last corrected
 }
 
 // List returns the entries the filter selects, by series, year and number.
@@ -517,8 +518,14 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Entry, error) {
 		add("doc_date <= ?", f.To)
 	}
 	es, err := s.query(ctx, strings.Join(where, " AND "), args...)
-	if err != nil || f.Text == "" {
-		return es, err
+	if err != nil {
+		return nil, err
+	}
+	if f.DocHash != "" { // the hash is recorded as a correction: compared once corrections apply
+		es = slices.DeleteFunc(es, func(e Entry) bool { return e.DocHash != f.DocHash })
+	}
+	if f.Text == "" {
+		return es, nil
 	}
 	// Vietnamese case folding is done here: SQL LIKE folds ASCII only.
 	needle := strings.ToLower(f.Text)
