@@ -383,7 +383,7 @@ func (a *app) demoEnvelope(dir, issued string, step func(demoStep)) error {
 	step(demoStep{title: "The clerk sends it to the Government Office (vbdt envelope pack --from-pdf --sign): an edXML envelope (QCVN 102:2016) whose header comes from the register, signed with XML-DSig",
 		artifacts: []string{env}})
 	ctx := context.Background()
-	if err := a.nested().runEnvelopePack(ctx, []string{issued}, &envelopePackOptions{out: env, kind: "new", fromPDF: true,
+	if err := a.nested().runEnvelopePack(ctx, []string{issued}, &envelopePackOptions{out: env, kind: "new", fromPDF: true, force: true,
 		to: []string{"000.00.00.G22"}, key: orgKey, keyAccessOptions: pin, registerOptions: registerOptions{user: "văn thư (demo)"}}); err != nil {
 		return fmt.Errorf("demo: envelope: %w", err)
 	}

@@ -934,6 +934,10 @@ func (a *app) newEnvelopeShowCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show FILE",
 		Short: "Summarize an envelope: from, to, number, subject, attachments, trace, status",
+		Long: `Show what an envelope says, readably: the document's number, date, type, subject, sender,
+recipients, signer and document id, the business (new, revoke, update, replace), the relay
+hops and the attachments; for a status message, its code and the document it answers.
+--json gives the whole header.` + exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitVerifyFail, ui.ExitUsage),
 		Example: `  $ vbdt envelope show received.edxml
   $ vbdt envelope show --json received.edxml`,
 		Args: args(cobra.ExactArgs(1)),
