@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vbdt/vbdt/convert/scan"
+	"github.com/vbdt/vbdt/internal/asynchash"
 	"github.com/vbdt/vbdt/internal/fsutil"
 )
 
@@ -416,7 +417,7 @@ func Convert(d Document, o Options) (*Result, error) {
 	}
 	meta := &Meta{Title: title, Producer: o.Producer}
 	err := fsutil.ReplaceUnsynced(d.Out, 0o644, func(f *os.File) error {
-		h := newAsyncHash()
+		h := asynchash.New()
 		cw := &counter{w: io.MultiWriter(fsutil.Writeback(f), h)}
 		embedded, err := Write(cw, func(fn func(Image) error) error {
 			err := pages(fn)
@@ -498,53 +499,6 @@ func ReadSidecar(out string) (*Result, error) {
 		return nil, fmt.Errorf("%s: %w", SidecarPath(out), err)
 	}
 	return &r, nil
-}
-
-// asyncHash computes the SHA-256 of what is written to it on another goroutine: the
-// document's fixity costs the writer a copy, not a hash.
-type asyncHash struct {
-	chunks, free chan []byte
-	sum          chan []byte
-}
-
-// hashChunk is the size of the copies handed to the hashing goroutine; hashChunks of them
-// circulate, so a document's hashing allocates nothing after its start.
-const (
-	hashChunk  = 128 << 10
-	hashChunks = 8
-)
-
-func newAsyncHash() *asyncHash {
-	a := &asyncHash{chunks: make(chan []byte, hashChunks), free: make(chan []byte, hashChunks), sum: make(chan []byte, 1)}
-	for range hashChunks {
-		a.free <- make([]byte, 0, hashChunk)
-	}
-	go func() {
-		h := sha256.New()
-		for c := range a.chunks {
-			h.Write(c)
-			a.free <- c[:0]
-		}
-		a.sum <- h.Sum(nil)
-	}()
-	return a
-}
-
-func (a *asyncHash) Write(p []byte) (int, error) {
-	n := len(p)
-	for len(p) > 0 {
-		c := <-a.free
-		k := min(len(p), hashChunk)
-		a.chunks <- append(c, p[:k]...)
-		p = p[k:]
-	}
-	return n, nil
-}
-
-// Sum ends the stream and returns its hash.
-func (a *asyncHash) Sum() []byte {
-	close(a.chunks)
-	return <-a.sum
 }
 
 type counter struct {

@@ -2,16 +2,15 @@ package envelope
 
 import (
 	"archive/zip"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/vbdt/vbdt/internal/asynchash"
 	"github.com/vbdt/vbdt/internal/fsutil"
 	"gopkg.in/yaml.v3"
 )
@@ -47,7 +46,7 @@ func Pack(req PackRequest) (*Envelope, error) {
 	e := *req.Envelope
 	e.Attachments = append([]Attachment(nil), req.Envelope.Attachments...)
 	var contents []Content
-	hashes := make([]*sizeHash, len(e.Attachments))
+	hashes := make([]*asynchash.Hash, len(e.Attachments))
 	for i := range e.Attachments {
 		a := &e.Attachments[i]
 		if a.File == "" {
@@ -85,8 +84,6 @@ func Pack(req PackRequest) (*Envelope, error) {
 			a.Entry = a.Name
 		}
 		a.Size = fi.Size() // until the bytes sent are counted
-		h := &sizeHash{h: sha256.New()}
-		hashes[i] = h
 		zipped, entry := a.Zipped, a.Entry
 		contents = append(contents, func() (io.ReadCloser, error) {
 			f, err := os.Open(path)
@@ -97,10 +94,11 @@ func Pack(req PackRequest) (*Envelope, error) {
 			if zipped {
 				r = zipStream(f, entry, fi)
 			}
+			hashes[i] = asynchash.New() // the bytes sent, hashed on another core
 			return struct {
 				io.Reader
 				io.Closer
-			}{io.TeeReader(r, h), r}, nil
+			}{io.TeeReader(r, hashes[i]), r}, nil
 		})
 	}
 	// the model is checked before anything is written: what Write writes of it, manifest and
@@ -116,12 +114,14 @@ func Pack(req PackRequest) (*Envelope, error) {
 	if len(bad) > 0 {
 		return &e, &InvalidError{Findings: bad}
 	}
-	err := fsutil.Replace(req.Out, 0o644, func(f *os.File) error { return Write(f, &e, contents) })
+	err := fsutil.Replace(req.Out, 0o644, func(f *os.File) error { return Write(fsutil.Writeback(f), &e, contents) })
+	for i, h := range hashes {
+		if h != nil {
+			e.Attachments[i].Size, e.Attachments[i].SHA256 = h.Size(), hex.EncodeToString(h.Sum())
+		}
+	}
 	if err != nil {
 		return nil, err
-	}
-	for i, h := range hashes {
-		e.Attachments[i].Size, e.Attachments[i].SHA256 = h.n, hex.EncodeToString(h.h.Sum(nil))
 	}
 	return &e, nil
 }
@@ -135,16 +135,6 @@ func (e *InvalidError) Error() string {
 		msgs = append(msgs, f.Message+" ["+f.Rule+"]")
 	}
 	return "the envelope would be invalid: " + strings.Join(msgs, "; ")
-}
-
-type sizeHash struct {
-	h hash.Hash
-	n int64
-}
-
-func (s *sizeHash) Write(p []byte) (int, error) {
-	s.n += int64(len(p))
-	return s.h.Write(p)
 }
 
 // zipStream zips one file, as it is read, into a one-entry zip.

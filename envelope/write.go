@@ -80,12 +80,24 @@ func encodeContent(w io.Writer, open Content) error {
 		return err
 	}
 	defer r.Close()
-	enc := base64.NewEncoder(base64.StdEncoding, w)
-	buf := make([]byte, 3<<16) // a multiple of 3: the encoder keeps nothing back between writes
-	if _, err := io.CopyBuffer(enc, struct{ io.Reader }{r}, buf); err != nil {
-		return err
+	in := make([]byte, 3<<16) // a multiple of 3: each block encodes to whole quantums, no padding
+	out := make([]byte, base64.StdEncoding.EncodedLen(len(in)))
+	for {
+		n, err := io.ReadFull(r, in)
+		if n > 0 {
+			base64.StdEncoding.Encode(out, in[:n])
+			if _, werr := w.Write(out[:base64.StdEncoding.EncodedLen(n)]); werr != nil {
+				return werr
+			}
+		}
+		switch err {
+		case nil:
+		case io.EOF, io.ErrUnexpectedEOF:
+			return nil
+		default:
+			return err
+		}
 	}
-	return enc.Close()
 }
 
 func writeOrgan(x *xw, d int, name string, o Organization) {
