@@ -104,3 +104,15 @@ func FuzzReadHeader(f *testing.F) {
 		}
 	})
 }
+
+// What the incoming register records comes from the header: the sender, the code as written,
+// the date as yyyy-mm-dd.
+func TestIncoming(t *testing.T) {
+	h := MessageHeader{From: Organization{OrganID: "000.00.00.G22", OrganName: "Văn phòng Chính phủ"}, DocumentID: "d",
+		Code: Code{Number: "7816", Notation: "VPCP-TTĐT"}, Promulgation: Promulgation{Date: "2015/09/30"}, Subject: "V/v",
+		DocumentType: DocumentType{TypeName: "Công văn"}}
+	want := Incoming{Organ: "Văn phòng Chính phủ", OrganID: "000.00.00.G22", Code: "7816/VPCP-TTĐT", Date: "2015-09-30", DocumentID: "d", Subject: "V/v", TypeName: "Công văn"}
+	if got := h.Incoming(); got != want {
+		t.Errorf("%+v, want %+v", got, want)
+	}
+}

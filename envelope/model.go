@@ -267,3 +267,17 @@ func DocumentID(organID, date, number, notation string) string {
 	}
 	return fmt.Sprintf("%s,%s,%s", organID, date, code)
 }
+
+// Incoming is what an incoming register records of a received document, read from its
+// envelope: the sender, their number and notation as written, their date (yyyy-mm-dd), the
+// DocumentId as received, the summary and the type's name.
+type Incoming struct {
+	Organ, OrganID, Code, Date, DocumentID, Subject, TypeName string
+}
+
+// Incoming maps a document's header to what the incoming register records.
+func (h *MessageHeader) Incoming() Incoming {
+	return Incoming{Organ: h.From.OrganName, OrganID: h.From.OrganID, Code: h.CodeText(),
+		Date: strings.ReplaceAll(h.Promulgation.Date, "/", "-"), DocumentID: h.DocumentID,
+		Subject: h.Subject, TypeName: h.DocumentType.TypeName}
+}

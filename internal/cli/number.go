@@ -500,13 +500,14 @@ func (a *app) runReceive(ctx context.Context, o *receiveOptions) error {
 				*dst = v
 			}
 		}
-		fill(&snd.Organ, h.From.OrganName)
-		fill(&snd.OrganID, h.From.OrganID)
-		fill(&snd.Code, h.CodeText())
-		fill(&snd.Date, strings.ReplaceAll(h.Promulgation.Date, "/", "-"))
-		fill(&subject, h.Subject)
-		fill(&typeName, h.DocumentType.TypeName)
-		snd.DocumentID = h.DocumentID
+		in := h.Incoming()
+		fill(&snd.Organ, in.Organ)
+		fill(&snd.OrganID, in.OrganID)
+		fill(&snd.Code, in.Code)
+		fill(&snd.Date, in.Date)
+		fill(&subject, in.Subject)
+		fill(&typeName, in.TypeName)
+		snd.DocumentID = in.DocumentID
 	}
 	if snd.Organ == "" {
 		return usageErrorf("who sent the document? give --from or --edxml")
