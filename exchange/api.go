@@ -75,7 +75,9 @@ type Answer struct {
 }
 
 // OK reports whether the platform said the call succeeded.
-func (a Answer) OK() bool { return a.Status != "FAIL" && (a.ErrorCode == "0" || a.ErrorCode == "") && a.Status != "" }
+func (a Answer) OK() bool {
+	return a.Status != "FAIL" && (a.ErrorCode == "0" || a.ErrorCode == "") && a.Status != ""
+}
 
 // Err returns the platform's refusal as an error, nil when the call succeeded.
 func (a Answer) Err() error {
