@@ -45,7 +45,7 @@ func (ps Params) Get(name string) string {
 	return ""
 }
 
-// TimestampLayout is the SDK's timestamp, ddMMyyyy'T'HHmmss then "+" and the milliseconds on
+// Timestamp is the SDK's timestamp, ddMMyyyy'T'HHmmss then "+" and the milliseconds on
 // four digits (not a zone).
 func Timestamp(t time.Time) string {
 	return t.Format("02012006T150405") + fmt.Sprintf("+%04d", t.Nanosecond()/1e6)

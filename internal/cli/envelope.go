@@ -38,7 +38,8 @@ kilobyte one.`,
   $ vbdt envelope unpack received.edxml -d received/
   $ vbdt envelope status --for received.edxml --code 03 -o status.edxml`)
 	cmd.AddCommand(a.newEnvelopePackCmd(), a.newEnvelopeUnpackCmd(), a.newEnvelopeStatusCmd(), a.newEnvelopeValidateCmd(),
-		a.newEnvelopeSignCmd(), a.newEnvelopeVerifyCmd(), a.newEnvelopeShowCmd())
+		a.newEnvelopeSignCmd(), a.newEnvelopeVerifyCmd(), a.newEnvelopeShowCmd(),
+		a.newEnvelopeSendCmd(), a.newEnvelopeReceiveCmd(), a.newEnvelopeSentCmd(), a.newEnvelopeAgenciesCmd(), a.newEnvelopeServeCmd())
 	return cmd
 }
 

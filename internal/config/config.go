@@ -35,9 +35,20 @@ type Config struct {
 	TSA        TSA                   `yaml:"tsa" json:"tsa"`
 	Register   string                `yaml:"register" json:"register"`
 	Numbering  Numbering             `yaml:"numbering" json:"numbering"`
+	Exchange   Exchange              `yaml:"exchange" json:"exchange"`
 
 	// Path is the file the configuration came from, "" when none was found.
 	Path string `yaml:"-" json:"-"`
+}
+
+// Exchange is the national document-exchange platform the agency's system talks to.
+type Exchange struct {
+	// Endpoint is the platform's base URL (VNPT's shared one is http://vxpdungchung.vnpt.vn).
+	Endpoint string `yaml:"endpoint" json:"endpoint"`
+	// SystemID is the system's code on the platform (often its OrganId).
+	SystemID string `yaml:"system_id" json:"system_id"`
+	// SecretSource says where the system's secret is: file:PATH or env:NAME, never the secret.
+	SecretSource string `yaml:"secret_source" json:"secret_source"`
 }
 
 // Numbering configures the number series (DOMAIN.md §2). Without series, every administrative

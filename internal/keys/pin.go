@@ -62,3 +62,9 @@ func askPIN(opts Options, label string) (string, error) {
 
 // maxPINFile bounds a PIN or password file.
 const maxPINFile = 64 << 10
+
+// ReadSecret reads a secret from a source written like a PIN's: file:PATH, a plain path, or
+// env:NAME (the exchange platform's secret, for one). The secret never appears in an error.
+func ReadSecret(src string, getenv func(string) string) (string, error) {
+	return readPINSource(src, getenv)
+}
