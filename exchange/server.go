@@ -165,12 +165,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		extra = map[string]any{"DocId": ""}
 	}
 	ps, err := VerifyHeaders(req.Header, func(id string) string { return s.secrets[id] })
+	r.log.System = ps.Get("systemid") // who claims to call, signed or not
 	if err != nil {
 		r.fail(http.StatusUnauthorized, codeSignature, err.Error(), extra)
 		return
 	}
 	system := ps.Get("systemid")
-	r.log.System = system
 	if _, err := ParseTimestamp(ps.Get("timestamp"), time.Local); err != nil {
 		r.fail(http.StatusUnauthorized, codeSignature, err.Error(), extra)
 		return

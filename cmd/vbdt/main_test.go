@@ -98,6 +98,8 @@ func TestScripts(t *testing.T) {
 			"corrupt":   cmdCorrupt,
 			"edit":      cmdEdit,
 			"truncate":  cmdTruncate,
+			"envfile":   cmdEnvFile,
+			"globcp":    cmdGlobCp,
 			"scans":     cmdScans,
 			"waitfiles": cmdWaitFiles,
 			"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -407,6 +409,35 @@ func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
 	data, err := os.ReadFile(ts.MkAbs(args[0]))
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), data[:min(n, len(data))], 0o644))
+}
+
+// cmdEnvFile: envfile VAR FILE — waits (30 s at most) for FILE to hold a line, and sets VAR to it.
+func cmdEnvFile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: envfile VAR FILE")
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if b, err := os.ReadFile(ts.MkAbs(args[1])); err == nil && len(bytes.TrimSpace(b)) > 0 {
+			ts.Setenv(args[0], string(bytes.TrimSpace(b)))
+			return
+		}
+	}
+	ts.Fatalf("%s holds nothing after 30 s", args[1])
+}
+
+// cmdGlobCp: globcp PATTERN DST — the one file matching PATTERN is copied to DST.
+func cmdGlobCp(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: globcp PATTERN DST")
+	}
+	m, err := filepath.Glob(ts.MkAbs(args[0]))
+	ts.Check(err)
+	if len(m) != 1 {
+		ts.Fatalf("%s matches %d files, want 1", args[0], len(m))
+	}
+	data, err := os.ReadFile(m[0])
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o644))
 }
 
 // cmdScans: scans DIR N — DIR holds N small colour JPEG scans at 200 dpi (TEST content).
