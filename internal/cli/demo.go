@@ -3,21 +3,25 @@ package cli
 import (
 	"context"
 	"fmt"
-	"github.com/vbdt/vbdt/convert"
-	"github.com/vbdt/vbdt/verify"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vbdt/vbdt/convert"
+	"github.com/vbdt/vbdt/envelope"
+	"github.com/vbdt/vbdt/exchange"
 	"github.com/vbdt/vbdt/internal/fonts"
 	"github.com/vbdt/vbdt/internal/fsutil"
 	"github.com/vbdt/vbdt/internal/keys"
 	"github.com/vbdt/vbdt/internal/pdf"
 	"github.com/vbdt/vbdt/internal/testpki"
 	"github.com/vbdt/vbdt/internal/ui"
+	"github.com/vbdt/vbdt/verify"
 )
 
 // demoMarker marks a folder as made by `vbdt demo`, so a rerun may replace it.
@@ -190,7 +194,7 @@ func prepareDemoDir(dir string) error {
 		if _, err := os.Stat(filepath.Join(dir, demoMarker)); err != nil {
 			return usageErrorf("%s is not empty and was not made by vbdt demo: choose a new folder", dir)
 		}
-		for _, sub := range []string{"pki", "softhsm"} {
+		for _, sub := range []string{"pki", "softhsm", "platform", "nhan-vpcp", "nhan-phan-hoi"} {
 			if err := os.RemoveAll(filepath.Join(dir, sub)); err != nil {
 				return err
 			}
@@ -375,7 +379,8 @@ func (a *app) nested() *app {
 }
 
 // demoEnvelope packs the issued document into an edXML envelope for another agency, signed
-// with the organization's key, validates it, and answers it as the receiver would (status 03).
+// with the organization's key, validates it, and sends it through a local stand-in of the
+// exchange platform, where the receiver answers it (status 03).
 func (a *app) demoEnvelope(dir, issued string, step func(demoStep)) error {
 	env, status := filepath.Join(dir, "9-phong-bi.edxml"), filepath.Join(dir, "10-trang-thai-03.edxml")
 	pin := keyAccessOptions{pinSource: "file:" + filepath.Join(dir, "test-pin.txt")}
@@ -391,6 +396,101 @@ func (a *app) demoEnvelope(dir, issued string, step func(demoStep)) error {
 	if err := a.nested().runEnvelopeValidate(ctx, []string{env}, &envelopeValidateOptions{strict: true}); err != nil {
 		return fmt.Errorf("demo: the envelope does not validate: %w", err)
 	}
-	step(demoStep{title: "The receiver answers: accepted and registered (vbdt envelope status --code 03)", artifacts: []string{status}})
-	return a.nested().runEnvelopeStatus(&envelopeStatusOptions{forFile: env, code: "03", out: status, staff: "Văn thư (TEST)", force: true})
+	return a.demoExchange(ctx, dir, env, status, step)
+}
+
+// demoExchange runs a local stand-in of the national exchange platform on loopback, sends the
+// envelope from the test agency to the Government Office (a second TEST system), receives it
+// there, answers with a status 03 envelope, and receives that back.
+func (a *app) demoExchange(ctx context.Context, dir, env, status string, step func(demoStep)) error {
+	const sender, receiver = "000.00.00.H99", "000.00.00.G22"
+	secrets := map[string]string{sender: "demo-secret-h99 (TEST)", receiver: "demo-secret-g22 (TEST)"}
+	srv, err := exchange.NewServer(exchange.ServerConfig{Dir: filepath.Join(dir, "platform"),
+		Systems:   []exchange.System{{ID: sender, Secret: secrets[sender]}, {ID: receiver, Secret: secrets[receiver]}},
+		Directory: []exchange.Agency{{ID: "1", Code: sender, Name: "Ủy ban nhân dân tỉnh Thử Nghiệm (TEST)"}, {ID: "2", Code: receiver, Name: "Văn phòng Chính phủ (TEST)"}}})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	defer hs.Close()
+	url := "http://" + ln.Addr().String()
+	client := func(system string) (*exchange.Client, error) {
+		return exchange.New(exchange.Config{Endpoint: url, SystemID: system, Secret: secrets[system]})
+	}
+	h99, err := client(sender)
+	if err != nil {
+		return err
+	}
+	g22, err := client(receiver)
+	if err != nil {
+		return err
+	}
+	inbox, answers := filepath.Join(dir, "nhan-vpcp"), filepath.Join(dir, "nhan-phan-hoi")
+	step(demoStep{title: "It travels through the national exchange platform — here a local stand-in on " + url + " (vbdt envelope serve) — signed with the system's secret (vbdt envelope send)"})
+	docID, err := h99.Send(ctx, env, exchange.MessageEdoc, nil)
+	if err != nil {
+		return fmt.Errorf("demo: send: %w", err)
+	}
+	list, err := g22.Received(ctx, exchange.MessageEdoc)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(inbox, 0o755); err != nil {
+		return err
+	}
+	got := exchange.ReceiveAll(ctx, g22, list, inbox, 2)
+	if len(got) != 1 || got[0].Err != nil {
+		return fmt.Errorf("demo: receive: %+v", got)
+	}
+	step(demoStep{title: "The Government Office's system receives it (vbdt envelope receive): written to disk, then acknowledged done",
+		artifacts: []string{got[0].Path}})
+	step(demoStep{title: "Its clerk accepts and registers it, and answers (vbdt envelope status --code 03): the answer goes back through the platform",
+		artifacts: []string{status}})
+	orig, err := readEnvelopeHeader(got[0].Path)
+	if err != nil {
+		return err
+	}
+	st := envelope.Status(orig, envelope.Organization{OrganID: receiver, OrganizationInCharge: "Văn phòng Chính phủ (TEST)", OrganName: "Văn phòng Chính phủ (TEST)"},
+		"03", envelope.StatusCodes["03"], &envelope.StaffInfo{Department: "Phòng Văn thư (TEST)", Staff: "Văn thư (TEST)"}, time.Now())
+	if err := fsutil.Replace(status, 0o644, func(f *os.File) error { return envelope.Write(f, st, nil) }); err != nil {
+		return err
+	}
+	if _, err := g22.Send(ctx, status, exchange.MessageStatus, nil); err != nil {
+		return fmt.Errorf("demo: send the status: %w", err)
+	}
+	back, err := h99.Received(ctx, exchange.MessageStatus)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(answers, 0o755); err != nil {
+		return err
+	}
+	if r := exchange.ReceiveAll(ctx, h99, back, answers, 1); len(r) != 1 || r[0].Err != nil {
+		return fmt.Errorf("demo: receive the status: %+v", r)
+	}
+	rows, err := h99.Sent(ctx, exchange.MessageEdoc, docID)
+	if err != nil {
+		return err
+	}
+	note := ""
+	for _, r := range rows {
+		note += fmt.Sprintf("%s → %s: %s (%s)", r.SenderDocID, r.ToCode, r.ReceiveStatus, r.ReceiveStatusDesc)
+	}
+	step(demoStep{title: "The sender sees the delivery (vbdt envelope sent) and has the answer (status 03) in " + answers, note: note})
+	return nil
+}
+
+func readEnvelopeHeader(path string) (*envelope.Envelope, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return envelope.Read(f, envelope.ReadOptions{HeaderOnly: true})
 }

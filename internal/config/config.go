@@ -220,6 +220,9 @@ func (c *Config) envVars() []struct {
 		{"VBDT_FONT", "appearance.font", &c.Appearance.Font},
 		{"VBDT_TSA_URL", "tsa.url", &c.TSA.URL},
 		{"VBDT_REGISTER", "register", &c.Register},
+		{"VBDT_EXCHANGE_ENDPOINT", "exchange.endpoint", &c.Exchange.Endpoint},
+		{"VBDT_EXCHANGE_SYSTEM_ID", "exchange.system_id", &c.Exchange.SystemID},
+		{"VBDT_EXCHANGE_SECRET_SOURCE", "exchange.secret_source", &c.Exchange.SecretSource},
 	}
 }
 
