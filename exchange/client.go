@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -508,6 +507,29 @@ func (c *Client) envelope(k *clientCall, resp *http.Response, b []byte) ([]byte,
 	return t, false, nil
 }
 
+// clientReadSized reads a body whose length the answer announced into one buffer of that size
+// (io.ReadAll would grow and copy it several times: a getEdoc answer is the whole document).
+func clientReadSized(r io.Reader, length, limit int64) ([]byte, error) {
+	if length <= 0 || length > limit {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, length+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) { // more than announced: read the rest the usual way
+			rest, err := io.ReadAll(r)
+			return append(b, rest...), err
+		}
+	}
+}
+
 // clientFields decodes an answer's own fields.
 func clientFields(k *clientCall, t []byte, v any) error {
 	if err := json.Unmarshal(t, v); err != nil {
@@ -878,21 +900,6 @@ func (c *Client) Sent(ctx context.Context, messageType, docID string) ([]Sent, e
 	return list, nil
 }
 
-// clientBase64 decodes getEdoc's data: standard base64, line breaks and spaces tolerated,
-// padding optional.
-func clientBase64(s string) ([]byte, error) {
-	s = strings.Map(func(r rune) rune {
-		if r == '\r' || r == '\n' || r == ' ' || r == '\t' {
-			return -1
-		}
-		return r
-	}, s)
-	if len(s)%4 != 0 {
-		return base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
-	}
-	return base64.StdEncoding.DecodeString(s)
-}
-
 // GetEdoc calls getEdoc (docId = an inbox entry's DocID, filePath "xml" as the SDK's example
 // sends it) and returns the document's bytes, decoded from the answer's base64 untouched.
 func (c *Client) GetEdoc(ctx context.Context, docID string) ([]byte, error) {
@@ -902,23 +909,24 @@ func (c *Client) GetEdoc(ctx context.Context, docID string) ([]byte, error) {
 	k := c.jsonCall("getEdoc", PathGetEdoc, []Param{{"docId", docID}, {"filePath", clientFilePath}}, "{}")
 	var doc []byte
 	err := c.do(ctx, k, func(resp *http.Response) (bool, error) {
-		t, retry, err := c.answer(k, resp)
+		// one pass over the answer, status and data together: the data is the whole document
+		b, err := clientReadSized(c.capped(resp.Body), resp.ContentLength, c.maxAnswer)
 		if err != nil {
-			return retry, err
+			return clientReadRetry(k, err), clientTransport(k, fmt.Errorf("reading the platform's answer: %w", err))
 		}
-		var ans struct {
-			Data *string `json:"data"`
-		}
-		if err := clientFields(k, t, &ans); err != nil {
-			return false, err
-		}
-		if ans.Data == nil {
+		a, data, hasData, err := decodeEdocAnswer(clientSkipBOM(b))
+		switch {
+		case err != nil:
+			return !k.send && clientGateway(resp.StatusCode),
+				clientTransport(k, fmt.Errorf("the platform's answer is not JSON with a base64 document: %v (HTTP %s, %s)", err, resp.Status, clientSnippet(b)))
+		case a.Status == "":
+			return false, clientTransport(k, fmt.Errorf("the platform's JSON answer has no status (HTTP %s, %s)", resp.Status, clientSnippet(b)))
+		case a.Err() != nil:
+			return false, a.Err()
+		case !hasData:
 			return false, &TransportError{k.name, errors.New("the platform said OK without the document (no data)")}
 		}
-		doc, err = clientBase64(*ans.Data)
-		if err != nil {
-			return false, &TransportError{k.name, fmt.Errorf("the document's base64 is invalid: %v", err)}
-		}
+		doc = data
 		return false, nil
 	})
 	if err != nil {

@@ -107,7 +107,7 @@ func receiveOne(ctx context.Context, c *Client, it Received, dir string) Receive
 		if err := os.Rename(f.Name(), aside); err != nil {
 			return fail(err)
 		}
-		fsutil.SyncDirs(dir)
+		syncDir(dir)
 		r.Path, r.Outcome, r.Reason = aside, "rejected", bad.Error()
 		if err := c.UpdateStatus(ctx, it.DocID, AckFail); err != nil {
 			return fail(fmt.Errorf("not an envelope (%v), and acknowledging fail: %w", bad, err))
@@ -118,7 +118,7 @@ func receiveOne(ctx context.Context, c *Client, it Received, dir string) Receive
 	if err := os.Rename(f.Name(), target); err != nil {
 		return fail(err)
 	}
-	if err := fsutil.SyncDirs(dir); err != nil {
+	if err := syncDir(dir); err != nil { // the name is durable too, before the acknowledgement
 		return fail(err)
 	}
 	if err := c.UpdateStatus(ctx, it.DocID, AckDone); err != nil {
@@ -126,6 +126,16 @@ func receiveOne(ctx context.Context, c *Client, it Received, dir string) Receive
 	}
 	r.Outcome = "received"
 	return r
+}
+
+// syncDir makes a folder's entries durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // readable checks that a file reads as an edXML envelope, attachments included.

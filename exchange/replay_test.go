@@ -111,7 +111,7 @@ func sharedFile(t *testing.T, name string) []byte {
 	return data
 }
 
-func newTestServer(t *testing.T, cfg ServerConfig) (*Server, string) {
+func newTestServer(t testing.TB, cfg ServerConfig) (*Server, string) {
 	t.Helper()
 	cfg.Dir = t.TempDir()
 	if cfg.Systems == nil {

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-func clientFor(t *testing.T, url, system, secret string) *Client {
+func clientFor(t testing.TB, url, system, secret string) *Client {
 	t.Helper()
 	c, err := New(Config{Endpoint: url, SystemID: system, Secret: secret, Attempts: 3})
 	if err != nil {

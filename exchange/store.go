@@ -34,8 +34,12 @@ CREATE INDEX IF NOT EXISTS deliveries_doc ON deliveries(doc_id);
 `
 
 func openStore(dir string) (*store, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "messages"), 0o700); err != nil {
-		return nil, err
+	// messages are spread over 256 folders by the first two digits of their id: one folder of
+	// thousands of files makes each new one slower to create
+	for i := range 256 {
+		if err := os.MkdirAll(filepath.Join(dir, "messages", fmt.Sprintf("%02x", i)), 0o700); err != nil {
+			return nil, err
+		}
 	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(30000)")
@@ -57,7 +61,7 @@ func (s *store) close() error { return s.db.Close() }
 
 // messagePath is where a message's bytes are kept.
 func (s *store) messagePath(docID string) string {
-	return filepath.Join(s.dir, "messages", docID+".edxml")
+	return filepath.Join(s.dir, "messages", docID[:2], docID+".edxml")
 }
 
 // newID is a document id of the real platform's shape: 24 hex digits.
