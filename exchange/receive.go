@@ -39,34 +39,86 @@ var safeDocID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
 // ReceiveAll downloads the messages of an inbox into dir, jobs at a time, and acknowledges each:
 // done once it is durable on disk under <DocId>.edxml and reads as an edXML envelope, fail when
-// it does not (it is kept as <DocId>.invalid.edxml). A message already on disk from an
-// interrupted run is acknowledged without downloading it again. Results come in the inbox's order.
+// it does not (it is kept as <DocId>.invalid.edxml). Messages go in waves: a wave's files are
+// written, made durable together (one sync of the file system), then acknowledged — the disk,
+// not a sync per message, sets the pace. A message already on disk (and readable) from an
+// interrupted run is acknowledged without downloading it again; one cut short by a crash is
+// not readable, and is downloaded again. Results come in the inbox's order.
 func ReceiveAll(ctx context.Context, c *Client, items []Received, dir string, jobs int) []ReceiveResult {
+	jobs = max(jobs, 1)
 	results := make([]ReceiveResult, len(items))
+	wave := jobs * 8
+	for from := 0; from < len(items); from += wave {
+		to := min(from+wave, len(items))
+		if ctx.Err() != nil {
+			for i := from; i < len(items); i++ {
+				results[i] = ReceiveResult{DocID: items[i].DocID, Outcome: "failed", Err: ctx.Err()}
+			}
+			break
+		}
+		parallel(from, to, jobs, func(i int) { results[i] = fetch(ctx, c, items[i], dir) })
+		if err := fsutil.SyncDirs(dir); err != nil {
+			for i := from; i < to; i++ {
+				if results[i].Err == nil {
+					results[i].Outcome, results[i].Err = "failed", fmt.Errorf("making it durable: %w", err)
+				}
+			}
+			continue
+		}
+		parallel(from, to, jobs, func(i int) { acknowledge(ctx, c, &results[i]) })
+	}
+	return results
+}
+
+// parallel calls fn for from ≤ i < to, jobs at a time.
+func parallel(from, to, jobs int, fn func(i int)) {
 	work := make(chan int)
 	var wg sync.WaitGroup
-	for range max(jobs, 1) {
+	for range jobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				results[i] = receiveOne(ctx, c, items[i], dir)
+				fn(i)
 			}
 		}()
 	}
-	for i := range items {
-		if ctx.Err() != nil {
-			results[i] = ReceiveResult{DocID: items[i].DocID, Outcome: "failed", Err: ctx.Err()}
-			continue
-		}
+	for i := from; i < to; i++ {
 		work <- i
 	}
 	close(work)
 	wg.Wait()
-	return results
 }
 
-func receiveOne(ctx context.Context, c *Client, it Received, dir string) ReceiveResult {
+// ack is the acknowledgement a fetched message waits for, "" when it failed.
+func (r *ReceiveResult) ack() string {
+	switch {
+	case r.Outcome == "rejected":
+		return AckFail
+	case r.Err == nil:
+		return AckDone
+	}
+	return ""
+}
+
+// acknowledge sends a durable message's acknowledgement.
+func acknowledge(ctx context.Context, c *Client, r *ReceiveResult) {
+	status := r.ack()
+	if status == "" {
+		return
+	}
+	if err := c.UpdateStatus(ctx, r.DocID, status); err != nil {
+		r.Outcome, r.Err = "failed", fmt.Errorf("on disk as %s, but acknowledging it (%s): %w (the next run acknowledges it)", r.Path, status, err)
+		return
+	}
+	if r.Outcome == "rejected" {
+		r.Err = fmt.Errorf("not an edXML envelope: %s (kept as %s, acknowledged fail)", r.Reason, r.Path)
+	}
+}
+
+// fetch puts a message on disk under its name (or aside when it is not an envelope), not yet
+// durable nor acknowledged.
+func fetch(ctx context.Context, c *Client, it Received, dir string) ReceiveResult {
 	r := ReceiveResult{DocID: it.DocID, MessageType: it.MessageType, From: it.From}
 	fail := func(err error) ReceiveResult {
 		r.Outcome, r.Err = "failed", err
@@ -78,12 +130,7 @@ func receiveOne(ctx context.Context, c *Client, it Received, dir string) Receive
 	target := filepath.Join(dir, it.DocID+".edxml")
 	r.Path = target
 	if fi, err := os.Stat(target); err == nil && readable(target) == nil {
-		// on disk from a run that stopped before its acknowledgement
-		r.Bytes = fi.Size()
-		if err := c.UpdateStatus(ctx, it.DocID, AckDone); err != nil {
-			return fail(fmt.Errorf("on disk, but acknowledging it: %w", err))
-		}
-		r.Outcome = "acknowledged"
+		r.Bytes, r.Outcome = fi.Size(), "acknowledged" // on disk from a run that stopped before its acknowledgement
 		return r
 	}
 	f, err := fsutil.CreateTemp(dir, ".vbdt-receive-", 0o644)
@@ -95,9 +142,6 @@ func receiveOne(ctx context.Context, c *Client, it Received, dir string) Receive
 		os.Remove(f.Name()) // gone once renamed
 	}()
 	n, err := c.Download(ctx, it.DocID, f)
-	if err == nil {
-		err = f.Sync()
-	}
 	if err != nil {
 		return fail(fmt.Errorf("downloading: %w", err))
 	}
@@ -107,35 +151,14 @@ func receiveOne(ctx context.Context, c *Client, it Received, dir string) Receive
 		if err := os.Rename(f.Name(), aside); err != nil {
 			return fail(err)
 		}
-		syncDir(dir)
 		r.Path, r.Outcome, r.Reason = aside, "rejected", bad.Error()
-		if err := c.UpdateStatus(ctx, it.DocID, AckFail); err != nil {
-			return fail(fmt.Errorf("not an envelope (%v), and acknowledging fail: %w", bad, err))
-		}
-		r.Err = fmt.Errorf("not an edXML envelope: %v (kept as %s, acknowledged fail)", bad, aside)
 		return r
 	}
 	if err := os.Rename(f.Name(), target); err != nil {
 		return fail(err)
 	}
-	if err := syncDir(dir); err != nil { // the name is durable too, before the acknowledgement
-		return fail(err)
-	}
-	if err := c.UpdateStatus(ctx, it.DocID, AckDone); err != nil {
-		return fail(fmt.Errorf("on disk, but acknowledging it: %w (the next run acknowledges it)", err))
-	}
 	r.Outcome = "received"
 	return r
-}
-
-// syncDir makes a folder's entries durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // readable checks that a file reads as an edXML envelope, attachments included.
