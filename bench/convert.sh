@@ -34,6 +34,7 @@ run() {
   local label=$1 n=$2
   shift 2
   local a b rss
+  sync # no dirty pages of the command before: vbdt's closing syncfs would write them back too
   a=$EPOCHREALTIME
   /usr/bin/time -f %M -o "$scratch/rss" "$@" >/dev/null 2>"$scratch/err" || { cat "$scratch/err"; exit 1; }
   b=$EPOCHREALTIME

@@ -48,7 +48,7 @@ serve() { # serve DIR: the stand-in in the background, its URL in $url
   url=$(cat "$scratch/url")
 }
 stop() {
-  kill -INT "$pid"
+  pkill -INT -P "$pid" # the stand-in, child of time (which ignores SIGINT)
   wait "$pid" || true
   echo "  serve's peak RSS: $(awk '{ printf "%.1f MB", $1 / 1024 }' "$scratch/rss")" | tee -a "$out"
 }
