@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 )
 
 // Paths of the platform's calls (appended verbatim to the endpoint).
@@ -156,6 +155,3 @@ func signedParams(system, timestamp, contentType string, own ...Param) Params {
 	ps = append(ps, Param{"timestamp", timestamp}, Param{"Content-Type", contentType})
 	return append(ps, after...)
 }
-
-// itoa is strconv.Itoa, for the few numbers the protocol carries as header text.
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -119,9 +119,8 @@ func (s *Server) Close() error { return s.st.close() }
 
 // reply is an answer being written: the envelope fields and the call's own.
 type reply struct {
-	w     http.ResponseWriter
-	log   RequestLog
-	wrote bool
+	w   http.ResponseWriter
+	log RequestLog
 }
 
 func (r *reply) json(httpStatus int, code, desc string, extra map[string]any) {
@@ -136,7 +135,7 @@ func (r *reply) json(httpStatus int, code, desc string, extra map[string]any) {
 	r.w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	r.w.WriteHeader(httpStatus)
 	n, _ := r.w.Write(b)
-	r.log.Status, r.log.ErrorCode, r.log.ErrorDesc, r.log.Bytes, r.wrote = body["status"].(string), code, desc, int64(n), true
+	r.log.Status, r.log.ErrorCode, r.log.ErrorDesc, r.log.Bytes = body["status"].(string), code, desc, int64(n)
 }
 
 func (r *reply) fail(httpStatus int, code, desc string, extra map[string]any) {
@@ -263,7 +262,7 @@ func (s *Server) agencies(r *reply) {
 	}
 	bw.WriteString("]}")
 	bw.Flush()
-	r.log.Status, r.log.ErrorCode, r.wrote = "OK", codeOK, true
+	r.log.Status, r.log.ErrorCode = "OK", codeOK
 }
 
 // send receives an envelope: the signed from must be the caller, the hash-file the body's, the
@@ -452,7 +451,7 @@ func (s *Server) getEdoc(ctx context.Context, r *reply, system, receiverDocID st
 	if raw {
 		r.w.Header().Set("Content-Type", "application/octet-stream")
 		n, _ := io.Copy(r.w, f)
-		r.log.Status, r.log.ErrorCode, r.log.Bytes, r.wrote = "OK", codeOK, n, true
+		r.log.Status, r.log.ErrorCode, r.log.Bytes = "OK", codeOK, n
 		return
 	}
 	const head, tail = `{"status":"OK","ErrorCode":"0","ErrorDesc":"Thanh cong","data":"`, `"}`
@@ -479,7 +478,7 @@ func (s *Server) getEdoc(ctx context.Context, r *reply, system, receiverDocID st
 		}
 	}
 	io.WriteString(r.w, tail)
-	r.log.Status, r.log.ErrorCode, r.log.Bytes, r.wrote = "OK", codeOK, n, true
+	r.log.Status, r.log.ErrorCode, r.log.Bytes = "OK", codeOK, n
 }
 
 func (s *Server) updateStatus(ctx context.Context, r *reply, system string, ps Params) {

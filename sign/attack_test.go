@@ -42,7 +42,6 @@ var (
 	rawIncrement = pdfedit.RawIncrement
 	appendRaw    = pdfedit.AppendRaw
 	lastBody     = pdfedit.LastBody
-	startxrefRE  = pdfedit.StartxrefRE
 )
 
 // ---- helpers -------------------------------------------------------------------------------

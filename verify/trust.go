@@ -240,15 +240,6 @@ func (v *validator) weak(c *Check) []string {
 	return out
 }
 
-// Extended key usages that name document signing; a certificate with other EKUs only is
-// reported.
-var signingEKUs = []asn1.ObjectIdentifier{
-	{1, 3, 6, 1, 5, 5, 7, 3, 36},       // id-kp-documentSigning (RFC 9336)
-	{1, 2, 840, 113583, 1, 1, 5},       // Adobe Authentic Documents Trust
-	{1, 3, 6, 1, 4, 1, 311, 10, 3, 12}, // Microsoft document signing
-	{1, 3, 6, 1, 4, 1, 311, 80, 1},     // Microsoft document encryption
-}
-
 // path builds the certificate path of leaf at time at to a trusted root, fetching missing
 // issuers when online, and checks a signer's key usage. A sub-indication says why it fails.
 func (v *validator) path(leaf *x509.Certificate, at time.Time, signer bool) ([]*x509.Certificate, Trust, SubIndication) {

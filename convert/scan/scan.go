@@ -15,7 +15,6 @@
 package scan
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -273,9 +272,4 @@ func (b Bytes) ReadAt(p []byte, off int64) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
-}
-
-// newBufReader reads the section [off, off+n) of r through a buffer.
-func newBufReader(r io.ReaderAt, off, n int64) *bufio.Reader {
-	return bufio.NewReaderSize(io.NewSectionReader(r, off, n), 64<<10)
 }

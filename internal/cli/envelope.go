@@ -258,11 +258,8 @@ func (a *app) runEnvelopePack(ctx context.Context, files []string, o *envelopePa
 	if err != nil {
 		return err
 	}
-	if o.key != "" {
-		if err := a.signEnvelope(o.out, o.out, o.key, o.keyAccessOptions); err != nil {
-			os.Remove(o.out)
-			return err
-		}
+	if err := a.signWritten(o.out, o.key, o.keyAccessOptions); err != nil {
+		return err
 	}
 	if a.ui.JSON {
 		a.ui.EmitItem(ui.Item{Status: "packed", Output: o.out, Bytes: fileSize(o.out), Result: summarize(packed)})
@@ -582,11 +579,8 @@ func (a *app) runEnvelopeStatus(o *envelopeStatusOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.key != "" {
-		if err := a.signEnvelope(o.out, o.out, o.key, o.keyAccessOptions); err != nil {
-			os.Remove(o.out)
-			return err
-		}
+	if err := a.signWritten(o.out, o.key, o.keyAccessOptions); err != nil {
+		return err
 	}
 	if a.ui.JSON {
 		a.ui.EmitItem(ui.Item{Status: "answered", Input: o.forFile, Output: o.out, Result: summarize(st)})
@@ -829,6 +823,19 @@ the one inside the PDF: the envelope's protects its metadata.` +
 	cmd.Flags().BoolVar(&o.inPlace, "in-place", false, "replace IN.edxml (atomically, keeping its mode and owner)")
 	o.keyAccessOptions.addFlags(cmd)
 	return cmd
+}
+
+// signWritten signs an envelope just written when a key is given, and removes it when the
+// signing fails: no unsigned envelope is left where a signed one was asked for.
+func (a *app) signWritten(path, key string, ko keyAccessOptions) error {
+	if key == "" {
+		return nil
+	}
+	if err := a.signEnvelope(path, path, key, ko); err != nil {
+		os.Remove(path)
+		return err
+	}
+	return nil
 }
 
 // signEnvelope signs in into out (which may be in) with a key.

@@ -181,7 +181,6 @@ func (o *platformOptions) addFlags(cmd *cobra.Command) {
 
 type sendOptions struct {
 	to    []string
-	kind  string
 	again bool
 	platformOptions
 }
