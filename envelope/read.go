@@ -56,6 +56,9 @@ type ReadOptions struct {
 	Attachment func(index int, a *Attachment) (io.Writer, error)
 	// HeaderOnly stops at the end of the MessageHeader.
 	HeaderOnly bool
+	// NoHash leaves the attachments' SHA256 empty: a reader that only checks an envelope
+	// spares the hashing.
+	NoHash bool
 }
 
 // ErrNotEdXML is input that is not an edXML envelope.
@@ -308,7 +311,10 @@ func (rd *reader) content(index int, attNode, n *node) error {
 	}
 	start := rd.pos()
 	// The decoder has consumed exactly the start tag: what follows is read here, directly.
-	d := base64Stream{w: w, h: sha256.New(), limit: rd.lim.AttachmentBytes, a: a}
+	d := base64Stream{w: w, limit: rd.lim.AttachmentBytes, a: a}
+	if !rd.o.NoHash {
+		d.h = sha256.New()
+	}
 	for {
 		chunk, err := rd.src.ReadSlice('<')
 		end := err == nil
@@ -333,7 +339,9 @@ func (rd *reader) content(index int, attNode, n *node) error {
 	if d.wrapped {
 		rd.quirk("base64-wrapped", start, n.path, "the Base64 content is broken into lines (the SDK writes one line)")
 	}
-	a.SHA256 = hex.EncodeToString(d.h.Sum(nil))
+	if d.h != nil {
+		a.SHA256 = hex.EncodeToString(d.h.Sum(nil))
+	}
 	rd.streamed[attNode] = a // its other elements are read into it once they are all known
 	return nil
 }
@@ -459,7 +467,9 @@ func (d *base64Stream) decodeQuads(q []byte) error {
 	if d.a.Size > d.limit {
 		return fmt.Errorf("larger than %d bytes", d.limit)
 	}
-	d.h.Write(d.out[:n])
+	if d.h != nil {
+		d.h.Write(d.out[:n])
+	}
 	if d.w != nil {
 		if _, err := d.w.Write(d.out[:n]); err != nil {
 			return err

@@ -141,12 +141,22 @@ func fetch(ctx context.Context, c *Client, it Received, dir string) ReceiveResul
 		f.Close()
 		os.Remove(f.Name()) // gone once renamed
 	}()
-	n, err := c.Download(ctx, it.DocID, f)
+	// the envelope is read as it arrives, on another core: checked without reading it again
+	pr, pw := io.Pipe()
+	checked := make(chan error, 1)
+	go func() {
+		_, err := envelope.Read(pr, envelope.ReadOptions{NoHash: true})
+		io.Copy(io.Discard, pr) // the rest, if the reader stopped early
+		checked <- err
+	}()
+	n, err := c.Download(ctx, it.DocID, io.MultiWriter(f, pw))
+	pw.CloseWithError(err)
+	bad := <-checked
 	if err != nil {
 		return fail(fmt.Errorf("downloading: %w", err))
 	}
 	r.Bytes = n
-	if bad := readable(f.Name()); bad != nil {
+	if bad != nil {
 		aside := filepath.Join(dir, it.DocID+".invalid.edxml")
 		if err := os.Rename(f.Name(), aside); err != nil {
 			return fail(err)
@@ -168,7 +178,7 @@ func readable(path string) error {
 		return err
 	}
 	defer f.Close()
-	_, err = envelope.Read(bufio.NewReader(f), envelope.ReadOptions{})
+	_, err = envelope.Read(bufio.NewReader(f), envelope.ReadOptions{NoHash: true})
 	return err
 }
 
