@@ -326,7 +326,14 @@ func (rd *reader) content(index int, attNode, n *node) error {
 		}
 		if end {
 			rd.src.UnreadByte()
-			break
+			done, err := rd.markup(&d)
+			if err != nil {
+				return &SyntaxError{start, fmt.Sprintf("attachment %d: %v", index+1, err)}
+			}
+			if done {
+				break
+			}
+			continue
 		}
 		if err != bufio.ErrBufferFull {
 			return rd.syntax(start, io.ErrUnexpectedEOF)
@@ -344,6 +351,58 @@ func (rd *reader) content(index int, attNode, n *node) error {
 	}
 	rd.streamed[attNode] = a // its other elements are read into it once they are all known
 	return nil
+}
+
+// markup handles what starts with '<' inside an attachment's content: its end tag ends it
+// (done, left for the decoder); a comment or processing instruction is passed over; a CDATA
+// section's text is content like any other; an element is an error.
+func (rd *reader) markup(d *base64Stream) (done bool, err error) {
+	head, _ := rd.src.Peek(9)
+	// skipTo passes the text up to term (fed to the content when feed), term included; a
+	// term cut by the buffer's end is found by carrying the last bytes over
+	skipTo := func(term string, feed bool) error {
+		var carry []byte
+		for {
+			chunk, err := rd.src.ReadSlice(term[len(term)-1])
+			text := append(carry, chunk...)
+			found := err == nil && bytes.HasSuffix(text, []byte(term))
+			keep := 0
+			switch {
+			case found:
+				text = text[:len(text)-len(term)]
+			case err == bufio.ErrBufferFull || err == nil:
+				keep = min(len(term)-1, len(text)) // may begin the terminator
+			default:
+				return errors.New("the envelope ends inside its content (truncated)")
+			}
+			body := text[:len(text)-keep]
+			carry = append([]byte(nil), text[len(text)-keep:]...)
+			if feed {
+				if werr := d.write(body); werr != nil {
+					return werr
+				}
+			} else {
+				rd.lines += bytes.Count(body, []byte("\n"))
+			}
+			if found {
+				return nil
+			}
+		}
+	}
+	switch {
+	case bytes.HasPrefix(head, []byte("</")):
+		return true, nil
+	case bytes.HasPrefix(head, []byte("<!--")):
+		rd.src.Discard(4)
+		return false, skipTo("-->", false)
+	case bytes.HasPrefix(head, []byte("<?")):
+		rd.src.Discard(2)
+		return false, skipTo("?>", false)
+	case bytes.HasPrefix(head, []byte("<![CDATA[")):
+		rd.src.Discard(9)
+		return false, skipTo("]]>", true)
+	}
+	return false, errors.New("an element inside ContentTransferEncoded, where only Base64 text belongs")
 }
 
 // base64Stream decodes Base64 text given in pieces, skipping line breaks (and their character
