@@ -34,6 +34,8 @@ type Envelope struct {
 	// of the edXML namespace, wrapped Base64…).
 	Quirks    []Finding `json:"quirks,omitempty" yaml:"-"`
 	hasHeader bool
+	// status: the header has a StatusCode element, even an empty one.
+	status bool
 	// positions maps element paths to where they were read (for validation findings).
 	positions map[string]Pos
 	// manifest and attached are what each side listed, for the consistency rules.
@@ -42,7 +44,7 @@ type Envelope struct {
 }
 
 // IsStatus reports whether the envelope is a status message rather than a document.
-func (e *Envelope) IsStatus() bool { return e.Header.StatusCode != "" }
+func (e *Envelope) IsStatus() bool { return e.Header.StatusCode != "" || e.status }
 
 // Organization is a From or To party.
 type Organization struct {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vbdt/vbdt/internal/asynchash"
 	"github.com/vbdt/vbdt/internal/fsutil"
@@ -205,10 +206,11 @@ func Unpack(req UnpackRequest) (*Envelope, error) {
 		part := parts[a.attached-1]
 		name := unique(names, cleanName(a.Name, att+1))
 		att++
-		if err := place(part, filepath.Join(req.Dir, name), a, req); err != nil {
+		placed, err := place(part, filepath.Join(req.Dir, name), a, req)
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		a.File = name
+		a.File = filepath.Base(placed)
 	}
 	meta, err := yaml.Marshal(e)
 	if err != nil {
@@ -222,21 +224,28 @@ func Unpack(req UnpackRequest) (*Envelope, error) {
 }
 
 // place moves a decoded attachment to its name, unzipping the SDK's one-entry zips.
-func place(part *os.File, target string, a *Attachment, req UnpackRequest) error {
+func place(part *os.File, target string, a *Attachment, req UnpackRequest) (string, error) {
 	if err := noClobber(target, req.Force); err != nil {
-		return err
+		return "", err
 	}
-	if !req.Raw && strings.EqualFold(a.ContentType, "application/zip") && ext(a.Name) != "zip" {
-		if entry, ok, err := unwrap(part, target, a.Size, req.Limits.withDefaults().AttachmentBytes); err != nil || ok {
-			a.Zipped, a.Entry = ok, entry
-			return err
+	if strings.EqualFold(a.ContentType, "application/zip") && ext(a.Name) != "zip" {
+		if !req.Raw {
+			if entry, ok, err := unwrap(part, target, a.Size, req.Limits.withDefaults().AttachmentBytes); err != nil || ok {
+				a.Zipped, a.Entry = ok, entry
+				return target, err
+			}
+		}
+		// a zip kept as it came is named as one
+		target += ".zip"
+		if err := noClobber(target, req.Force); err != nil {
+			return "", err
 		}
 	}
 	// the decoded file is complete: it takes its name, made durable first
 	if err := part.Sync(); err != nil {
-		return err
+		return "", err
 	}
-	return os.Rename(part.Name(), target)
+	return target, os.Rename(part.Name(), target)
 }
 
 // unwrap writes the only entry of a zip to target; ok is false when the zip is not one file.
@@ -287,6 +296,20 @@ func cleanName(name string, n int) string {
 	name = strings.TrimLeft(strings.TrimSpace(name), ".")
 	if name == "" {
 		return fmt.Sprintf("attachment-%d", n)
+	}
+	// file systems take 255 bytes: a long Vietnamese name is cut, its extension kept
+	const maxName = 200
+	if len(name) > maxName {
+		x := filepath.Ext(name)
+		if len(x) > 16 {
+			x = ""
+		}
+		base := name[:len(name)-len(x)]
+		cut := maxName - len(x)
+		for cut > 0 && !utf8.RuneStart(base[cut]) {
+			cut--
+		}
+		name = base[:cut] + x
 	}
 	return name
 }

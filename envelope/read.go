@@ -12,6 +12,8 @@ import (
 	"hash"
 	"io"
 	"strings"
+
+	"golang.org/x/text/encoding/unicode"
 )
 
 // Limits bound what a reader accepts from an envelope; zero fields take the defaults.
@@ -91,7 +93,10 @@ func ReadHeader(r io.Reader) (*MessageHeader, error) {
 type node struct {
 	name xml.Name
 	text string
+	buf  []byte // text as it arrives, in pieces (comments and CDATA cut it); text once ended
 	kids []*node
+	// seen counts the children by local name, for the paths of repeated ones.
+	seen map[string]int
 	pos  Pos
 	// path is the element path from the root, with positions for repeated elements.
 	path string
@@ -103,6 +108,7 @@ type counter struct {
 	br    *bufio.Reader
 	n     int64 // bytes given to the decoder
 	limit int64
+	last  [2]byte // the last two bytes given: "/>" ends an empty element
 }
 
 var errHeaderLimit = errors.New("limit")
@@ -114,6 +120,7 @@ func (c *counter) ReadByte() (byte, error) {
 	b, err := c.br.ReadByte()
 	if err == nil {
 		c.n++
+		c.last[0], c.last[1] = c.last[1], b
 	}
 	return b, err
 }
@@ -145,12 +152,36 @@ type reader struct {
 func Read(r io.Reader, o ReadOptions) (*Envelope, error) {
 	rd := &reader{o: o, lim: o.Limits.withDefaults(), src: bufio.NewReaderSize(r, 256<<10),
 		env: &Envelope{positions: map[string]Pos{}}, streamed: map[*node]*Attachment{}}
+	utf16 := false
+	if b, _ := rd.src.Peek(2); len(b) == 2 && (b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF) {
+		// UTF-16 with its byte order mark (XML 1.0 requires readers to take it): decoded to
+		// UTF-8 as it is read
+		utf16 = true
+		rd.src = bufio.NewReaderSize(unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder().Reader(rd.src), 256<<10)
+		rd.quirk("utf-16", Pos{1, 1}, "", "the envelope is in UTF-16 (the SDK writes UTF-8)")
+	}
 	if err := rd.skipJunk(); err != nil {
 		return nil, err
 	}
 	rd.c = &counter{br: rd.src, limit: rd.lim.HeaderBytes}
 	rd.dec = xml.NewDecoder(rd.c)
 	rd.dec.Strict = true // undefined entities are errors; none is ever fetched
+	rd.dec.CharsetReader = func(label string, input io.Reader) (io.Reader, error) {
+		// the bytes are read as UTF-8 (or were decoded from UTF-16): a declaration naming an
+		// ASCII-compatible encoding is taken, with a note; non-UTF-8 bytes then fail clearly
+		switch l := strings.ToLower(strings.TrimSpace(label)); {
+		case l == "utf-8":
+		case strings.HasPrefix(l, "utf-16") || l == "utf16":
+			if !utf16 {
+				rd.quirk("encoding-label", Pos{1, 1}, "", fmt.Sprintf("the declaration says %s, the bytes are UTF-8 (read as UTF-8)", label))
+			}
+		case l == "utf8" || l == "us-ascii" || l == "ascii" || l == "iso-8859-1" || l == "latin1" || l == "windows-1252":
+			rd.quirk("encoding-label", Pos{1, 1}, "", fmt.Sprintf("the declaration says %s (read as UTF-8)", label))
+		default:
+			return nil, fmt.Errorf("encoding %q is not supported: edXML is UTF-8", label)
+		}
+		return input, nil
+	}
 	root, err := rd.parse()
 	if err != nil {
 		return nil, err
@@ -186,6 +217,14 @@ func (rd *reader) skipJunk() error {
 	}
 }
 
+func firstWord(b []byte) string {
+	f := bytes.Fields(b)
+	if len(f) == 0 {
+		return ""
+	}
+	return string(f[0][:min(len(f[0]), 20)])
+}
+
 func (rd *reader) quirk(rule string, p Pos, path, msg string) {
 	rd.env.Quirks = append(rd.env.Quirks, Finding{Severity: Warning, Rule: rule, Pos: p, Path: path, Message: msg})
 }
@@ -215,6 +254,7 @@ func (rd *reader) parse() (*node, error) {
 	var stack []*node
 	var root *node
 	attachments := 0
+	textOutside := false
 	for {
 		p := rd.pos()
 		tok, err := rd.dec.Token()
@@ -247,12 +287,11 @@ func (rd *reader) parse() (*node, error) {
 				root, n.path = n, "edXML"
 			} else {
 				parent := stack[len(stack)-1]
-				same := 0
-				for _, k := range parent.kids {
-					if k.name.Local == t.Name.Local {
-						same++
-					}
+				if parent.seen == nil {
+					parent.seen = map[string]int{}
 				}
+				same := parent.seen[t.Name.Local]
+				parent.seen[t.Name.Local]++
 				n.path = parent.path + "/" + t.Name.Local
 				if same > 0 {
 					n.path += fmt.Sprintf("[%d]", same+1)
@@ -261,7 +300,8 @@ func (rd *reader) parse() (*node, error) {
 			}
 			rd.env.positions[n.path] = p
 			stack = append(stack, n)
-			if t.Name.Local == "ContentTransferEncoded" && len(stack) >= 2 && stack[len(stack)-2].name.Local == "Attachment" {
+			if len(stack) == 4 && t.Name.Local == "ContentTransferEncoded" && stack[2].name.Local == "Attachment" &&
+				stack[1].name.Local == "AttachmentEncoded" && stack[1].ours() && stack[2].ours() && n.ours() {
 				if attachments >= rd.lim.Attachments {
 					return nil, &SyntaxError{p, fmt.Sprintf("more than %d attachments", rd.lim.Attachments)}
 				}
@@ -273,20 +313,23 @@ func (rd *reader) parse() (*node, error) {
 		case xml.EndElement:
 			n := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
+			n.text, n.buf = string(n.buf), nil
 			if rd.o.HeaderOnly && n.name.Local == "MessageHeader" {
 				return root, nil
 			}
 		case xml.CharData:
 			if len(stack) > 0 {
 				n := stack[len(stack)-1]
-				if len(n.kids) == 0 || strings.TrimSpace(string(t)) != "" {
-					n.text += string(t)
+				if len(n.kids) == 0 || len(bytes.TrimSpace(t)) > 0 {
+					n.buf = append(n.buf, t...)
 				}
+			} else if len(bytes.TrimSpace(t)) > 0 && !textOutside {
+				textOutside = true
+				rd.quirk("text-outside-root", p, "", "text outside the edXML element (ignored)")
 			}
 		case xml.Directive:
-			if bytes.HasPrefix(bytes.TrimSpace(t), []byte("DOCTYPE")) {
-				return nil, &SyntaxError{p, "a DOCTYPE (DTD) is not allowed in an envelope"}
-			}
+			// DOCTYPE, ELEMENT, ENTITY, ATTLIST…: DTD declarations, in whatever case
+			return nil, &SyntaxError{p, fmt.Sprintf("a DTD declaration (<!%s…>) is not allowed in an envelope", firstWord(t))}
 		}
 	}
 }
@@ -302,12 +345,18 @@ func (rd *reader) content(index int, attNode, n *node) error {
 	}
 	a := &Attachment{attached: index + 1}
 	fillAttachment(a, attNode) // what came before the content
+
 	var w io.Writer
 	if rd.o.Attachment != nil {
 		var err error
 		if w, err = rd.o.Attachment(index, a); err != nil {
 			return err
 		}
+	}
+	if rd.c.last == [2]byte{'/', '>'} { // <ContentTransferEncoded/>: empty, nothing to stream
+		a.SHA256 = hex.EncodeToString(sha256.New().Sum(nil))
+		rd.streamed[attNode] = a
+		return nil
 	}
 	start := rd.pos()
 	// The decoder has consumed exactly the start tag: what follows is read here, directly.
@@ -722,6 +771,7 @@ func (rd *reader) model(root *node) {
 	rd.check(root, known["edXML"])
 	h := &env.Header
 	env.hasHeader = mh != nil
+	env.status = mh.child("StatusCode") != nil
 	if mh != nil {
 		if f := mh.child("From"); f != nil {
 			h.From = organization(f)
@@ -796,7 +846,15 @@ func (rd *reader) model(root *node) {
 		a := Attachment{ContentID: r.str("ContentId"), Name: r.str("AttachmentName"), Description: r.str("Description"), ContentType: r.str("ContentType")}
 		env.manifest = append(env.manifest, a)
 	}
-	for _, an := range root.child("AttachmentEncoded").all("Attachment") {
+	wrappers := root.all("AttachmentEncoded")
+	if len(wrappers) > 1 {
+		rd.quirk("attachments-split", wrappers[1].pos, wrappers[1].path, fmt.Sprintf("the attachments are in %d AttachmentEncoded elements, not one", len(wrappers)))
+	}
+	var attachments []*node
+	for _, w := range wrappers {
+		attachments = append(attachments, w.all("Attachment")...)
+	}
+	for _, an := range attachments {
 		a := rd.streamed[an]
 		if a == nil { // no content element
 			a = &Attachment{}

@@ -350,8 +350,13 @@ func (v *validator) manifest() {
 			v.add(Error, "manifest.missing-attachment", path, "the reference %s (%s) has no attachment", m.ContentID, m.Name)
 		}
 	}
+	seenAttached := map[string]bool{}
 	for i, a := range e.attached {
 		path := attachmentPath + "/Attachment" + nth(i)
+		if seenAttached[a.ContentID] {
+			v.add(Error, "attachment.duplicate", path+"/ContentId", "two attachments have the ContentId %q", a.ContentID)
+		}
+		seenAttached[a.ContentID] = true
 		ref := slices.IndexFunc(e.manifest, func(m Attachment) bool { return m.ContentID == a.ContentID })
 		if ref < 0 {
 			v.add(Error, "manifest.unreferenced-attachment", path, "the attachment %s (%s) is not in the manifest", a.ContentID, a.Name)
