@@ -266,3 +266,43 @@ func TestReplaySDKRequests(t *testing.T) {
 		}
 	}
 }
+
+// The CRLF the SDK appends is not the file's, whatever the reads' sizes; other endings are.
+func TestReceiveBodyTail(t *testing.T) {
+	s := &Server{cfg: ServerConfig{MaxEnvelope: 1 << 20}}
+	dir := t.TempDir()
+	for i, c := range []struct{ body, want string }{
+		{"<a/>\r\n", "<a/>"}, {"<a/>\n", "<a/>\n"}, {"<a/>\r\n\r\n", "<a/>\r\n"}, {"\r\n", ""}, {"x", "x"}, {"<a/>\r", "<a/>\r"},
+	} {
+		for _, step := range []int{1, 2, 3, 1000} {
+			path := filepath.Join(dir, fmt.Sprintf("%d-%d", i, step))
+			n, sum, err := s.receiveBody(&stepReader{data: []byte(c.body), step: step}, path)
+			got, _ := os.ReadFile(path)
+			if c.want == "" {
+				if err == nil {
+					t.Errorf("%q: an empty body accepted", c.body)
+				}
+				continue
+			}
+			want := sha256.Sum256([]byte(c.want))
+			if err != nil || string(got) != c.want || n != int64(len(c.want)) || string(sum) != string(want[:]) {
+				t.Errorf("%q in reads of %d: %q (%d) %v", c.body, step, got, n, err)
+			}
+		}
+	}
+}
+
+// stepReader gives its data a few bytes at a time.
+type stepReader struct {
+	data []byte
+	step int
+}
+
+func (r *stepReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), r.step)], r.data)
+	r.data = r.data[n:]
+	return n, nil
+}

@@ -351,22 +351,27 @@ func (s *Server) receiveBody(body io.Reader, path string) (int64, []byte, error)
 		return 0, nil, err
 	}
 	h := sha256.New()
+	bw := bufio.NewWriterSize(f, 256<<10)
+	w := io.MultiWriter(bw, h)
 	// the last two bytes are held back until more come: a trailing CRLF is not the file's
-	var tail []byte
+	var tail [2]byte
+	held := 0
 	buf := make([]byte, 256<<10)
 	var n int64
-	w := io.MultiWriter(f, h)
 	for {
 		k, rerr := body.Read(buf)
 		if k > 0 {
-			chunk := append(tail, buf[:k]...)
-			cut := max(len(chunk)-2, 0)
-			if _, err := w.Write(chunk[:cut]); err != nil {
-				f.Close()
-				return 0, nil, err
+			// of held+buf[:k], all but the last two bytes are the file's
+			out := held + k - 2
+			if out > 0 {
+				fromTail := min(held, out)
+				w.Write(tail[:fromTail])
+				w.Write(buf[:out-fromTail])
+				n += int64(out)
 			}
-			n += int64(cut)
-			tail = append([]byte(nil), chunk[cut:]...)
+			// the last two bytes of held+buf[:k] are held
+			last := append(append(make([]byte, 0, 4), tail[:held]...), buf[max(0, k-2):k]...)
+			held = copy(tail[:], last[max(0, len(last)-2):])
 			if n > s.cfg.MaxEnvelope {
 				f.Close()
 				return 0, nil, fmt.Errorf("%w (more than %d bytes)", errTooLarge, s.cfg.MaxEnvelope)
@@ -380,9 +385,13 @@ func (s *Server) receiveBody(body io.Reader, path string) (int64, []byte, error)
 			return 0, nil, fmt.Errorf("reading the envelope: %w", rerr)
 		}
 	}
-	if !bytes.Equal(tail, []byte("\r\n")) {
-		w.Write(tail)
-		n += int64(len(tail))
+	if !bytes.Equal(tail[:held], []byte("\r\n")) {
+		w.Write(tail[:held])
+		n += int64(held)
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return 0, nil, err
 	}
 	if err := f.Close(); err != nil {
 		return 0, nil, err
