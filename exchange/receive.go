@@ -40,13 +40,32 @@ var safeDocID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 // ReceiveAll downloads the messages of an inbox into dir, jobs at a time, and acknowledges each:
 // done once it is durable on disk under <DocId>.edxml and reads as an edXML envelope, fail when
 // it does not (it is kept as <DocId>.invalid.edxml). Messages go in waves: a wave's files are
-// written, made durable together (one sync of the file system), then acknowledged — the disk,
-// not a sync per message, sets the pace. A message already on disk (and readable) from an
+// written, made durable together (one sync of the file system), then acknowledged while the
+// next wave downloads — the disk, not a sync per message, sets the pace. A message already on disk (and readable) from an
 // interrupted run is acknowledged without downloading it again; one cut short by a crash is
 // not readable, and is downloaded again. Results come in the inbox's order.
 func ReceiveAll(ctx context.Context, c *Client, items []Received, dir string, jobs int) []ReceiveResult {
 	jobs = max(jobs, 1)
 	results := make([]ReceiveResult, len(items))
+	// a wave is synced and acknowledged while the next one downloads
+	waves := make(chan [2]int, 1)
+	var acking sync.WaitGroup
+	acking.Add(1)
+	go func() {
+		defer acking.Done()
+		for w := range waves {
+			from, to := w[0], w[1]
+			if err := fsutil.SyncDirs(dir); err != nil {
+				for i := from; i < to; i++ {
+					if results[i].Err == nil {
+						results[i].Outcome, results[i].Err = "failed", fmt.Errorf("making it durable: %w", err)
+					}
+				}
+				continue
+			}
+			parallel(from, to, jobs, func(i int) { acknowledge(ctx, c, &results[i]) })
+		}
+	}()
 	wave := jobs * 8
 	for from := 0; from < len(items); from += wave {
 		to := min(from+wave, len(items))
@@ -57,16 +76,10 @@ func ReceiveAll(ctx context.Context, c *Client, items []Received, dir string, jo
 			break
 		}
 		parallel(from, to, jobs, func(i int) { results[i] = fetch(ctx, c, items[i], dir) })
-		if err := fsutil.SyncDirs(dir); err != nil {
-			for i := from; i < to; i++ {
-				if results[i].Err == nil {
-					results[i].Outcome, results[i].Err = "failed", fmt.Errorf("making it durable: %w", err)
-				}
-			}
-			continue
-		}
-		parallel(from, to, jobs, func(i int) { acknowledge(ctx, c, &results[i]) })
+		waves <- [2]int{from, to}
 	}
+	close(waves)
+	acking.Wait()
 	return results
 }
 
