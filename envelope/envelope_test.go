@@ -465,8 +465,13 @@ func FuzzRead(f *testing.F) {
 // normalize is what a written envelope must keep of a read one: what Write writes.
 func normalize(e *Envelope) Envelope {
 	n := Envelope{Header: e.Header, Trace: e.Trace}
-	if e.IsStatus() {
+	h := &n.Header
+	if e.IsStatus() { // a status message's elements only
 		n.Trace = nil
+		*h = MessageHeader{From: h.From, ResponseFor: h.ResponseFor, StaffInfo: h.StaffInfo, StatusCode: h.StatusCode,
+			Description: h.Description, Timestamp: h.Timestamp}
+	} else { // a document's
+		h.StaffInfo, h.StatusCode, h.Description, h.Timestamp = nil, "", "", ""
 	}
 	for _, a := range e.Attachments {
 		if a.attached != 0 && !e.IsStatus() {

@@ -28,7 +28,7 @@ func Write(w io.Writer, e *Envelope, contents []Content) error {
 	x.raw(`<edXML xmlns="` + Namespace + `">` + "\n")
 	x.open(1, `edXML:edXMLEnvelope xmlns:edXML="`+Namespace+`"`)
 	x.open(2, "edXML:edXMLHeader")
-	writeHeader(x, &e.Header)
+	writeHeader(x, &e.Header, e.IsStatus())
 	if e.Trace != nil && !e.IsStatus() {
 		writeTrace(x, e.Trace)
 	}
@@ -132,10 +132,10 @@ func writeResponseFor(x *xw, rs []ResponseFor) {
 	}
 }
 
-func writeHeader(x *xw, h *MessageHeader) {
+func writeHeader(x *xw, h *MessageHeader, status bool) {
 	x.open(3, "edXML:MessageHeader")
 	writeOrgan(x, 4, "From", h.From)
-	if !h.IsDocument() {
+	if status {
 		writeResponseFor(x, h.ResponseFor)
 		writeStaff(x, 4, h.StaffInfo)
 		x.elem(4, "edXML:StatusCode", h.StatusCode)
