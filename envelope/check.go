@@ -138,7 +138,7 @@ func (r *Report) signature(f *os.File, size, limit int64, e *Envelope) {
 		return
 	}
 	for _, q := range res.Quirks {
-		if strings.Contains(q, "before the XML") || strings.Contains(q, "edXML namespace") {
+		if strings.HasSuffix(q, dsigJunkQuirk) || q == dsigNamespaceQuirk {
 			continue // the reader reported these already
 		}
 		r.add(Finding{Severity: Warning, Rule: "signature.quirk", Pos: pos, Path: path, Message: q})

@@ -240,6 +240,12 @@ type DSigResult struct {
 	Problem      string              // why it is not valid (empty when Valid)
 }
 
+// Quirks the envelope reader reports too (CheckFile reports them once).
+const (
+	dsigJunkQuirk      = "bytes before the XML were ignored."
+	dsigNamespaceQuirk = "Signature is in the edXML namespace instead of XML-DSig's."
+)
+
 func (r *DSigResult) quirk(format string, a ...any) {
 	q := fmt.Sprintf(format, a...)
 	for _, x := range r.Quirks {
@@ -266,7 +272,7 @@ func VerifySignature(r io.Reader, maxBytes int64) (*DSigResult, error) {
 	}
 	res := &DSigResult{}
 	if junk > 0 {
-		res.quirk("%d bytes before the XML were ignored.", junk)
+		res.quirk("%d "+dsigJunkQuirk, junk)
 	}
 	sigs := dsigSignatures(h)
 	if len(sigs) == 0 {
@@ -287,7 +293,7 @@ func dsigVerify(doc *etree.Document, sig *etree.Element, res *DSigResult) string
 	switch ns {
 	case dsigNS:
 	case dsigEdXMLNS:
-		res.quirk("Signature is in the edXML namespace instead of XML-DSig's.")
+		res.quirk(dsigNamespaceQuirk)
 	default:
 		res.quirk("Signature is in no namespace instead of XML-DSig's.")
 	}

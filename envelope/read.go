@@ -150,14 +150,19 @@ type reader struct {
 // the options give. Input that is not an edXML envelope is ErrNotEdXML; input that is not
 // well-formed, or exceeds a limit, a *SyntaxError.
 func Read(r io.Reader, o ReadOptions) (*Envelope, error) {
-	rd := &reader{o: o, lim: o.Limits.withDefaults(), src: bufio.NewReaderSize(r, 256<<10),
+	// a large buffer for attachment contents; a reader of the header only reads a few KB
+	bufSize := 256 << 10
+	if o.HeaderOnly {
+		bufSize = 16 << 10
+	}
+	rd := &reader{o: o, lim: o.Limits.withDefaults(), src: bufio.NewReaderSize(r, bufSize),
 		env: &Envelope{positions: map[string]Pos{}}, streamed: map[*node]*Attachment{}}
 	utf16 := false
 	if b, _ := rd.src.Peek(2); len(b) == 2 && (b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF) {
 		// UTF-16 with its byte order mark (XML 1.0 requires readers to take it): decoded to
 		// UTF-8 as it is read
 		utf16 = true
-		rd.src = bufio.NewReaderSize(unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder().Reader(rd.src), 256<<10)
+		rd.src = bufio.NewReaderSize(unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder().Reader(rd.src), bufSize)
 		rd.quirk("utf-16", Pos{1, 1}, "", "the envelope is in UTF-16 (the SDK writes UTF-8)")
 	}
 	if err := rd.skipJunk(); err != nil {

@@ -70,6 +70,7 @@ type RequestLog struct {
 type Server struct {
 	cfg     ServerConfig
 	secrets map[string]string
+	known   map[string]bool // the directory's codes: a recipient must be one, or a system
 	st      *store
 	mu      sync.Mutex // serializes the random source of fault injection
 	rnd     *rand.Rand
@@ -111,7 +112,11 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, secrets: secrets, st: st, rnd: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}, nil
+	known := make(map[string]bool, len(cfg.Directory))
+	for _, a := range cfg.Directory {
+		known[a.Code] = true
+	}
+	return &Server{cfg: cfg, secrets: secrets, known: known, st: st, rnd: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}, nil
 }
 
 // Close closes the state.
@@ -326,7 +331,7 @@ func (s *Server) send(ctx context.Context, r *reply, req *http.Request, ps Param
 		return
 	}
 	for _, t := range to {
-		if _, known := s.secrets[t]; !known && !s.inDirectory(t) {
+		if _, system := s.secrets[t]; !system && !s.known[t] {
 			r.fail(http.StatusBadRequest, codeNotFound, fmt.Sprintf("Don vi nhan %s khong ton tai", t), extra)
 			return
 		}
@@ -432,10 +437,6 @@ func recipients(header string, h *envelope.MessageHeader) ([]string, error) {
 		return nil, errors.New("the envelope names no recipient (To, or ResponseFor for a status message)")
 	}
 	return out, nil
-}
-
-func (s *Server) inDirectory(code string) bool {
-	return slices.ContainsFunc(s.cfg.Directory, func(a Agency) bool { return a.Code == code })
 }
 
 // getEdoc answers a document addressed to the caller: as JSON with base64 data (getEdoc) or
