@@ -2,11 +2,12 @@ package envelope
 
 import (
 	"bufio"
-	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
+
+	base64 "github.com/segmentio/asm/base64" // SIMD: 10-20x encoding/base64 on 1 MB bodies
 )
 
 // Content is an attached file's bytes, opened when the envelope is written.

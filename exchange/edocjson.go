@@ -2,11 +2,12 @@ package exchange
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+
+	base64 "github.com/segmentio/asm/base64" // SIMD: 10-20x encoding/base64 on 1 MB bodies
 )
 
 // decodeEdocAnswer reads a getEdoc answer — {"status":…,"ErrorCode":…,"ErrorDesc":…,
