@@ -12,7 +12,6 @@ package sign
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -441,7 +440,7 @@ func TestAttackLTAUpdatesAfterP1(t *testing.T) {
 		br := fmt.Sprintf("/ByteRange [0 %d %d %d]", cs, ce, len(data)-ce)
 		copy(data[at:], br+strings.Repeat(" ", len(placeholder)-len(br)))
 		signedBytes := append(bytes.Clone(data[:cs]), data[ce:]...)
-		token, _, err := (&TSA{URL: tsa.URL}).Stamp(context.Background(), signedBytes, crypto.SHA256)
+		token, _, err := (&TSA{URL: tsa.URL}).Stamp(context.Background(), signedBytes)
 		if err != nil {
 			t.Fatal(err)
 		}

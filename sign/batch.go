@@ -66,20 +66,25 @@ func (b *Batch) one(ctx context.Context, it batch.Item, r Request) (batch.Outcom
 }
 
 // lastSignedBy reports whether the document's last revision is a signature by cert covering
-// the whole file, intact.
+// the whole file, intact, or is followed only by its long-term validation material (a DSS
+// update, a document timestamp): a run killed after replacing the document in place.
 func lastSignedBy(doc *pdf.Doc, cert *x509.Certificate) bool {
-	sigs, err := doc.Signatures()
+	checks, err := verify.CheckReader(doc.ReaderAt(), doc.Size())
 	if err != nil {
 		return false
 	}
-	for _, s := range sigs {
-		br := s.ByteRange
-		if len(br) != 4 || br[2]+br[3] != doc.Size() {
-			continue
-		}
-		if c := verify.CheckSignature(doc.ReaderAt(), doc.Size(), s); c.Intact && c.Certificate().Equal(cert) {
-			return true
+	var last *verify.Check
+	for i, c := range checks {
+		if !c.DocTimestamp() && (last == nil || c.SignedSize > last.SignedSize) {
+			last = &checks[i]
 		}
 	}
-	return false
+	if last == nil || !last.Intact || !last.Certificate().Equal(cert) {
+		return false
+	}
+	if last.WholeFile {
+		return true
+	}
+	reports, err := verify.AnalyzeChecks(doc.ReaderAt(), doc.Size(), []verify.Check{*last}, verify.Strictness{})
+	return err == nil && len(reports) == 1 && !verify.Worse(reports[0].Worst, verify.ModLTA)
 }

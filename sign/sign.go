@@ -61,6 +61,11 @@ type Request struct {
 	ContentsSize int
 	// TSA, when set, timestamps the signature value: a B-T signature.
 	TSA *TSA
+	// Level is the PAdES level to reach: B-T and above need TSA; B-LT then adds the validation
+	// data of every signature of the document (LTV.Evidence), B-LTA a document timestamp (by
+	// LTV.TSA, else TSA). Empty: B-T with a TSA, else B-B.
+	Level Level
+	LTV   LTV
 }
 
 // Placement is a visible signature's page, rectangle and drawing.
@@ -74,7 +79,8 @@ type Placement struct {
 type Result struct {
 	Field     string
 	ByteRange [4]int64
-	Size      int64 // bytes of the signed document
+	Size      int64  // bytes of the signed document
+	Timestamp string // the document timestamp's field, at B-LTA
 }
 
 // SignFile signs in and writes the signed document to out, atomically: out is complete or
@@ -100,7 +106,18 @@ func signDoc(ctx context.Context, doc *pdf.Doc, out string, r Request, durable b
 		replace = fsutil.ReplaceUnsynced
 	}
 	err = replace(out, 0o644, func(f *os.File) error {
-		res, err = Sign(ctx, doc, f, r)
+		if res, err = Sign(ctx, doc, f, r); err != nil || !r.Level.AtLeast(LevelLT) {
+			return err
+		}
+		l := r.LTV
+		l.Timestamp = r.Level == LevelLTA
+		if l.TSA == nil {
+			l.TSA = r.TSA
+		}
+		x, err := extendAppend(ctx, f, res.Size, l)
+		if err == nil {
+			res.Size, res.Timestamp = x.Size, x.Timestamp
+		}
 		return err
 	})
 	return res, err
@@ -125,6 +142,9 @@ func Sign(ctx context.Context, doc *pdf.Doc, out Output, r Request) (*Result, er
 	}
 	if r.Hash == 0 {
 		r.Hash = crypto.SHA256
+	}
+	if r.Level.AtLeast(LevelT) && r.TSA == nil {
+		return nil, fmt.Errorf("a %s signature needs a time-stamping authority (--tsa)", r.Level)
 	}
 	if r.Time.IsZero() {
 		r.Time = time.Now()
@@ -178,9 +198,27 @@ func Sign(ctx context.Context, doc *pdf.Doc, out Output, r Request) (*Result, er
 			return nil, err
 		}
 	}
-	w, err := inc.Bytes()
+	// Every earlier signature is checked again in the result, by the strict reading unless a
+	// new visible field was asked for: a document that fails is not written.
+	strict := verify.Strictness{NewVisibleSignatureFields: r.NewVisibleField}
+	br, total, err := appendSigned(doc, out, inc, sig, r.ContentsSize, r.Hash, len(sigs) > 0, strict, func(digest []byte) ([]byte, error) {
+		return r.cms(ctx, digest)
+	})
 	if err != nil {
 		return nil, err
+	}
+	return &Result{Field: r.Field, ByteRange: br, Size: total}, nil
+}
+
+// appendSigned writes doc to out followed by inc, whose object sig is a signature dictionary
+// with the placeholders of sigDict: the byte range is filled in, and /Contents with what sign
+// makes of the digest of the signed ranges. With recheck, every earlier signature is checked
+// again in the result, by strict, and an error leaves what was written to be thrown away.
+func appendSigned(doc *pdf.Doc, out Output, inc *pdf.Increment, sig pdf.Ref, contentsSize int, h crypto.Hash,
+	recheckEarlier bool, strict verify.Strictness, sign func(digest []byte) ([]byte, error)) (br [4]int64, total int64, err error) {
+	w, err := inc.Bytes()
+	if err != nil {
+		return br, 0, err
 	}
 	// Locate the placeholders inside the signature object and fill in the byte range: it
 	// depends only on sizes, so it is written with the increment.
@@ -190,78 +228,78 @@ func Sign(ctx context.Context, doc *pdf.Doc, out Output, r Request) (*Result, er
 	brAt := bytes.Index(body, []byte(byteRangePlaceholder))
 	ctAt := bytes.Index(body, []byte("/Contents <"))
 	if brAt < 0 || ctAt < 0 {
-		return nil, errors.New("signature placeholders not found")
+		return br, 0, errors.New("signature placeholders not found")
 	}
-	total := inc0 + int64(len(w.Bytes))
+	total = inc0 + int64(len(w.Bytes))
 	contentsStart := inc0 + objAt + int64(ctAt) + int64(len("/Contents "))
-	contentsEnd := contentsStart + 2 + int64(2*r.ContentsSize)
-	br := [4]int64{0, contentsStart, contentsEnd, total - contentsEnd}
+	contentsEnd := contentsStart + 2 + int64(2*contentsSize)
+	br = [4]int64{0, contentsStart, contentsEnd, total - contentsEnd}
 	brText := fmt.Sprintf("[0 %d %d %d]", br[1], br[2], br[3])
 	copy(body[brAt:], brText+strings.Repeat(" ", len(byteRangePlaceholder)-len(brText)))
 	hexAt := w.Bytes[contentsStart+1-inc0 : contentsEnd-1-inc0]
-
-	// Every earlier signature is checked again in the result, by the strict reading unless a
-	// new visible field was asked for: a document that fails is not written.
-	strict := verify.Strictness{NewVisibleSignatureFields: r.NewVisibleField}
 	signDigest := func(digest []byte) error {
-		cms, err := r.cms(ctx, digest)
+		value, err := sign(digest)
 		if err != nil {
 			return err
 		}
-		return putHex(hexAt, cms)
+		return putHex(hexAt, value)
 	}
 	if mem := doc.Bytes(); mem != nil {
 		// The whole document is in memory: hash and sign there, then write it once.
-		d := r.Hash.New()
+		d := h.New()
 		d.Write(mem)
 		d.Write(w.Bytes[:contentsStart-inc0])
 		d.Write(w.Bytes[contentsEnd-inc0:])
 		if err := signDigest(d.Sum(nil)); err != nil {
-			return nil, err
+			return br, 0, err
 		}
-		if len(sigs) > 0 {
+		if recheckEarlier {
 			if _, err := recheck(appended{bytes.NewReader(mem), int64(len(mem)), w.Bytes}, total, strict); err != nil {
-				return nil, err
+				return br, 0, err
 			}
 		}
-		if _, err := out.Write(mem); err != nil {
-			return nil, err
+		if _, have := out.(tail); !have {
+			if _, err := out.Write(mem); err != nil {
+				return br, 0, err
+			}
 		}
 		if _, err := out.Write(w.Bytes); err != nil {
-			return nil, err
+			return br, 0, err
 		}
-	} else {
-		// A large document streams: copy it, append the increment, hash the written ranges
-		// back from the output and patch the signature into its place.
+		return br, total, nil
+	}
+	// A large document streams: copy it (unless out holds it already), append the increment, hash the written ranges back
+	// from the output and patch the signature into its place.
+	if _, have := out.(tail); !have {
 		src, err := doc.Original()
 		if err != nil {
-			return nil, err
+			return br, 0, err
 		}
 		if n, err := io.Copy(out, src); err != nil {
-			return nil, err
+			return br, 0, err
 		} else if n != inc0 {
-			return nil, fmt.Errorf("copied %d bytes of %d", n, inc0)
-		}
-		if _, err := out.Write(w.Bytes); err != nil {
-			return nil, err
-		}
-		digest, err := pdf.HashRanges(out, r.Hash, br)
-		if err != nil {
-			return nil, err
-		}
-		if err := signDigest(digest); err != nil {
-			return nil, err
-		}
-		if _, err := out.WriteAt(hexAt, contentsStart+1); err != nil {
-			return nil, err
-		}
-		if len(sigs) > 0 {
-			if _, err := recheck(out, total, strict); err != nil {
-				return nil, err
-			}
+			return br, 0, fmt.Errorf("copied %d bytes of %d", n, inc0)
 		}
 	}
-	return &Result{Field: r.Field, ByteRange: br, Size: total}, nil
+	if _, err := out.Write(w.Bytes); err != nil {
+		return br, 0, err
+	}
+	digest, err := pdf.HashRanges(out, h, br)
+	if err != nil {
+		return br, 0, err
+	}
+	if err := signDigest(digest); err != nil {
+		return br, 0, err
+	}
+	if _, err := out.WriteAt(hexAt, contentsStart+1); err != nil {
+		return br, 0, err
+	}
+	if recheckEarlier {
+		if _, err := recheck(out, total, strict); err != nil {
+			return br, 0, err
+		}
+	}
+	return br, total, nil
 }
 
 // cms makes the CMS SignedData over digest, with a signature timestamp when r has a TSA.
@@ -269,7 +307,7 @@ func (r Request) cms(ctx context.Context, digest []byte) ([]byte, error) {
 	creq := cms.Request{Signer: r.Signer, Chain: r.Chain, Hash: r.Hash, PSS: r.PSS, Digest: digest}
 	if r.TSA != nil {
 		creq.Unsigned = func(sig []byte) ([][]byte, error) {
-			token, _, err := r.TSA.Stamp(ctx, sig, r.Hash)
+			token, _, err := r.TSA.Stamp(ctx, sig)
 			if err != nil {
 				return nil, err
 			}
@@ -300,9 +338,8 @@ func putHex(dst, data []byte) error {
 const byteRangePlaceholder = "[0 0000000000 0000000000 0000000000]"
 
 func sigDict(r Request) []byte {
-	var b bytes.Buffer
-	b.Grow(2*r.ContentsSize + 512) // the dictionary's other entries are short
-	b.WriteString("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached")
+	var b strings.Builder
+	b.WriteString("/Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached")
 	fmt.Fprintf(&b, " /M %s", pdf.TextString(pdf.Date(r.Time)).PDFString())
 	if r.Reason != "" {
 		fmt.Fprintf(&b, " /Reason %s", pdf.TextString(r.Reason).PDFString())
@@ -313,9 +350,17 @@ func sigDict(r Request) []byte {
 	if r.DocMDP != 0 {
 		fmt.Fprintf(&b, " /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P %d /V /1.2 >> >>]", r.DocMDP)
 	}
+	return placeholderDict(b.String(), r.ContentsSize)
+}
+
+// placeholderDict is a signature dictionary with entries, then a /ByteRange placeholder and
+// a /Contents of contentsSize zero bytes, for appendSigned to fill in.
+func placeholderDict(entries string, contentsSize int) []byte {
+	var b bytes.Buffer
+	b.Grow(len(entries) + 2*contentsSize + 64)
+	b.WriteString("<< " + entries)
 	b.WriteString(" /ByteRange " + byteRangePlaceholder + " /Contents <")
-	b.Grow(2 * r.ContentsSize) // a long /Reason or /Location may have used the room reserved above
-	zeros := b.AvailableBuffer()[:2*r.ContentsSize]
+	zeros := b.AvailableBuffer()[:2*contentsSize]
 	for i := range zeros {
 		zeros[i] = '0'
 	}

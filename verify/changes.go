@@ -25,6 +25,9 @@ const (
 // worse reports whether a is a worse modification than b.
 func worse(a, b Modification) bool { return a.rank() > b.rank() }
 
+// Worse reports whether modification a is worse than b.
+func Worse(a, b Modification) bool { return worse(a, b) }
+
 func (m Modification) rank() int {
 	switch m {
 	case ModLTA:
@@ -191,6 +194,8 @@ func classify(ch pdf.Change, certified bool, strict Strictness) (Modification, [
 		return other("the signature dictionary (object %d) was rewritten after it was signed: %v — what it shows is not what was signed", ch.Obj, ch.Keys)
 	case ch.Type == "Info" && !slices.Contains(ch.Keys, "(stream data)"):
 		return ModLTA, nil
+	case ch.Type == "DSS" && !ch.Retyped:
+		return ModLTA, nil // validation data updated in place
 	case ch.Type == "Array" && ch.Of == "Annots", ch.Type == "Page" && containsAll(pageKeys, ch.Keys):
 		return gainedAnnots(ch, certified, strict)
 	case ch.Type == "Array" && ch.Of == "Fields", ch.Type == "AcroForm" && containsAll(acroFormKeys, ch.Keys):

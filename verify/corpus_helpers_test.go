@@ -249,7 +249,7 @@ func addDocTimestamp(t testing.TB, in, out string, stamp func(signed []byte) []b
 // tsaToken asks the corpus TSA for a token over data.
 func (c *corpus) tsaToken(t testing.TB, data []byte) []byte {
 	t.Helper()
-	token, _, err := (&sign.TSA{URL: c.tsa.URL}).Stamp(context.Background(), data, crypto.SHA256)
+	token, _, err := (&sign.TSA{URL: c.tsa.URL}).Stamp(context.Background(), data)
 	if err != nil {
 		t.Fatal(err)
 	}

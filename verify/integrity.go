@@ -56,6 +56,43 @@ func (c *Check) DocTimestamp() bool { return c.sig.SubFilter == "ETSI.RFC3161" }
 // could be identified.
 func (c *Check) Certificate() *x509.Certificate { return c.cert }
 
+// Evidence is what long-term validation material is gathered for: a signature's signer (or a
+// document timestamp's TSA) and, for a signature timestamp, its TSA, each with the
+// certificates the signature carries that may complete its chain.
+type Evidence struct {
+	Signer    *x509.Certificate
+	TSA       *x509.Certificate   // the signature timestamp's, nil without one
+	Certs     []*x509.Certificate // carried by the CMS, the timestamp token and /Cert
+	VRIKey    string              // the signature's key in a DSS's /VRI
+	Time      time.Time           // the signature timestamp's time, else the claimed signing time
+	Signature bool                // false for a document timestamp
+}
+
+// Evidence returns what long-term validation material is gathered for; nil when the check has
+// no signer certificate.
+func (c *Check) Evidence() *Evidence {
+	if c.cert == nil {
+		return nil
+	}
+	e := &Evidence{Signer: c.cert, VRIKey: pdf.VRIKey(c.sig.Contents), Time: c.sig.M, Signature: !c.DocTimestamp()}
+	if c.sd != nil {
+		e.Certs = append(e.Certs, c.sd.Certificates...)
+	}
+	e.Certs = append(e.Certs, c.extraCerts...)
+	if c.ts != nil {
+		if !c.Timestamp.IsZero() {
+			e.Time = c.Timestamp
+		}
+		if c.ts.SignedData != nil {
+			e.Certs = append(e.Certs, c.ts.SignedData.Certificates...)
+		}
+		if e.Signature {
+			e.TSA = c.ts.Signer
+		}
+	}
+	return e
+}
+
 // CheckFile checks the integrity of every signature of the PDF at path.
 func CheckFile(path string) ([]Check, error) {
 	var checks []Check

@@ -2,23 +2,14 @@ package verify
 
 import (
 	"bytes"
-	"context"
 	"crypto/x509"
-	"fmt"
-	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/crypto/ocsp"
-)
 
-// Bounds of what is fetched online.
-const (
-	maxOCSPResponse = 1 << 20
-	maxCRL          = 32 << 20
-	maxCertificate  = 1 << 20
+	"github.com/vbdt/vbdt/internal/evidence"
 )
 
 // status is the revocation status of one certificate.
@@ -74,25 +65,20 @@ func (v *validator) status(cert, issuer *x509.Certificate) status {
 		return status{state: "unknown", problem: "the certificate names revocation services, the document embeds no answer from them, and the check is offline"}
 	}
 	var problems []string
-	for _, url := range cert.OCSPServer {
-		der, err := v.fetchOCSP(url, cert, issuer)
+	if len(cert.OCSPServer) > 0 {
+		// the fetcher checked the answer: signer authorized, about this certificate, fresh
+		a, err := v.o.Fetcher.OCSP(v.ctx, cert, issuer)
 		if err == nil {
-			if st, ok := ocspStatus(der, cert, issuer, "online OCSP"); ok {
-				return st
-			}
-			err = fmt.Errorf("the answer is not a valid OCSP response for this certificate")
+			return ocspResult(a.Resp, "online OCSP")
 		}
-		problems = append(problems, fmt.Sprintf("OCSP %s: %v", url, err))
+		problems = append(problems, err.Error())
 	}
-	for _, url := range cert.CRLDistributionPoints {
-		der, err := v.fetch(url, maxCRL)
+	if len(cert.CRLDistributionPoints) > 0 {
+		l, err := v.o.Fetcher.CRL(v.ctx, cert, issuer)
 		if err == nil {
-			if st, ok := crlStatus(der, cert, issuer, "online CRL"); ok {
-				return st
-			}
-			err = fmt.Errorf("not a valid CRL of the certificate's issuer")
+			return crlResult(l.List, cert, "online CRL")
 		}
-		problems = append(problems, fmt.Sprintf("CRL %s: %v", url, err))
+		problems = append(problems, err.Error())
 	}
 	return status{state: "unknown", problem: strings.Join(problems, "; ")}
 }
@@ -104,13 +90,18 @@ func ocspStatus(der []byte, cert, issuer *x509.Certificate, source string) (stat
 	if err != nil || resp.SerialNumber.Cmp(cert.SerialNumber) != 0 {
 		return status{}, false
 	}
+	return ocspResult(resp, source), true
+}
+
+// ocspResult is what an OCSP response about a certificate says.
+func ocspResult(resp *ocsp.Response, source string) status {
 	switch resp.Status {
 	case ocsp.Good:
-		return status{state: "good", source: source}, true
+		return status{state: "good", source: source}
 	case ocsp.Revoked:
-		return status{state: "revoked", source: source, revoked: resp.RevokedAt}, true
+		return status{state: "revoked", source: source, revoked: resp.RevokedAt}
 	}
-	return status{state: "unknown", source: source, problem: "the OCSP responder does not know the certificate"}, true
+	return status{state: "unknown", source: source, problem: "the OCSP responder does not know the certificate"}
 }
 
 // crlStatus reads a CRL of cert's issuer, signed by it.
@@ -119,119 +110,33 @@ func crlStatus(der []byte, cert, issuer *x509.Certificate, source string) (statu
 	if err != nil || !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || crl.CheckSignatureFrom(issuer) != nil {
 		return status{}, false
 	}
+	return crlResult(crl, cert, source), true
+}
+
+// crlResult is what a CRL says about cert.
+func crlResult(crl *x509.RevocationList, cert *x509.Certificate, source string) status {
 	for _, e := range crl.RevokedCertificateEntries {
 		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
-			return status{state: "revoked", source: source, revoked: e.RevocationTime}, true
+			return status{state: "revoked", source: source, revoked: e.RevocationTime}
 		}
 	}
-	return status{state: "good", source: source}, true
+	return status{state: "good", source: source}
 }
 
-// Fetcher gets OCSP answers, CRLs and certificates over HTTP for a whole run, bounded in size,
-// remembering each answer — and each failure, so that one dead responder costs one timeout per
-// run, not one per document. Safe for concurrent use.
-type Fetcher struct {
-	client *http.Client
-	mu     sync.Mutex
-	done   map[string]*fetch
-}
-
-type fetch struct {
-	ready chan struct{}
-	data  []byte
-	err   error
-}
+// Fetcher gets OCSP answers, CRLs and certificates over HTTP for a whole run, checked and
+// bounded, remembering each answer — and each failure, so that one dead responder costs one
+// timeout per run, not one per document. Safe for concurrent use. It is evidence.Fetcher: a
+// Cache directory keeps its answers across runs.
+type Fetcher = evidence.Fetcher
 
 // NewFetcher fetches with client (nil: a 10-second timeout).
-func NewFetcher(client *http.Client) *Fetcher {
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	return &Fetcher{client: client, done: map[string]*fetch{}}
-}
-
-// get returns what the request made by req answers, asking once per key.
-func (f *Fetcher) get(ctx context.Context, key string, limit int64, req func(context.Context) (*http.Request, error)) ([]byte, error) {
-	f.mu.Lock()
-	if d, ok := f.done[key]; ok {
-		f.mu.Unlock()
-		select {
-		case <-d.ready:
-			return d.data, d.err
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	d := &fetch{ready: make(chan struct{})}
-	f.done[key] = d
-	f.mu.Unlock()
-	defer close(d.ready)
-	hr, err := req(ctx)
-	if err != nil {
-		d.err = err
-		return nil, err
-	}
-	d.data, d.err = f.do(hr, limit)
-	return d.data, d.err
-}
-
-func (f *Fetcher) do(hr *http.Request, limit int64) ([]byte, error) {
-	resp, err := f.client.Do(hr)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("HTTP %s", resp.Status)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("the answer is larger than %d bytes", limit)
-	}
-	return data, nil
-}
-
-// fetchOCSP asks an OCSP responder about cert.
-func (v *validator) fetchOCSP(url string, cert, issuer *x509.Certificate) ([]byte, error) {
-	req, err := ocsp.CreateRequest(cert, issuer, nil)
-	if err != nil {
-		return nil, err
-	}
-	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
-		return nil, fmt.Errorf("not an http URL")
-	}
-	return v.o.Fetcher.get(v.ctx, "ocsp\x00"+url+"\x00"+string(req), maxOCSPResponse, func(ctx context.Context) (*http.Request, error) {
-		hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(req))
-		if err == nil {
-			hr.Header.Set("Content-Type", "application/ocsp-request")
-		}
-		return hr, err
-	})
-}
-
-// fetch GETs url, bounded to limit bytes; http and https only.
-func (v *validator) fetch(url string, limit int64) ([]byte, error) {
-	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
-		return nil, fmt.Errorf("not an http URL")
-	}
-	return v.o.Fetcher.get(v.ctx, url, limit, func(ctx context.Context) (*http.Request, error) {
-		return http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	})
-}
+func NewFetcher(client *http.Client) *Fetcher { return evidence.NewFetcher(client) }
 
 // fetchIssuer fetches the issuer of c named by its Authority Information Access, if any.
 func (v *validator) fetchIssuer(c *x509.Certificate) *x509.Certificate {
-	for _, url := range c.IssuingCertificateURL {
-		der, err := v.fetch(url, maxCertificate)
-		if err != nil {
-			continue
-		}
-		if issuer, err := x509.ParseCertificate(der); err == nil && c.CheckSignatureFrom(issuer) == nil {
-			return issuer
-		}
+	issuer, err := v.o.Fetcher.Issuer(v.ctx, c)
+	if err != nil {
+		return nil
 	}
-	return nil
+	return issuer
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/vbdt/vbdt/internal/pdf"
 	"github.com/vbdt/vbdt/internal/testpki"
 	"github.com/vbdt/vbdt/internal/ui"
+	"github.com/vbdt/vbdt/sign"
 	"github.com/vbdt/vbdt/verify"
 )
 
@@ -76,10 +77,19 @@ func (a *app) runDemo(dir string) error {
 		a.ui.Printf("%s\n", a.ui.Heading("vbdt demo: TEST KEYS ONLY. Nothing made here may sign a real document."))
 	}
 
+	// A TSA and an OCSP responder of the test PKI on a loopback port, for the demo's life: the
+	// certificates name the responder, so the port is taken before they are made.
+	services, urls, err := testpki.ListenResponders()
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer services.Close()
 	pkiDir := filepath.Join(dir, "pki")
-	if _, err := testpki.WriteAll(pkiDir, time.Now()); err != nil {
+	sets, err := testpki.WriteAllWith(pkiDir, time.Now(), urls)
+	if err != nil {
 		return fmt.Errorf("demo: test PKI: %w", err)
 	}
+	services.Serve(sets[testpki.RSA], sets[testpki.ECDSA])
 	step(demoStep{
 		title: "A test PKI shaped like the Vietnamese one (RSA-2048 and ECDSA P-256)",
 		artifacts: []string{
@@ -89,7 +99,8 @@ func (a *app) runDemo(dir string) error {
 			filepath.Join(pkiDir, "tsa-rsa.crt.pem") + "             time-stamping authority (critical timeStamping EKU)",
 			filepath.Join(pkiDir, "ocsp-rsa.crt.pem") + "            OCSP responder",
 		},
-		note: "Every role also comes as -ecdsa, and as .key.pem + .crt.pem.",
+		note: "Every role also comes as -ecdsa, and as .key.pem + .crt.pem. For the demo's life, its TSA answers on " + services.TSAURL() +
+			" and its OCSP responders on " + urls.OCSP[testpki.Intermediate] + " (named in the certificates).",
 	})
 
 	listing, softhsmConf, err := a.demoToken(dir, pkiDir, step)
@@ -112,7 +123,7 @@ func (a *app) runDemo(dir string) error {
 	// The document's life (Decree 30 Art. 10-19): drafted, signed by the approver, numbered and
 	// registered by the clerk, sealed by the organization.
 	a.global.configPath, a.cfg = cfgPath, nil
-	paths, err := a.demoDocuments(dir, softhsmConf != "", step)
+	paths, err := a.demoDocuments(dir, softhsmConf != "", services.TSAURL(), step)
 	if err != nil {
 		return err
 	}
@@ -232,7 +243,7 @@ type demoPaths struct{ draft, approved, numbered, issued, foreign, foreignNumber
 
 // demoDocuments drafts a decision and takes it through the approver's signature, the clerk's
 // number and the organization's signature, leaving each stage in dir.
-func (a *app) demoDocuments(dir string, token bool, step func(demoStep)) (demoPaths, error) {
+func (a *app) demoDocuments(dir string, token bool, tsaURL string, step func(demoStep)) (demoPaths, error) {
 	p := demoPaths{draft: filepath.Join(dir, "1-du-thao.pdf"), approved: filepath.Join(dir, "2-da-ky-duyet.pdf"),
 		numbered: filepath.Join(dir, "3-da-cap-so.pdf"), issued: filepath.Join(dir, "4-ban-hanh.pdf"),
 		foreign: filepath.Join(dir, "5-ky-bang-cong-cu-khac.pdf"), foreignNumbered: filepath.Join(dir, "6-cong-cu-khac-da-cap-so.pdf")}
@@ -271,9 +282,9 @@ func (a *app) demoDocuments(dir string, token bool, step func(demoStep)) (demoPa
 		cmd.SetContext(context.Background())
 		return a.nested().runSign(cmd, &o, []string{in})
 	}
-	step(demoStep{title: "The approver signs (vbdt sign --role approver): blue signature, empty number and date fields and an empty field for the organization's seal, DocMDP P=2",
+	step(demoStep{title: "The approver signs (vbdt sign --role approver --tsa): blue signature, empty number and date fields and an empty field for the organization's seal, DocMDP P=2, timestamped (B-T)",
 		artifacts: []string{p.approved}})
-	if err := signAs(approverKey, signOptions{role: "approver", image: sigPNG, seal: sealPNG}, p.draft, p.approved); err != nil {
+	if err := signAs(approverKey, signOptions{role: "approver", image: sigPNG, seal: sealPNG, tsa: tsaURL}, p.draft, p.approved); err != nil {
 		return p, fmt.Errorf("demo: approver: %w", err)
 	}
 	step(demoStep{title: "The clerk gives it the next number and the date, and registers it (vbdt number stamp)",
@@ -287,9 +298,10 @@ func (a *app) demoDocuments(dir string, token bool, step func(demoStep)) (demoPa
 	if token {
 		where = "with its key on the SoftHSM2 token"
 	}
-	step(demoStep{title: "The organization seals it (vbdt sign --role issuer), " + where + ": the red seal in the field the approver prepared, over the signature's left third (strict validators accept only signing fields that existed before a certification)",
+	step(demoStep{title: "The organization seals it (vbdt sign --role issuer --level B-LTA), " + where + ": the red seal in the field the approver prepared, over the signature's left third (strict validators accept only signing fields that existed before a certification); then the validation data of both signatures (certificates and OCSP responses, in the /DSS) and a document timestamp: a long-term signature",
 		artifacts: []string{p.issued}})
-	if err := signAs(orgKey, signOptions{role: "issuer", seal: sealPNG}, p.numbered, p.issued); err != nil {
+	if err := signAs(orgKey, signOptions{role: "issuer", seal: sealPNG, tsa: tsaURL, level: "B-LTA",
+		evidence: evidenceOptions{cacheDir: filepath.Join(dir, "evidence-cache")}}, p.numbered, p.issued); err != nil {
 		return p, fmt.Errorf("demo: organization: %w", err)
 	}
 	step(demoStep{title: "A decision approved with another tool has no number fields: vbdt number stamp shows the number in two new, unsigned signature fields, which its approval signature permits",
@@ -328,6 +340,15 @@ func (a *app) demoVerify(dir, issued string, step func(demoStep)) error {
 	}
 	if rep.Indication != verify.TotalPassed {
 		return fmt.Errorf("demo: the issued document does not verify: %s %s", rep.SubIndication, rep.Reason)
+	}
+	step(demoStep{title: "The archivist checks how long its evidence lasts (vbdt ltv status): each signature's level and when to renew (vbdt ltv renew)"})
+	if !a.ui.JSON {
+		a.nested().printLTVStatus(ltvStatuses(rep))
+	}
+	for _, st := range ltvStatuses(rep) {
+		if st.Kind == "signature" && st.Level != string(sign.LevelLTA) {
+			return fmt.Errorf("demo: signature %s of the issued document is %s, not B-LTA", st.Field, st.Level)
+		}
 	}
 	return nil
 }

@@ -113,6 +113,7 @@ Start with 'vbdt demo DIR': it walks through the whole document lifecycle with t
 		a.newNumberCmd(),
 		a.newSignCmd(),
 		a.newVerifyCmd(),
+		a.newLTVCmd(),
 		a.newTrustCmd(),
 		a.newConvertCmd(),
 		a.newEnvelopeCmd(),

@@ -30,6 +30,8 @@ type signOptions struct {
 	visible, pss, fromRegister, newField bool
 	stamp                                issueOptions
 	anchor, field                        string
+	level                                string
+	evidence                             evidenceOptions
 }
 
 func (a *app) newSignCmd() *cobra.Command {
@@ -64,6 +66,9 @@ file replaced atomically). A journal (--journal, default in the output folder) l
 interrupted batch resume without signing a file twice; --shard K/N lets N machines share one
 backlog. A file that is not a PDF, is encrypted or damaged is reported and skipped; the batch
 goes on and ends with exit 3. With --tsa (or tsa.url) each signature is timestamped (B-T).
+--level B-LT then adds the validation data of every signature of the document (certificates,
+OCSP responses or CRLs, in its /DSS), --level B-LTA a document timestamp after it (see vbdt ltv);
+a certificate found revoked leaves the document unsigned.
 
 What the document's signatures permit is checked before the key is used, as the strictest
 validators (EU DSS, pyHanko) read DocMDP: after a certification with P=1 nothing may be
@@ -81,6 +86,7 @@ For N machines sharing a backlog, e.g. a Kubernetes Indexed Job of N completions
   $ vbdt sign --key file:org.p12 --field Signature2 --visible certified.pdf -o signed.pdf
   $ vbdt sign --key 'pkcs11:token=HSM;object=org' --role attachment --code 15/QĐ-UBND phu-luc.pdf -o phu-luc-signed.pdf
   $ vbdt sign --key file:org.p12 ./scans --out ./signed --jobs 4 --json
+  $ vbdt sign --key organization --role issuer --level B-LTA --tsa http://tsa.example.vn qd-numbered.pdf -o qd-issued.pdf
   $ find backlog -name '*.pdf' | vbdt sign --key org - --out signed --shard 2/8`,
 		Args: args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error { return a.runSign(cmd, o, argv) },
@@ -108,13 +114,15 @@ For N machines sharing a backlog, e.g. a Kubernetes Indexed Job of N completions
 	f.BoolVar(&o.pss, "pss", false, "RSA-PSS instead of PKCS#1 v1.5 (RSA keys)")
 	f.StringVar(&o.reason, "reason", "", "reason written in the signature")
 	f.StringVar(&o.location, "location", "", "location written in the signature (default agency.place)")
-	f.StringVar(&o.tsa, "tsa", "", "RFC 3161 time-stamping authority URL: a B-T signature (default tsa.url)")
+	f.StringVar(&o.tsa, "tsa", "", "RFC 3161 time-stamping authority URL: a B-T signature (default tsa.url); user:password@ in it is sent as basic auth, never shown")
+	f.StringVar(&o.level, "level", "", "PAdES level: B-B, B-T (needs --tsa), B-LT (adds validation data), B-LTA (then a document timestamp); default B-T with a TSA, else B-B")
 	f.BoolVar(&o.fromRegister, "number-from-register", false, "issuer: number the document first (as vbdt number stamp), then sign")
 	f.StringVar(&o.stamp.docType, "type", "", "with --number-from-register: the document type (QĐ, …)")
 	f.StringVar(&o.stamp.subject, "subject", "", "with --number-from-register: the summary (trích yếu)")
 	f.StringVar(&o.stamp.series, "series", "", "with --number-from-register: the number series")
 	o.keyAccessOptions.addFlags(cmd)
 	o.batchOptions.addFlags(cmd, "documents")
+	o.evidence.addFlags(cmd, false)
 	cmd.MarkFlagRequired("key")
 	return cmd
 }
@@ -155,6 +163,12 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) (err er
 	role := nd30.Role(o.role)
 	if !slices.Contains(nd30.Roles, role) {
 		return usageErrorf("--role %q: use approver, issuer, attachment, copy or plain", o.role)
+	}
+	var level sign.Level
+	if o.level != "" {
+		if level, err = sign.ParseLevel(o.level); err != nil {
+			return usageErrorf("--level: %v", err)
+		}
 	}
 	hashes := map[string]crypto.Hash{"sha256": crypto.SHA256, "sha384": crypto.SHA384, "sha512": crypto.SHA512}
 	h, ok := hashes[o.hash]
@@ -203,13 +217,25 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) (err er
 	if err != nil {
 		return usageErrorf("agency.time_zone: %v", err)
 	}
-	var tsa *sign.TSA
-	if u := cmp.Or(o.tsa, cfg.TSA.URL); u != "" {
-		tsa = &sign.TSA{URL: u}
+	tsa, err := a.tsaClient(o.tsa)
+	if err != nil {
+		return err
+	}
+	if tsa != nil {
+		tsa.Hash = h // the signature timestamp's imprint in the signature's own algorithm
+	}
+	req := sign.Request{Signer: key, Chain: key.Chain, Hash: h, PSS: o.pss, Reason: o.reason, Location: location, TSA: tsa, Level: level}
+	if level.AtLeast(sign.LevelLT) {
+		if req.LTV.Evidence, err = a.fetcher(o.evidence); err != nil {
+			return err
+		}
+		if req.LTV.Roots, err = a.ltvRoots(); err != nil {
+			return err
+		}
 	}
 	b := &sign.Batch{
 		Workers: o.workers(), Journal: o.journalPath("sign", len(items)),
-		Request: sign.Request{Signer: key, Chain: key.Chain, Hash: h, PSS: o.pss, Reason: o.reason, Location: location, TSA: tsa},
+		Request: req,
 		Prepare: func(doc *pdf.Doc, r *sign.Request) error {
 			r.Time = time.Now().In(zone)
 			return app.Apply(doc, r)

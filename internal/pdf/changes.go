@@ -87,6 +87,7 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 	}
 	form, _ := before.formTree()
 	appearances := appearanceOwners(before, form)
+	dss := dssObjects(before)
 	// An object at the same place in both revisions is the same object: only the others are
 	// parsed and compared (most of a document is the same, and parsing is the cost).
 	// An entry of the signed revision placed at or past its end names no object of it (it
@@ -139,6 +140,9 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 			c.Type = "AcroForm"
 		case info:
 			c.Type = "Info"
+		}
+		if dss[n] {
+			c.Type = "DSS"
 		}
 		if node := form[n]; node != nil {
 			c.Field, c.FieldType, c.Widget, c.WasSigned = node.name, node.ft, node.widget && !node.terminal, node.signed
@@ -634,4 +638,39 @@ func RevisionEnds(r io.ReaderAt, size int64) ([]int64, error) {
 		off += int64(n) - int64(len(marker)) // a marker may straddle two reads
 	}
 	return slices.Compact(ends), nil
+}
+
+// dssObjects are the objects of the document security store: its dictionary and, when they
+// are objects of their own, its arrays, its VRI dictionary and the VRI entries. A later
+// revision that changes them updates validation data (PAdES B-LT), whatever else it is.
+func dssObjects(d *Doc) map[int]bool {
+	out := map[int]bool{}
+	cat, _, err := d.catalog()
+	if err != nil {
+		return out
+	}
+	mark := func(o types.Object) {
+		if r, ok := o.(types.IndirectRef); ok {
+			out[r.ObjectNumber.Value()] = true
+		}
+	}
+	mark(cat["DSS"])
+	dss, err := d.dict(cat["DSS"])
+	if err != nil || dss == nil {
+		return out
+	}
+	for _, k := range []string{"Certs", "OCSPs", "CRLs", "VRI"} {
+		mark(dss[k])
+	}
+	if vri, err := d.dict(dss["VRI"]); err == nil {
+		for _, e := range vri {
+			mark(e)
+			if ed, err := d.dict(e); err == nil {
+				for _, k := range []string{"Cert", "OCSP", "CRL"} {
+					mark(ed[k])
+				}
+			}
+		}
+	}
+	return out
 }

@@ -2,7 +2,12 @@ package pdf
 
 import (
 	"crypto"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
+	"strings"
+	"time"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
@@ -52,4 +57,119 @@ func HashRanges(f io.ReaderAt, h crypto.Hash, br [4]int64) ([]byte, error) {
 		}
 	}
 	return d.Sum(nil), nil
+}
+
+// VRI is the validation data of one signature (ETSI EN 319 142-1 §5.4.2.3), keyed by VRIKey.
+type VRI struct {
+	Key                string // VRIKey of the signature's /Contents
+	Certs, OCSPs, CRLs [][]byte
+	// Time, when set, is when the data was gathered (/TU).
+	Time time.Time
+}
+
+// VRIKey is a signature's key in the DSS's /VRI: the upper-case hex SHA-1 of its /Contents
+// string's bytes, trailing padding included (what Adobe and pyHanko compute).
+func VRIKey(contents []byte) string {
+	s := sha1.Sum(contents)
+	return strings.ToUpper(hex.EncodeToString(s[:]))
+}
+
+// AddDSS adds validation data to the document security store, creating it when the document
+// has none. Data the store holds already is referenced, not written again; each new
+// certificate, OCSP response and CRL becomes one stream. An existing store in an object of its
+// own is changed in place, so the catalog stays untouched; VRI entries are added or replaced.
+func (inc *Increment) AddDSS(add DSS, vris []VRI) error {
+	_, rootRef, err := inc.d.catalog()
+	if err != nil {
+		return err
+	}
+	cat, err := inc.d.dict(rootRef)
+	if err != nil {
+		return err
+	}
+	var dss types.Dict
+	switch o := cat["DSS"].(type) {
+	case types.IndirectRef:
+		if dss, err = inc.modifyDict(o); err != nil {
+			return err
+		}
+	case types.Dict:
+		wc, err := inc.modifyDict(rootRef)
+		if err != nil {
+			return err
+		}
+		dss = wc["DSS"].(types.Dict)
+	default:
+		dss = types.Dict{"Type": types.Name("DSS")}
+		wc, err := inc.modifyDict(rootRef)
+		if err != nil {
+			return err
+		}
+		wc["DSS"] = inc.Add(dss).ref() // the dictionary is written as it stands at Bytes
+		inc.working[wc["DSS"].(types.IndirectRef).ObjectNumber.Value()] = dss
+	}
+	// what the store holds, by the hash of its bytes, to reference instead of writing again
+	known := map[[32]byte]types.IndirectRef{}
+	for _, key := range []string{"Certs", "OCSPs", "CRLs"} {
+		a, _ := inc.d.array(dss[key])
+		for _, o := range a {
+			if ref, ok := o.(types.IndirectRef); ok {
+				if data, err := inc.d.streamData(ref); err == nil {
+					known[sha256.Sum256(data)] = ref
+				}
+			}
+		}
+	}
+	streamOf := func(data []byte) types.IndirectRef {
+		h := sha256.Sum256(data)
+		if ref, ok := known[h]; ok {
+			return ref
+		}
+		ref := inc.AddStream(types.Dict{}, data).ref()
+		known[h] = ref
+		return ref
+	}
+	merge := func(d types.Dict, key string, items [][]byte) {
+		if len(items) == 0 {
+			return
+		}
+		old, _ := inc.d.array(d[key])
+		a := append(types.Array{}, old...)
+		have := map[types.IndirectRef]bool{}
+		for _, o := range a {
+			if ref, ok := o.(types.IndirectRef); ok {
+				have[ref] = true
+			}
+		}
+		for _, data := range items {
+			if ref := streamOf(data); !have[ref] {
+				a, have[ref] = append(a, ref), true
+			}
+		}
+		d[key] = a
+	}
+	merge(dss, "Certs", add.Certs)
+	merge(dss, "OCSPs", add.OCSPs)
+	merge(dss, "CRLs", add.CRLs)
+	if len(vris) == 0 {
+		return nil
+	}
+	vriDict := types.Dict{}
+	if old, err := inc.d.dict(dss["VRI"]); err == nil && old != nil {
+		for k, v := range old {
+			vriDict[k] = v
+		}
+	}
+	for _, v := range vris {
+		e := types.Dict{}
+		merge(e, "Cert", v.Certs)
+		merge(e, "OCSP", v.OCSPs)
+		merge(e, "CRL", v.CRLs)
+		if !v.Time.IsZero() {
+			e["TU"] = TextString(Date(v.Time))
+		}
+		vriDict[v.Key] = e
+	}
+	dss["VRI"] = vriDict
+	return nil
 }

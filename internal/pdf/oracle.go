@@ -47,3 +47,13 @@ func PdfcpuSignatures(path string) (out []PdfcpuVerdict, err error) {
 	}
 	return out, nil
 }
+
+// PdfcpuValidate runs pdfcpu's validation (its default, relaxed mode) of the file at path.
+func PdfcpuValidate(path string) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("pdfcpu failed: %v", p)
+		}
+	}()
+	return api.ValidateFile(path, config())
+}

@@ -18,6 +18,8 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
@@ -62,12 +64,26 @@ type Identity struct {
 
 // Set is the whole PKI in one algorithm.
 type Set struct {
-	Alg Alg
-	ids map[Role]Identity
+	Alg    Alg
+	ids    map[Role]Identity
+	roles  []Role        // in the order they were made, for stable listings
+	issuer map[Role]Role // "" for the root
 }
 
 // Get returns the identity of a role.
 func (s *Set) Get(r Role) Identity { return s.ids[r] }
+
+// Issued returns the roles whose certificates issuer signed (the intermediate for Root; the
+// end entities, the TSA and the OCSP responder for Intermediate).
+func (s *Set) Issued(issuer Role) []Role {
+	var out []Role
+	for _, r := range s.roles {
+		if s.issuer[r] == issuer && r != issuer {
+			out = append(out, r)
+		}
+	}
+	return out
+}
 
 // Chain returns the role's certificate, the intermediate and the root.
 func (s *Set) Chain(r Role) []*x509.Certificate {
@@ -85,6 +101,7 @@ var (
 	oidEKU          = asn1.ObjectIdentifier{2, 5, 29, 37}
 	oidTimeStamping = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 8}
 	oidCertPolicyVN = asn1.ObjectIdentifier{2, 16, 704, 999, 1} // a made-up test policy under Vietnam's arc
+	oidOCSPNoCheck  = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1, 5}
 )
 
 func name(cn, org, uid string) pkix.Name {
@@ -98,9 +115,22 @@ func name(cn, org, uid string) pkix.Name {
 	return n
 }
 
-// Generate makes a new PKI in alg, valid from an hour before now.
-func Generate(alg Alg, now time.Time) (*Set, error) {
-	s := &Set{Alg: alg, ids: map[Role]Identity{}}
+// URLs are the revocation and issuer services named in certificates, keyed by the role that
+// ISSUES them: a certificate signed by Intermediate names u.OCSP[Intermediate] as its OCSP
+// responder (AIA), u.CRL[Intermediate] as its CRL distribution point and u.Issuer[Intermediate]
+// as where its issuer's certificate is (AIA caIssuers). Long-term validation tests start real
+// services on these URLs (see testenv), so they must be known before the PKI is made.
+type URLs struct {
+	OCSP, CRL, Issuer map[Role]string
+}
+
+// Generate makes a new PKI in alg, valid from an hour before now, naming no services.
+func Generate(alg Alg, now time.Time) (*Set, error) { return GenerateWith(alg, now, URLs{}) }
+
+// GenerateWith makes a new PKI in alg, valid from an hour before now, whose certificates name
+// the services of u.
+func GenerateWith(alg Alg, now time.Time, u URLs) (*Set, error) {
+	s := &Set{Alg: alg, ids: map[Role]Identity{}, issuer: map[Role]Role{}}
 	start := now.Add(-time.Hour).Truncate(time.Second)
 	const org = "Ủy ban nhân dân tỉnh Thử Nghiệm (TEST)"
 	specs := []struct {
@@ -131,7 +161,10 @@ func Generate(alg Alg, now time.Time) (*Set, error) {
 		{OCSP, Intermediate, x509.Certificate{
 			Subject:  name("vbdt Test OCSP Responder — KHÔNG DÙNG THẬT", "vbdt test PKI", ""),
 			NotAfter: start.AddDate(3, 0, 0), BasicConstraintsValid: true,
-			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning}}},
+			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning},
+			// id-pkix-ocsp-nocheck (RFC 6960 4.2.2.2.1): the responder's own certificate is not
+			// checked for revocation, or a validator would ask the responder about itself.
+			ExtraExtensions: []pkix.Extension{{Id: oidOCSPNoCheck, Value: asn1.NullBytes}}}},
 	}
 	for _, sp := range specs {
 		key, err := newKey(alg)
@@ -146,6 +179,15 @@ func Generate(alg Alg, now time.Time) (*Set, error) {
 		if !t.IsCA {
 			t.PolicyIdentifiers = []asn1.ObjectIdentifier{oidCertPolicyVN}
 		}
+		if url := u.OCSP[sp.issuer]; url != "" {
+			t.OCSPServer = []string{url}
+		}
+		if url := u.CRL[sp.issuer]; url != "" {
+			t.CRLDistributionPoints = []string{url}
+		}
+		if url := u.Issuer[sp.issuer]; url != "" {
+			t.IssuingCertificateURL = []string{url}
+		}
 		parent, signer := &t, key
 		if sp.issuer != "" {
 			parent, signer = s.ids[sp.issuer].Cert, s.ids[sp.issuer].Key
@@ -159,6 +201,8 @@ func Generate(alg Alg, now time.Time) (*Set, error) {
 			return nil, err
 		}
 		s.ids[sp.role] = Identity{Key: key, Cert: cert}
+		s.roles = append(s.roles, sp.role)
+		s.issuer[sp.role] = sp.issuer
 	}
 	return s, nil
 }
@@ -239,9 +283,14 @@ func pemCerts(certs []*x509.Certificate) []byte {
 
 // WriteAll generates the PKI in every algorithm and writes it to dir.
 func WriteAll(dir string, now time.Time) (map[Alg]*Set, error) {
+	return WriteAllWith(dir, now, URLs{})
+}
+
+// WriteAllWith is WriteAll with revocation and AIA URLs in the certificates (see GenerateWith).
+func WriteAllWith(dir string, now time.Time, u URLs) (map[Alg]*Set, error) {
 	sets := map[Alg]*Set{}
 	for _, alg := range Algs {
-		s, err := Generate(alg, now)
+		s, err := GenerateWith(alg, now, u)
 		if err != nil {
 			return nil, err
 		}
@@ -251,4 +300,63 @@ func WriteAll(dir string, now time.Time) (map[Alg]*Set, error) {
 		sets[alg] = s
 	}
 	return sets, nil
+}
+
+// Index returns issuer's certificate database in OpenSSL's CA format (the index.txt of
+// `openssl ca` and `openssl ocsp -index`): one line per certificate issuer signed — every
+// role it issued, and any other certificate in revoked that it signed — with V (valid) or R
+// and the revocation time from revoked. An OCSP responder reading it answers "unknown" for
+// serials it does not list. Times are UTCTime, which is all OpenSSL reads for revocation.
+func (s *Set) Index(issuer Role, revoked map[*x509.Certificate]time.Time) []byte {
+	var b []byte
+	for _, c := range s.issuedCerts(issuer, revoked) {
+		status, at := "V", ""
+		if t, ok := revoked[c]; ok {
+			status, at = "R", t.UTC().Format(utcTime)
+		}
+		b = fmt.Appendf(b, "%s\t%s\t%s\t%s\tunknown\t%s\n", status, c.NotAfter.UTC().Format(utcTime), at,
+			strings.ToUpper(c.SerialNumber.Text(16)), c.Subject.String())
+	}
+	return b
+}
+
+// utcTime is ASN.1 UTCTime as OpenSSL writes it in a CA database.
+const utcTime = "060102150405Z"
+
+// CRL returns a DER CRL signed by issuer (Root or Intermediate) listing the certificates of
+// revoked that it issued, with their revocation times.
+func (s *Set) CRL(issuer Role, revoked map[*x509.Certificate]time.Time, thisUpdate, nextUpdate time.Time) ([]byte, error) {
+	var entries []x509.RevocationListEntry
+	for _, c := range s.issuedCerts(issuer, revoked) {
+		if t, ok := revoked[c]; ok {
+			entries = append(entries, x509.RevocationListEntry{SerialNumber: c.SerialNumber, RevocationTime: t})
+		}
+	}
+	id := s.ids[issuer]
+	return x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+		Number:                    big.NewInt(thisUpdate.Unix()), // increases with every CRL, as RFC 5280 wants
+		ThisUpdate:                thisUpdate,
+		NextUpdate:                nextUpdate,
+		RevokedCertificateEntries: entries,
+	}, id.Cert, id.Key)
+}
+
+// issuedCerts lists the certificates issuer signed: its roles, then those of extra (which may
+// hold certificates made outside the set) not already listed, checked by signature because
+// the RSA and ECDSA sets have the same names.
+func (s *Set) issuedCerts(issuer Role, extra map[*x509.Certificate]time.Time) []*x509.Certificate {
+	var out []*x509.Certificate
+	seen := map[*x509.Certificate]bool{}
+	for _, r := range s.Issued(issuer) {
+		out = append(out, s.ids[r].Cert)
+		seen[s.ids[r].Cert] = true
+	}
+	var more []*x509.Certificate
+	for c := range extra {
+		if !seen[c] && c.CheckSignatureFrom(s.ids[issuer].Cert) == nil {
+			more = append(more, c)
+		}
+	}
+	sort.Slice(more, func(i, j int) bool { return more[i].SerialNumber.Cmp(more[j].SerialNumber) < 0 })
+	return append(out, more...)
 }

@@ -1,0 +1,303 @@
+package sign
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/vbdt/vbdt/internal/evidence"
+	"github.com/vbdt/vbdt/internal/fsutil"
+	"github.com/vbdt/vbdt/internal/pdf"
+	"github.com/vbdt/vbdt/verify"
+)
+
+// Level is a PAdES baseline level (ETSI EN 319 142-1 §6): B-B a signature; B-T with a
+// signature timestamp; B-LT with the validation data of its certificates in the document
+// (/DSS); B-LTA then a document timestamp over everything, renewed before its TSA's
+// certificate expires.
+type Level string
+
+const (
+	LevelB   Level = "B-B"
+	LevelT   Level = "B-T"
+	LevelLT  Level = "B-LT"
+	LevelLTA Level = "B-LTA"
+)
+
+// Levels in order.
+var Levels = []Level{LevelB, LevelT, LevelLT, LevelLTA}
+
+// ParseLevel reads a level, in any case, with or without "B-".
+func ParseLevel(s string) (Level, error) {
+	u := strings.ToUpper(strings.TrimSpace(s))
+	if !strings.HasPrefix(u, "B-") {
+		u = "B-" + u
+	}
+	for _, l := range Levels {
+		if string(l) == u {
+			return l, nil
+		}
+	}
+	return "", fmt.Errorf("unknown signature level %q (B-B, B-T, B-LT or B-LTA)", s)
+}
+
+// AtLeast reports whether l is level m or above.
+func (l Level) AtLeast(m Level) bool { return levelRank(l) >= levelRank(m) }
+
+func levelRank(l Level) int {
+	for i, x := range Levels {
+		if x == l {
+			return i
+		}
+	}
+	return -1
+}
+
+// LTV says where long-term validation material comes from.
+type LTV struct {
+	// Evidence fetches (or, offline, looks up) OCSP responses, CRLs and missing certificates.
+	Evidence *evidence.Fetcher
+	// TSA makes document timestamps; Timestamp asks for one after the validation data.
+	TSA       *evidence.TSA
+	Timestamp bool
+	// Field names the document timestamp's field (a unique name when empty).
+	Field string
+	// ContentsSize reserves room for the timestamp token (DefaultContentsSize when zero).
+	ContentsSize int
+	// Now is the time validation data is gathered at (time.Now when zero).
+	Now time.Time
+	// Roots complete chains whose documents leave their root out (most do): the trust anchors.
+	Roots []*x509.Certificate
+}
+
+// ExtendResult says what an extension added.
+type ExtendResult struct {
+	Signatures         int    `json:"signatures"`          // signatures and document timestamps given validation data
+	Certs, OCSPs, CRLs int    `json:"-"`                   // validation data in the update
+	Timestamp          string `json:"timestamp,omitempty"` // the document timestamp's field
+	Size               int64  `json:"size"`                // bytes of the result
+}
+
+// ExtendFile adds long-term validation material to every signature of in (made by vbdt or any
+// other tool) and writes the result to out atomically; in and out may be the same path.
+// Earlier revisions are copied byte for byte.
+func ExtendFile(ctx context.Context, in, out string, o LTV) (*ExtendResult, error) {
+	var res *ExtendResult
+	err := fsutil.Replace(out, 0o644, func(f *os.File) error {
+		src, err := os.Open(in)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		n, err := io.Copy(f, src)
+		if err != nil {
+			return err
+		}
+		res, err = extendAppend(ctx, f, n, o)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", in, err)
+	}
+	return res, nil
+}
+
+// extendAppend appends to f, which holds a document of size bytes, a DSS update with the
+// validation data of every intact signature and document timestamp, then with o.Timestamp a
+// document timestamp.
+func extendAppend(ctx context.Context, f *os.File, size int64, o LTV) (*ExtendResult, error) {
+	if o.Evidence == nil {
+		return nil, errors.New("no source of validation data")
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	doc, err := pdf.Open(io.NewSectionReader(f, 0, size), size)
+	if err != nil {
+		return nil, err
+	}
+	dss, vris, count, err := gatherValidation(ctx, doc, o)
+	if err != nil {
+		return nil, err
+	}
+	res := &ExtendResult{Signatures: count, Certs: len(dss.Certs), OCSPs: len(dss.OCSPs), CRLs: len(dss.CRLs), Size: size}
+	inc := doc.NewIncrement()
+	if err := inc.AddDSS(dss, vris); err != nil {
+		return nil, err
+	}
+	w, err := inc.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.WriteAt(w.Bytes, size); err != nil {
+		return nil, err
+	}
+	res.Size = size + int64(len(w.Bytes))
+	if !o.Timestamp {
+		return res, nil
+	}
+	if o.TSA == nil {
+		return nil, errors.New("a document timestamp needs a TSA (--tsa)")
+	}
+	doc, err = pdf.Open(io.NewSectionReader(f, 0, res.Size), res.Size)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(res.Size, io.SeekStart); err != nil {
+		return nil, err
+	}
+	field, total, err := docTimestamp(ctx, doc, tail{f}, o)
+	if err != nil {
+		return nil, err
+	}
+	res.Timestamp, res.Size = field, total
+	return res, nil
+}
+
+// gatherValidation collects the validation data of every intact signature and document
+// timestamp of doc: their chains completed, OCSP responses or CRLs for each certificate, and a
+// VRI entry per signature. A certificate revoked before the time its signature claims (or its
+// timestamp proves) is an error: such a signature cannot be made long-term.
+func gatherValidation(ctx context.Context, doc *pdf.Doc, o LTV) (pdf.DSS, []pdf.VRI, int, error) {
+	var dss pdf.DSS
+	checks, err := verify.CheckReader(doc.ReaderAt(), doc.Size())
+	if err != nil {
+		return dss, nil, 0, err
+	}
+	have, err := doc.DSS()
+	if err != nil {
+		return dss, nil, 0, err
+	}
+	seen := map[string]bool{}
+	add := func(dst *[][]byte, items ...[]byte) {
+		for _, b := range items {
+			if k := string(b); !seen[k] {
+				seen[k] = true
+				*dst = append(*dst, b)
+			}
+		}
+	}
+	var vris []pdf.VRI
+	count := 0
+	for _, c := range checks {
+		e := c.Evidence()
+		if !c.Intact || e == nil {
+			continue
+		}
+		pool := append(append(append([]*x509.Certificate{}, e.Certs...), parseDERs(have.Certs)...), o.Roots...)
+		vri := pdf.VRI{Key: e.VRIKey, Time: o.Now}
+		for _, leaf := range []*x509.Certificate{e.Signer, e.TSA} {
+			if leaf == nil {
+				continue
+			}
+			m, err := o.Evidence.Collect(ctx, chainOf(leaf, pool), e.Time)
+			if err != nil {
+				return dss, nil, 0, fmt.Errorf("signature %s: %w", c.Field, err)
+			}
+			if err := revokedBefore(m, e.Time); err != nil {
+				return dss, nil, 0, fmt.Errorf("signature %s: %w", c.Field, err)
+			}
+			for _, cert := range m.Certs {
+				add(&dss.Certs, cert.Raw)
+				vri.Certs = append(vri.Certs, cert.Raw)
+			}
+			add(&dss.OCSPs, m.OCSPs...)
+			add(&dss.CRLs, m.CRLs...)
+			vri.OCSPs = append(vri.OCSPs, m.OCSPs...)
+			vri.CRLs = append(vri.CRLs, m.CRLs...)
+		}
+		if e.Signature {
+			vris = append(vris, vri)
+		}
+		count++
+	}
+	if count == 0 {
+		return dss, nil, 0, errors.New("no intact signature to give validation data")
+	}
+	return dss, vris, count, nil
+}
+
+// chainOf orders leaf's issuers found in pool, leaf first, as far as they go.
+func chainOf(leaf *x509.Certificate, pool []*x509.Certificate) []*x509.Certificate {
+	chain := []*x509.Certificate{leaf}
+	for c := leaf; len(chain) < 10; {
+		if c.CheckSignatureFrom(c) == nil && string(c.RawIssuer) == string(c.RawSubject) {
+			break // self-signed
+		}
+		var next *x509.Certificate
+		for _, p := range pool {
+			if string(p.RawSubject) == string(c.RawIssuer) && c.CheckSignatureFrom(p) == nil {
+				next = p
+				break
+			}
+		}
+		if next == nil {
+			break
+		}
+		chain, c = append(chain, next), next
+	}
+	return chain
+}
+
+func parseDERs(ders [][]byte) []*x509.Certificate {
+	var out []*x509.Certificate
+	for _, d := range ders {
+		if c, err := x509.ParseCertificate(d); err == nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// tail is an Output that already holds the document it was opened from: only what follows
+// is written.
+type tail struct{ *os.File }
+
+// docTimestamp appends a document timestamp (/Type /DocTimeStamp, ETSI.RFC3161) in a new
+// invisible signature field over the whole of doc, which out already holds.
+func docTimestamp(ctx context.Context, doc *pdf.Doc, out tail, o LTV) (string, int64, error) {
+	size := o.ContentsSize
+	if size == 0 {
+		size = DefaultContentsSize
+	}
+	field := o.Field
+	if field == "" {
+		field = fmt.Sprintf("DocTimeStamp%d", time.Now().UnixNano()%1e9)
+	}
+	sigs, err := doc.Signatures()
+	if err != nil {
+		return "", 0, err
+	}
+	inc := doc.NewIncrement()
+	sig := inc.Reserve()
+	inc.Put(sig, placeholderDict("/Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161", size))
+	if err := inc.AddSignature(pdf.SignatureField{Name: field, Page: 1}, sig); err != nil {
+		return "", 0, err
+	}
+	h := o.TSA.Hash
+	if h == 0 {
+		h = crypto.SHA256
+	}
+	_, total, err := appendSigned(doc, out, inc, sig, size, h, len(sigs) > 0, verify.Strictness{}, func(digest []byte) ([]byte, error) {
+		return o.TSA.StampDigest(ctx, digest, h)
+	})
+	return field, total, err
+}
+
+// revokedBefore is an error when a certificate of m was revoked at or before at: a signature
+// made after its certificate's revocation cannot become a long-term one.
+func revokedBefore(m *evidence.Material, at time.Time) error {
+	for _, s := range m.Status {
+		if s.RevokedBy(at) {
+			return fmt.Errorf("the certificate of %q was revoked at %s (%s), before the signature's time %s: no validation data was added",
+				s.Cert.Subject.CommonName, s.RevokedAt.UTC().Format(time.RFC3339), s.Source, at.UTC().Format(time.RFC3339))
+		}
+	}
+	return nil
+}

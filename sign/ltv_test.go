@@ -1,0 +1,398 @@
+package sign
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
+
+	"github.com/vbdt/vbdt/internal/evidence"
+	"github.com/vbdt/vbdt/internal/keys"
+	"github.com/vbdt/vbdt/internal/nd30"
+	"github.com/vbdt/vbdt/internal/pdf"
+	"github.com/vbdt/vbdt/internal/testpki"
+	"github.com/vbdt/vbdt/internal/testpki/testenv"
+	"github.com/vbdt/vbdt/verify"
+)
+
+// ltvFixture is a test PKI whose certificates name real OCSP responders (`openssl ocsp`, one
+// for what the root issued, one for what the intermediate issued) and a TSA (`openssl ts`).
+type ltvFixture struct {
+	*fixture
+	set       *testpki.Set
+	root, int *testenv.OCSP
+	tsa       *TSA
+	anchors   []*x509.Certificate
+}
+
+// ltvSetup starts the responders; revoked certificates answer revoked at their time.
+func ltvSetup(t *testing.T, revoked map[testpki.Role]time.Time) *ltvFixture {
+	t.Helper()
+	testenv.NeedTools(t, "openssl", "pdfsig", "qpdf")
+	rootEP, intEP := testenv.Reserve(t), testenv.Reserve(t)
+	set, err := testpki.GenerateWith(testpki.RSA, time.Now(), testpki.URLs{OCSP: map[testpki.Role]string{
+		testpki.Root: rootEP.URL, testpki.Intermediate: intEP.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx := setup(t, testpki.RSA)
+	if err := set.Write(fx.pki); err != nil { // over setup's PKI: these certificates name the responders
+		t.Fatal(err)
+	}
+	fx.org = mustKey(t, "file:"+testpki.FilesFor(fx.pki, testpki.Organization, testpki.RSA).P12)
+	fx.approv = mustKey(t, "file:"+testpki.FilesFor(fx.pki, testpki.Approver, testpki.RSA).P12)
+	rev := map[*x509.Certificate]time.Time{}
+	for r, at := range revoked {
+		rev[set.Get(r).Cert] = at
+	}
+	lf := &ltvFixture{fixture: fx, set: set, anchors: []*x509.Certificate{set.Get(testpki.Root).Cert}}
+	lf.root = testenv.StartOCSP(t, rootEP, set, testpki.Root, rev)
+	lf.int = testenv.StartOCSP(t, intEP, set, testpki.Intermediate, rev)
+	ts, err := testenv.StartTSA(fx.pki, testpki.RSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ts.Close)
+	lf.tsa = &TSA{URL: ts.URL}
+	return lf
+}
+
+func (lf *ltvFixture) request(key *keys.Key, level Level, f *evidence.Fetcher) Request {
+	return Request{Signer: key, Chain: key.Chain, TSA: lf.tsa, Level: level, LTV: LTV{Evidence: f, Roots: lf.anchors}}
+}
+
+// verdict verifies offline, trusting the test root: the level and verdict of each signature.
+func (lf *ltvFixture) verdict(t *testing.T, path string) *verify.Report {
+	t.Helper()
+	rep, err := verify.File(context.Background(), path, verify.Options{Anchors: lf.anchors, Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// dssOf reads a document's DSS and VRI keys.
+func dssOf(t *testing.T, path string) (*pdf.DSS, string) {
+	t.Helper()
+	doc, err := pdf.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer doc.Close()
+	dss, err := doc.DSS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	return dss, string(b)
+}
+
+// B-LT and B-LTA: the DSS holds every certificate of the signer's and the TSA's chains and an
+// OCSP response for each that is not a root, a VRI entry keyed by the signature; the result
+// passes pdfsig, qpdf, pdfcpu and vbdt verify (offline: only what the document carries) at the
+// level asked; the B-T signature's bytes are an exact prefix of the result.
+func TestSignLTAndLTA(t *testing.T) {
+	lf := ltvSetup(t, nil)
+	for _, level := range []Level{LevelLT, LevelLTA} {
+		t.Run(string(level), func(t *testing.T) {
+			f := evidence.NewFetcher(nil)
+			out := filepath.Join(lf.dir, string(level)+".pdf")
+			res, err := SignFile(context.Background(), lf.doc, out, lf.request(lf.org, level, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if level == LevelLTA {
+				if res.Timestamp == "" {
+					t.Fatal("no document timestamp field in the result")
+				}
+			}
+			mustValidLTV(t, out, 1, level == LevelLTA)
+			dss, raw := dssOf(t, out)
+			// root, intermediate, organization, TSA; OCSP for organization, intermediate, TSA
+			if len(dss.Certs) < 4 || len(dss.OCSPs) != 3 || len(dss.CRLs) != 0 {
+				t.Fatalf("DSS: %d certificates, %d OCSP responses, %d CRLs", len(dss.Certs), len(dss.OCSPs), len(dss.CRLs))
+			}
+			for _, der := range dss.OCSPs {
+				if r, err := ocsp.ParseResponse(der, nil); err != nil || r.Status != ocsp.Good {
+					t.Fatalf("a DSS OCSP response: %v", err)
+				}
+			}
+			checks, _ := verify.CheckFile(out)
+			if key := checks[0].Evidence().VRIKey; !strings.Contains(raw, "/"+key) {
+				t.Fatalf("no VRI entry /%s", key)
+			}
+			rep := lf.verdict(t, out)
+			if rep.Indication != verify.TotalPassed {
+				t.Fatalf("verify: %s %s %s", rep.Indication, rep.SubIndication, rep.Reason)
+			}
+			s := rep.Signatures[0]
+			if s.Level != string(level) || !strings.HasPrefix(s.Revocation.Source, "DSS") || !s.Changes.Allowed {
+				t.Fatalf("signature: level %s, revocation %+v, changes %+v", s.Level, s.Revocation, s.Changes)
+			}
+			// the signed revision is untouched: its bytes are a prefix, its digest still verifies
+			b, _ := os.ReadFile(out)
+			if end := res.ByteRange[2] + res.ByteRange[3]; end >= int64(len(b)) || checks[0].SignedSize != end {
+				t.Fatalf("the signature's revision ends at %d of %d (check: %d)", end, len(b), checks[0].SignedSize)
+			}
+			if in, _ := os.ReadFile(lf.doc); !bytes.HasPrefix(b, in) {
+				t.Fatal("the original is not a prefix of the result")
+			}
+		})
+	}
+}
+
+// The Decree 30 document: approver (certifies P=2), the clerk's number, the organization at
+// B-LTA: validation data for both signatures, a document timestamp, and strict change analysis
+// still finds nothing illegal after either signature.
+func TestDecree30AtLTA(t *testing.T) {
+	lf := ltvSetup(t, nil)
+	sig, seal := images(t, lf.dir)
+	approved := filepath.Join(lf.dir, "approved.pdf")
+	if err := signAs(t, lf.doc, approved, lf.approv, Appearance{Role: nd30.Approver, Image: sig, Seal: seal, Font: lf.font}, lf.tsa); err != nil {
+		t.Fatal(err)
+	}
+	numbered := filepath.Join(lf.dir, "numbered.pdf")
+	if _, err := Stamp(StampRequest{In: approved, Out: numbered, NumberLine: "Số: 15/QĐ-UBND", DateLine: "Hà Nội, ngày 30 tháng 11 năm 2026"}); err != nil {
+		t.Fatal(err)
+	}
+	issued := filepath.Join(lf.dir, "issued.pdf")
+	doc, err := pdf.OpenFile(numbered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := lf.request(lf.org, LevelLTA, evidence.NewFetcher(nil))
+	r.Time = time.Now()
+	if err := (Appearance{Role: nd30.Issuer, Seal: seal}).Apply(doc, &r); err != nil {
+		t.Fatal(err)
+	}
+	doc.Close()
+	if _, err := SignFile(context.Background(), numbered, issued, r); err != nil {
+		t.Fatal(err)
+	}
+	rep := lf.verdict(t, issued)
+	if rep.Indication != verify.TotalPassed {
+		t.Fatalf("verify: %s %s %s", rep.Indication, rep.SubIndication, rep.Reason)
+	}
+	levels := map[string]int{}
+	for _, s := range rep.Signatures {
+		levels[s.Level]++
+		if !s.Changes.Allowed || verify.Worse(s.Changes.Worst, verify.ModFormFill) {
+			t.Errorf("%s: changes after it %s %v", s.Field, s.Changes.Worst, s.Changes.Items)
+		}
+	}
+	if levels["B-LTA"] != 2 || levels["document timestamp"] != 1 {
+		t.Fatalf("levels %v", levels)
+	}
+	_, raw := dssOf(t, issued)
+	checks, _ := verify.CheckFile(issued)
+	for _, c := range checks {
+		if !c.DocTimestamp() && !strings.Contains(raw, "/"+c.Evidence().VRIKey) {
+			t.Errorf("no VRI entry for %s", c.Field)
+		}
+	}
+}
+
+// What cannot be made long-term leaves nothing behind: a signer revoked before signing, a
+// certificate the responder does not know, a responder that is down.
+func TestSignLTRefused(t *testing.T) {
+	lf := ltvSetup(t, map[testpki.Role]time.Time{testpki.Approver: time.Now().Add(-time.Minute)})
+	cases := map[string]struct {
+		key  *keys.Key
+		f    *evidence.Fetcher
+		want string
+	}{
+		"revoked before signing": {lf.approv, evidence.NewFetcher(nil), "was revoked"},
+		"responder down":         {lf.org, &evidence.Fetcher{OCSPURL: "http://127.0.0.1:1/"}, "no usable revocation evidence"},
+		"offline without files":  {lf.org, &evidence.Fetcher{Offline: true}, "no usable revocation evidence"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(lf.dir, strings.ReplaceAll(name, " ", "-")+".pdf")
+			_, err := SignFile(context.Background(), lf.doc, out, lf.request(c.key, LevelLT, c.f))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+			if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+				t.Fatal("a file was left behind")
+			}
+		})
+	}
+}
+
+// ltv extend gives a document signed by another implementation (poppler's pdfsig, NSS's CMS)
+// its validation data without changing its bytes; a batch of documents signed with one
+// certificate asks each responder once per certificate.
+func TestExtendOtherToolsSignature(t *testing.T) {
+	lf := ltvSetup(t, nil)
+	f := evidence.NewFetcher(nil)
+	var outs []string
+	for i := range 3 {
+		in := filepath.Join(lf.dir, "pdfsig"+string(rune('a'+i))+".pdf")
+		testenv.PdfsigSign(t, lf.doc, in, lf.set, testpki.Organization)
+		out := strings.TrimSuffix(in, ".pdf") + "-lt.pdf"
+		if _, err := ExtendFile(context.Background(), in, out, LTV{Evidence: f, Roots: lf.anchors}); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := os.ReadFile(in)
+		b, _ := os.ReadFile(out)
+		if !bytes.HasPrefix(b, a) || len(b) == len(a) {
+			t.Fatal("the signed document is not an exact prefix of the extended one")
+		}
+		outs = append(outs, out)
+	}
+	// organization and intermediate: one request each, for three documents
+	if lf.int.Requests() != 1 || lf.root.Requests() != 1 {
+		t.Fatalf("OCSP requests: %d to the intermediate's responder, %d to the root's; want 1 and 1", lf.int.Requests(), lf.root.Requests())
+	}
+	for _, out := range outs {
+		mustValidLTV(t, out, 1, false)
+		rep := lf.verdict(t, out)
+		s := rep.Signatures[0]
+		if rep.Indication != verify.TotalPassed || !strings.HasPrefix(s.Revocation.Source, "DSS") || s.Revocation.Status != "good" {
+			t.Fatalf("%s: %s %s; revocation %+v", out, rep.Indication, rep.Reason, s.Revocation)
+		}
+	}
+	// then an archive timestamp, and a renewal after it: both keep every earlier byte
+	lta := filepath.Join(lf.dir, "pdfsig-lta.pdf")
+	if _, err := ExtendFile(context.Background(), outs[0], lta, LTV{Evidence: f, Roots: lf.anchors, TSA: lf.tsa, Timestamp: true}); err != nil {
+		t.Fatal(err)
+	}
+	renewed := filepath.Join(lf.dir, "pdfsig-renewed.pdf")
+	if _, err := ExtendFile(context.Background(), lta, renewed, LTV{Evidence: f, Roots: lf.anchors, TSA: lf.tsa, Timestamp: true}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := os.ReadFile(lta)
+	b, _ := os.ReadFile(renewed)
+	if !bytes.HasPrefix(b, a) {
+		t.Fatal("renewal changed earlier bytes")
+	}
+	rep := lf.verdict(t, renewed)
+	stamps := 0
+	for _, s := range rep.Signatures {
+		if s.Kind == "document timestamp" {
+			stamps++
+			if s.Indication != verify.TotalPassed {
+				t.Errorf("document timestamp %s: %s %s", s.Field, s.Indication, s.Reason)
+			}
+		}
+	}
+	if rep.Indication != verify.TotalPassed || stamps != 2 {
+		t.Fatalf("renewed: %s %s, %d document timestamps", rep.Indication, rep.Reason, stamps)
+	}
+}
+
+// mustValidLTV checks a document whose last revisions are long-term validation material (a
+// DSS update, then with timestamped a document timestamp): pdfsig finds the signatures valid
+// (it cannot check a document timestamp, whose block it lists last, covering the whole
+// document), qpdf's check and pdfcpu's validation pass, and vbdt finds every signature (and
+// the timestamp) intact.
+func mustValidLTV(t *testing.T, path string, sigs int, timestamped bool) {
+	t.Helper()
+	out := pdfsig(t, path)
+	blocks := strings.Split(out, "Signature #")[1:]
+	want := sigs
+	if timestamped {
+		want++
+	}
+	if n := strings.Count(out, "Signature Validation: Signature is Valid."); n != sigs || len(blocks) != want ||
+		timestamped && !strings.Contains(blocks[sigs], "- Total document signed") {
+		t.Fatalf("pdfsig: %d valid signatures, want %d (and a document timestamp: %v):\n%s", n, sigs, timestamped, out)
+	}
+	if out, err := exec.Command("qpdf", "--check", path).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf --check: %v\n%s", err, out)
+	}
+	if err := pdf.PdfcpuValidate(path); err != nil {
+		t.Fatalf("pdfcpu: %v", err)
+	}
+	verdicts, err := pdf.PdfcpuSignatures(path)
+	if err != nil || len(verdicts) != want {
+		t.Fatalf("pdfcpu: %d verdicts, %v", len(verdicts), err)
+	}
+	for i, v := range verdicts {
+		if !v.Intact {
+			t.Fatalf("pdfcpu: signature %d: %s %v", i+1, v.Status, v.Problems)
+		}
+	}
+	checks, err := verify.CheckFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := checks[len(checks)-1]; len(checks) != want || last.DocTimestamp() != timestamped || last.WholeFile != timestamped {
+		t.Fatalf("checks %+v", checks)
+	}
+	for _, c := range checks {
+		if !c.Intact {
+			t.Fatalf("%s: %s", c.Field, c.Problem)
+		}
+	}
+}
+
+// A certificate revoked after the signature's (timestamped) time keeps the signature: the
+// revoked answer is evidence, and it goes into the DSS.
+func TestSignLTRevokedAfterSigning(t *testing.T) {
+	revokedAt := time.Now().Add(time.Hour).Truncate(time.Second)
+	lf := ltvSetup(t, map[testpki.Role]time.Time{testpki.Organization: revokedAt})
+	out := filepath.Join(lf.dir, "lt.pdf")
+	if _, err := SignFile(context.Background(), lf.doc, out, lf.request(lf.org, LevelLT, evidence.NewFetcher(nil))); err != nil {
+		t.Fatal(err)
+	}
+	dss, _ := dssOf(t, out)
+	revoked := 0
+	for _, der := range dss.OCSPs {
+		if r, err := ocsp.ParseResponse(der, nil); err == nil && r.Status == ocsp.Revoked && r.RevokedAt.Equal(revokedAt) {
+			revoked++
+		}
+	}
+	if revoked != 1 {
+		t.Fatalf("%d revoked answers at %v in the DSS", revoked, revokedAt)
+	}
+}
+
+// Everything else keeps working on long-term files: an approved document given validation
+// data and a document timestamp is numbered (a form fill after the DSS and the timestamp) and
+// sealed, and every signature still permits what follows it.
+func TestStampAndSealAfterLTA(t *testing.T) {
+	lf := ltvSetup(t, nil)
+	sig, seal := images(t, lf.dir)
+	approved := filepath.Join(lf.dir, "approved.pdf")
+	if err := signAs(t, lf.doc, approved, lf.approv, Appearance{Role: nd30.Approver, Image: sig, Seal: seal, Font: lf.font}, lf.tsa); err != nil {
+		t.Fatal(err)
+	}
+	lta := filepath.Join(lf.dir, "approved-lta.pdf")
+	f := evidence.NewFetcher(nil)
+	if _, err := ExtendFile(context.Background(), approved, lta, LTV{Evidence: f, Roots: lf.anchors, TSA: lf.tsa, Timestamp: true}); err != nil {
+		t.Fatal(err)
+	}
+	numbered := filepath.Join(lf.dir, "numbered.pdf")
+	res, err := Stamp(StampRequest{In: lta, Out: numbered, NumberLine: "Số: 15/QĐ-UBND", DateLine: "Hà Nội, ngày 30 tháng 11 năm 2026"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Method != StampFill {
+		t.Fatalf("numbered by %v, want a form fill", res.Method)
+	}
+	issued := filepath.Join(lf.dir, "issued.pdf")
+	if err := signAs(t, numbered, issued, lf.org, Appearance{Role: nd30.Issuer, Seal: seal}, lf.tsa); err != nil {
+		t.Fatal(err)
+	}
+	reports, err := verify.AnalyzeChanges(issued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reports) != 3 {
+		t.Fatalf("%d signatures and timestamps, want 3", len(reports))
+	}
+	for _, r := range reports {
+		if !r.Allowed {
+			t.Errorf("%s: %s not permitted: %v", r.Field, r.Worst, r.Problems)
+		}
+	}
+}
