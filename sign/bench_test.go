@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vbdt/vbdt/internal/batch"
+	"github.com/vbdt/vbdt/internal/evidence"
 	"github.com/vbdt/vbdt/internal/keys"
 	"github.com/vbdt/vbdt/internal/pdf"
 	"github.com/vbdt/vbdt/internal/testpki"
@@ -216,4 +217,75 @@ func BenchmarkSealNumbered(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkBatchLevels signs 1 000 one-page PDFs with one RSA-2048 file key, 2 workers, at
+// each PAdES level, with the test PKI's TSA and OCSP responders in process on loopback (they
+// share the two cores): docs/s per level, and the OCSP requests and timestamps the run made.
+// A run at B-LT or B-LTA must ask the OCSP responders exactly once per certificate (the
+// organization's, the intermediate's, the TSA's): the run shares one evidence fetcher.
+func BenchmarkBatchLevels(b *testing.B) {
+	dir := b.TempDir()
+	resp, urls, err := testpki.ListenResponders()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Close()
+	pkiDir := filepath.Join(dir, "pki")
+	sets, err := testpki.WriteAllWith(pkiDir, time.Now(), urls)
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Serve(sets[testpki.RSA])
+	data, err := pdf.Sample(1, mustFont(b), 3)
+	if err != nil {
+		b.Fatal(err)
+	}
+	key := mustKey(b, "file:"+testpki.FilesFor(pkiDir, testpki.Organization, testpki.RSA).P12)
+	const docs = 1000
+	in := filepath.Join(dir, "in")
+	os.MkdirAll(in, 0o755)
+	var jobs []batch.Item
+	for i := range docs {
+		p := filepath.Join(in, fmt.Sprintf("%04d.pdf", i))
+		os.WriteFile(p, data, 0o644)
+		jobs = append(jobs, batch.Item{In: p})
+	}
+	roots := []*x509.Certificate{sets[testpki.RSA].Get(testpki.Root).Cert}
+	for _, level := range Levels {
+		b.Run(string(level), func(b *testing.B) {
+			var elapsed time.Duration
+			var ocsps, stamps int64
+			for range b.N {
+				out, err := os.MkdirTemp(dir, "out")
+				if err != nil {
+					b.Fatal(err)
+				}
+				for k := range jobs {
+					jobs[k].Out = filepath.Join(out, filepath.Base(jobs[k].In))
+				}
+				r := Request{Signer: key, Chain: key.Chain, Level: level}
+				if level != LevelB {
+					r.TSA = &TSA{URL: resp.TSAURL()}
+				}
+				r.LTV = LTV{Evidence: evidence.NewFetcher(nil), Roots: roots}
+				o0, s0 := resp.Requests()
+				start := time.Now()
+				sum, err := (&Batch{Workers: 2, Request: r}).Run(context.Background(), jobs)
+				elapsed += time.Since(start)
+				if err != nil || sum.Done != docs {
+					b.Fatalf("%+v %v", sum, err)
+				}
+				o1, s1 := resp.Requests()
+				ocsps, stamps = o1-o0, s1-s0
+				if level.AtLeast(LevelLT) && ocsps != 3 {
+					b.Fatalf("%d OCSP requests for %d documents, want 3 (one per certificate)", ocsps, docs)
+				}
+				os.RemoveAll(out)
+			}
+			b.ReportMetric(float64(docs*b.N)/elapsed.Seconds(), "docs/s")
+			b.ReportMetric(float64(ocsps), "ocsp/run")
+			b.ReportMetric(float64(stamps), "stamps/run")
+		})
+	}
 }

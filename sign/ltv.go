@@ -99,7 +99,7 @@ func ExtendFile(ctx context.Context, in, out string, o LTV) (*ExtendResult, erro
 		if err != nil {
 			return err
 		}
-		res, err = extendAppend(ctx, f, n, o)
+		res, err = extendAppend(ctx, f, n, o, nil)
 		return err
 	})
 	if err != nil {
@@ -109,9 +109,9 @@ func ExtendFile(ctx context.Context, in, out string, o LTV) (*ExtendResult, erro
 }
 
 // extendAppend appends to f, which holds a document of size bytes, a DSS update with the
-// validation data of every intact signature and document timestamp, then with o.Timestamp a
-// document timestamp.
-func extendAppend(ctx context.Context, f *os.File, size int64, o LTV) (*ExtendResult, error) {
+// validation data of the signatures evs (nil: every intact signature and document timestamp
+// of the document), then with o.Timestamp a document timestamp.
+func extendAppend(ctx context.Context, f *os.File, size int64, o LTV, evs []*verify.Evidence) (*ExtendResult, error) {
 	if o.Evidence == nil {
 		return nil, errors.New("no source of validation data")
 	}
@@ -122,7 +122,21 @@ func extendAppend(ctx context.Context, f *os.File, size int64, o LTV) (*ExtendRe
 	if err != nil {
 		return nil, err
 	}
-	dss, vris, count, err := gatherValidation(ctx, doc, o)
+	// a document from elsewhere has its signatures checked again after the timestamp; one
+	// vbdt has just signed (and checked) is not checked twice
+	recheckEarlier := evs == nil
+	if evs == nil {
+		checks, err := verify.CheckReader(doc.ReaderAt(), doc.Size())
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range checks {
+			if e := c.Evidence(); c.Intact && e != nil {
+				evs = append(evs, e)
+			}
+		}
+	}
+	dss, vris, count, err := gatherValidation(ctx, doc, evs, o)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +166,7 @@ func extendAppend(ctx context.Context, f *os.File, size int64, o LTV) (*ExtendRe
 	if _, err := f.Seek(res.Size, io.SeekStart); err != nil {
 		return nil, err
 	}
-	field, total, err := docTimestamp(ctx, doc, tail{f}, o)
+	field, total, err := docTimestamp(ctx, doc, tail{f}, o, recheckEarlier)
 	if err != nil {
 		return nil, err
 	}
@@ -160,16 +174,12 @@ func extendAppend(ctx context.Context, f *os.File, size int64, o LTV) (*ExtendRe
 	return res, nil
 }
 
-// gatherValidation collects the validation data of every intact signature and document
-// timestamp of doc: their chains completed, OCSP responses or CRLs for each certificate, and a
+// gatherValidation collects the validation data of the signatures and document timestamps
+// evs of doc: their chains completed, OCSP responses or CRLs for each certificate, and a
 // VRI entry per signature. A certificate revoked before the time its signature claims (or its
 // timestamp proves) is an error: such a signature cannot be made long-term.
-func gatherValidation(ctx context.Context, doc *pdf.Doc, o LTV) (pdf.DSS, []pdf.VRI, int, error) {
+func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence, o LTV) (pdf.DSS, []pdf.VRI, int, error) {
 	var dss pdf.DSS
-	checks, err := verify.CheckReader(doc.ReaderAt(), doc.Size())
-	if err != nil {
-		return dss, nil, 0, err
-	}
 	have, err := doc.DSS()
 	if err != nil {
 		return dss, nil, 0, err
@@ -185,23 +195,19 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, o LTV) (pdf.DSS, []pdf.
 	}
 	var vris []pdf.VRI
 	count := 0
-	for _, c := range checks {
-		e := c.Evidence()
-		if !c.Intact || e == nil {
-			continue
-		}
+	for _, e := range evs {
 		pool := append(append(append([]*x509.Certificate{}, e.Certs...), parseDERs(have.Certs)...), o.Roots...)
 		vri := pdf.VRI{Key: e.VRIKey, Time: o.Now}
 		for _, leaf := range []*x509.Certificate{e.Signer, e.TSA} {
 			if leaf == nil {
 				continue
 			}
-			m, err := o.Evidence.Collect(ctx, chainOf(leaf, pool), e.Time)
+			m, err := o.Evidence.Collect(ctx, append([]*x509.Certificate{leaf}, pool...), e.Time)
 			if err != nil {
-				return dss, nil, 0, fmt.Errorf("signature %s: %w", c.Field, err)
+				return dss, nil, 0, fmt.Errorf("signature %s: %w", e.Field, err)
 			}
 			if err := revokedBefore(m, e.Time); err != nil {
-				return dss, nil, 0, fmt.Errorf("signature %s: %w", c.Field, err)
+				return dss, nil, 0, fmt.Errorf("signature %s: %w", e.Field, err)
 			}
 			for _, cert := range m.Certs {
 				add(&dss.Certs, cert.Raw)
@@ -223,28 +229,6 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, o LTV) (pdf.DSS, []pdf.
 	return dss, vris, count, nil
 }
 
-// chainOf orders leaf's issuers found in pool, leaf first, as far as they go.
-func chainOf(leaf *x509.Certificate, pool []*x509.Certificate) []*x509.Certificate {
-	chain := []*x509.Certificate{leaf}
-	for c := leaf; len(chain) < 10; {
-		if c.CheckSignatureFrom(c) == nil && string(c.RawIssuer) == string(c.RawSubject) {
-			break // self-signed
-		}
-		var next *x509.Certificate
-		for _, p := range pool {
-			if string(p.RawSubject) == string(c.RawIssuer) && c.CheckSignatureFrom(p) == nil {
-				next = p
-				break
-			}
-		}
-		if next == nil {
-			break
-		}
-		chain, c = append(chain, next), next
-	}
-	return chain
-}
-
 func parseDERs(ders [][]byte) []*x509.Certificate {
 	var out []*x509.Certificate
 	for _, d := range ders {
@@ -260,8 +244,9 @@ func parseDERs(ders [][]byte) []*x509.Certificate {
 type tail struct{ *os.File }
 
 // docTimestamp appends a document timestamp (/Type /DocTimeStamp, ETSI.RFC3161) in a new
-// invisible signature field over the whole of doc, which out already holds.
-func docTimestamp(ctx context.Context, doc *pdf.Doc, out tail, o LTV) (string, int64, error) {
+// invisible signature field over the whole of doc, which out already holds; with
+// recheckEarlier, every earlier signature is checked again in the result.
+func docTimestamp(ctx context.Context, doc *pdf.Doc, out tail, o LTV, recheckEarlier bool) (string, int64, error) {
 	size := o.ContentsSize
 	if size == 0 {
 		size = DefaultContentsSize
@@ -284,7 +269,7 @@ func docTimestamp(ctx context.Context, doc *pdf.Doc, out tail, o LTV) (string, i
 	if h == 0 {
 		h = crypto.SHA256
 	}
-	_, total, err := appendSigned(doc, out, inc, sig, size, h, len(sigs) > 0, verify.Strictness{}, func(digest []byte) ([]byte, error) {
+	_, total, _, err := appendSigned(doc, out, inc, sig, size, h, recheckEarlier && len(sigs) > 0, verify.Strictness{}, func(digest []byte) ([]byte, error) {
 		return o.TSA.StampDigest(ctx, digest, h)
 	})
 	return field, total, err

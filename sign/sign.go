@@ -11,13 +11,16 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/digitorus/timestamp"
 	"github.com/vbdt/vbdt/internal/batch"
 	"github.com/vbdt/vbdt/internal/cms"
 	"github.com/vbdt/vbdt/verify"
-	"io"
-	"os"
-	"strings"
-	"time"
 
 	"github.com/vbdt/vbdt/internal/fsutil"
 	"github.com/vbdt/vbdt/internal/pdf"
@@ -81,6 +84,8 @@ type Result struct {
 	ByteRange [4]int64
 	Size      int64  // bytes of the signed document
 	Timestamp string // the document timestamp's field, at B-LTA
+	// evidence is what B-LT gathers validation data for: every intact signature
+	evidence []*verify.Evidence
 }
 
 // SignFile signs in and writes the signed document to out, atomically: out is complete or
@@ -114,7 +119,7 @@ func signDoc(ctx context.Context, doc *pdf.Doc, out string, r Request, durable b
 		if l.TSA == nil {
 			l.TSA = r.TSA
 		}
-		x, err := extendAppend(ctx, f, res.Size, l)
+		x, err := extendAppend(ctx, f, res.Size, l, res.evidence)
 		if err == nil {
 			res.Size, res.Timestamp = x.Size, x.Timestamp
 		}
@@ -201,13 +206,38 @@ func Sign(ctx context.Context, doc *pdf.Doc, out Output, r Request) (*Result, er
 	// Every earlier signature is checked again in the result, by the strict reading unless a
 	// new visible field was asked for: a document that fails is not written.
 	strict := verify.Strictness{NewVisibleSignatureFields: r.NewVisibleField}
-	br, total, err := appendSigned(doc, out, inc, sig, r.ContentsSize, r.Hash, len(sigs) > 0, strict, func(digest []byte) ([]byte, error) {
-		return r.cms(ctx, digest)
+	var der []byte
+	var ts *timestamp.Timestamp
+	br, total, checks, err := appendSigned(doc, out, inc, sig, r.ContentsSize, r.Hash, len(sigs) > 0, strict, func(digest []byte) ([]byte, error) {
+		der, ts, err = r.cms(ctx, digest)
+		return der, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Field: r.Field, ByteRange: br, Size: total}, nil
+	res := &Result{Field: r.Field, ByteRange: br, Size: total}
+	// what long-term validation gathers evidence for: every signature rechecked, or this one
+	if checks != nil {
+		for _, c := range checks {
+			if e := c.Evidence(); c.Intact && e != nil {
+				res.evidence = append(res.evidence, e)
+			}
+		}
+	} else {
+		contents := make([]byte, r.ContentsSize) // the /Contents string: the CMS and its zero padding
+		copy(contents, der)
+		e := &verify.Evidence{Field: r.Field, Signer: r.Chain[0], Certs: r.Chain, VRIKey: pdf.VRIKey(contents), Time: r.Time, Signature: true}
+		if ts != nil {
+			e.Time, e.Certs = ts.Time, append(slices.Clone(r.Chain), ts.Certificates...)
+			for _, c := range ts.Certificates { // the token's signer, checked when it came
+				if slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageTimeStamping) {
+					e.TSA = c
+				}
+			}
+		}
+		res.evidence = []*verify.Evidence{e}
+	}
+	return res, nil
 }
 
 // appendSigned writes doc to out followed by inc, whose object sig is a signature dictionary
@@ -215,10 +245,10 @@ func Sign(ctx context.Context, doc *pdf.Doc, out Output, r Request) (*Result, er
 // makes of the digest of the signed ranges. With recheck, every earlier signature is checked
 // again in the result, by strict, and an error leaves what was written to be thrown away.
 func appendSigned(doc *pdf.Doc, out Output, inc *pdf.Increment, sig pdf.Ref, contentsSize int, h crypto.Hash,
-	recheckEarlier bool, strict verify.Strictness, sign func(digest []byte) ([]byte, error)) (br [4]int64, total int64, err error) {
+	recheckEarlier bool, strict verify.Strictness, sign func(digest []byte) ([]byte, error)) (br [4]int64, total int64, checks []verify.Check, err error) {
 	w, err := inc.Bytes()
 	if err != nil {
-		return br, 0, err
+		return br, 0, nil, err
 	}
 	// Locate the placeholders inside the signature object and fill in the byte range: it
 	// depends only on sizes, so it is written with the increment.
@@ -228,7 +258,7 @@ func appendSigned(doc *pdf.Doc, out Output, inc *pdf.Increment, sig pdf.Ref, con
 	brAt := bytes.Index(body, []byte(byteRangePlaceholder))
 	ctAt := bytes.Index(body, []byte("/Contents <"))
 	if brAt < 0 || ctAt < 0 {
-		return br, 0, errors.New("signature placeholders not found")
+		return br, 0, nil, errors.New("signature placeholders not found")
 	}
 	total = inc0 + int64(len(w.Bytes))
 	contentsStart := inc0 + objAt + int64(ctAt) + int64(len("/Contents "))
@@ -251,74 +281,74 @@ func appendSigned(doc *pdf.Doc, out Output, inc *pdf.Increment, sig pdf.Ref, con
 		d.Write(w.Bytes[:contentsStart-inc0])
 		d.Write(w.Bytes[contentsEnd-inc0:])
 		if err := signDigest(d.Sum(nil)); err != nil {
-			return br, 0, err
+			return br, 0, nil, err
 		}
 		if recheckEarlier {
-			if _, err := recheck(appended{bytes.NewReader(mem), int64(len(mem)), w.Bytes}, total, strict); err != nil {
-				return br, 0, err
+			if checks, err = recheck(appended{bytes.NewReader(mem), int64(len(mem)), w.Bytes}, total, strict); err != nil {
+				return br, 0, nil, err
 			}
 		}
 		if _, have := out.(tail); !have {
 			if _, err := out.Write(mem); err != nil {
-				return br, 0, err
+				return br, 0, nil, err
 			}
 		}
 		if _, err := out.Write(w.Bytes); err != nil {
-			return br, 0, err
+			return br, 0, nil, err
 		}
-		return br, total, nil
+		return br, total, checks, nil
 	}
 	// A large document streams: copy it (unless out holds it already), append the increment, hash the written ranges back
 	// from the output and patch the signature into its place.
 	if _, have := out.(tail); !have {
 		src, err := doc.Original()
 		if err != nil {
-			return br, 0, err
+			return br, 0, nil, err
 		}
 		if n, err := io.Copy(out, src); err != nil {
-			return br, 0, err
+			return br, 0, nil, err
 		} else if n != inc0 {
-			return br, 0, fmt.Errorf("copied %d bytes of %d", n, inc0)
+			return br, 0, nil, fmt.Errorf("copied %d bytes of %d", n, inc0)
 		}
 	}
 	if _, err := out.Write(w.Bytes); err != nil {
-		return br, 0, err
+		return br, 0, nil, err
 	}
 	digest, err := pdf.HashRanges(out, h, br)
 	if err != nil {
-		return br, 0, err
+		return br, 0, nil, err
 	}
 	if err := signDigest(digest); err != nil {
-		return br, 0, err
+		return br, 0, nil, err
 	}
 	if _, err := out.WriteAt(hexAt, contentsStart+1); err != nil {
-		return br, 0, err
+		return br, 0, nil, err
 	}
 	if recheckEarlier {
-		if _, err := recheck(out, total, strict); err != nil {
-			return br, 0, err
+		if checks, err = recheck(out, total, strict); err != nil {
+			return br, 0, nil, err
 		}
 	}
-	return br, total, nil
+	return br, total, checks, nil
 }
 
 // cms makes the CMS SignedData over digest, with a signature timestamp when r has a TSA.
-func (r Request) cms(ctx context.Context, digest []byte) ([]byte, error) {
+func (r Request) cms(ctx context.Context, digest []byte) (der []byte, ts *timestamp.Timestamp, err error) {
 	creq := cms.Request{Signer: r.Signer, Chain: r.Chain, Hash: r.Hash, PSS: r.PSS, Digest: digest}
 	if r.TSA != nil {
 		creq.Unsigned = func(sig []byte) ([][]byte, error) {
-			token, _, err := r.TSA.Stamp(ctx, sig)
-			if err != nil {
+			var token []byte
+			if token, ts, err = r.TSA.Stamp(ctx, sig); err != nil {
 				return nil, err
 			}
 			return [][]byte{cms.EncodeAttribute(cms.OIDTimeStampToken, token)}, nil
 		}
 	}
-	out, err := cms.Build(creq)
+	der, err = cms.Build(creq)
 	if errors.Is(err, cms.ErrKeyType) {
-		return nil, batch.Fatal(err) // the key cannot sign this way, for any document
+		return nil, nil, batch.Fatal(err) // the key cannot sign this way, for any document
 	}
-	return out, err
+	return der, ts, err
 }
 
 // putHex writes data as upper-case hex digits at the start of dst (a /Contents placeholder of

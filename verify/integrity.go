@@ -60,6 +60,7 @@ func (c *Check) Certificate() *x509.Certificate { return c.cert }
 // document timestamp's TSA) and, for a signature timestamp, its TSA, each with the
 // certificates the signature carries that may complete its chain.
 type Evidence struct {
+	Field     string
 	Signer    *x509.Certificate
 	TSA       *x509.Certificate   // the signature timestamp's, nil without one
 	Certs     []*x509.Certificate // carried by the CMS, the timestamp token and /Cert
@@ -74,7 +75,7 @@ func (c *Check) Evidence() *Evidence {
 	if c.cert == nil {
 		return nil
 	}
-	e := &Evidence{Signer: c.cert, VRIKey: pdf.VRIKey(c.sig.Contents), Time: c.sig.M, Signature: !c.DocTimestamp()}
+	e := &Evidence{Field: c.Field, Signer: c.cert, VRIKey: pdf.VRIKey(c.sig.Contents), Time: c.sig.M, Signature: !c.DocTimestamp()}
 	if c.sd != nil {
 		e.Certs = append(e.Certs, c.sd.Certificates...)
 	}

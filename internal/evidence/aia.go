@@ -62,10 +62,6 @@ func issuerIn(cert *x509.Certificate, pool []*x509.Certificate) *x509.Certificat
 	return nil
 }
 
-// selfSigned tells whether c is its own issuer (a root): there is nobody to ask about it.
-func selfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
-}
 
 // parseCertificates reads certificates as CAs publish them: one DER certificate, PEM
 // certificates, or a certs-only PKCS#7 SignedData, DER or PEM.

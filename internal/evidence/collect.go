@@ -90,7 +90,7 @@ func (f *Fetcher) Collect(ctx context.Context, chain []*x509.Certificate, at tim
 	var missing []CertStatus
 	crls := map[*CRLAnswer]bool{}
 	for i, c := range path {
-		if selfSigned(c) {
+		if f.selfSigned(c) {
 			continue
 		}
 		var st CertStatus
@@ -148,14 +148,14 @@ func (f *Fetcher) complete(ctx context.Context, chain []*x509.Certificate, at ti
 	path := []*x509.Certificate{chain[0]}
 	for {
 		cur := path[len(path)-1]
-		if selfSigned(cur) {
+		if f.selfSigned(cur) {
 			return path, nil
 		}
 		name := issuerName(cur)
 		if len(path) == maxChain {
 			return path, &chainError{name, fmt.Errorf("the chain is longer than %d certificates", maxChain)}
 		}
-		iss := issuerAt(cur, pool, at)
+		iss := f.issuerAt(cur, pool, at)
 		if iss == nil {
 			var err error
 			if iss, err = f.Issuer(ctx, cur); err != nil {
@@ -173,10 +173,10 @@ func (f *Fetcher) complete(ctx context.Context, chain []*x509.Certificate, at ti
 
 // issuerAt returns the certificate of pool that issued cert, preferring one valid at at (a CA
 // renewed with the same name and key leaves two candidates).
-func issuerAt(cert *x509.Certificate, pool []*x509.Certificate, at time.Time) *x509.Certificate {
+func (f *Fetcher) issuerAt(cert *x509.Certificate, pool []*x509.Certificate, at time.Time) *x509.Certificate {
 	var fallback *x509.Certificate
 	for _, c := range pool {
-		if bytes.Equal(c.RawSubject, cert.RawIssuer) && cert.CheckSignatureFrom(c) == nil {
+		if f.issued(cert, c) {
 			if !at.Before(c.NotBefore) && !at.After(c.NotAfter) {
 				return c
 			}
@@ -187,6 +187,30 @@ func issuerAt(cert *x509.Certificate, pool []*x509.Certificate, at time.Time) *x
 	}
 	return fallback
 }
+
+// issued tells whether parent issued cert (cert's issuer is its subject and its key signed
+// cert), remembering the answer: a batch checks the same few links for every document, and
+// each is a public-key operation.
+func (f *Fetcher) issued(cert, parent *x509.Certificate) bool {
+	if !bytes.Equal(parent.RawSubject, cert.RawIssuer) {
+		return false
+	}
+	key := string(cert.Signature) + "\x00" + string(parent.RawSubjectPublicKeyInfo)
+	if v, ok := f.links.Load(key); ok {
+		return v.(bool)
+	}
+	var err error
+	if bytes.Equal(cert.Raw, parent.Raw) {
+		err = cert.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature)
+	} else {
+		err = cert.CheckSignatureFrom(parent)
+	}
+	f.links.Store(key, err == nil)
+	return err == nil
+}
+
+// selfSigned tells whether c is its own issuer (a root): there is nobody to ask about it.
+func (f *Fetcher) selfSigned(c *x509.Certificate) bool { return f.issued(c, c) }
 
 // status finds cert's revocation status: OCSP first, then the CRL. It returns the evidence
 // used.

@@ -76,6 +76,7 @@ type Fetcher struct {
 	mu       sync.Mutex
 	flights  map[string]*flight
 	requests atomic.Int64
+	links    sync.Map // issued's answers
 }
 
 // NewFetcher returns a Fetcher that makes its requests with client (nil: one with a
