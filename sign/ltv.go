@@ -78,10 +78,10 @@ type LTV struct {
 
 // ExtendResult says what an extension added.
 type ExtendResult struct {
-	Signatures         int    `json:"signatures"`          // signatures and document timestamps given validation data
-	Certs, OCSPs, CRLs int    `json:"-"`                   // validation data in the update
-	Timestamp          string `json:"timestamp,omitempty"` // the document timestamp's field
-	Size               int64  `json:"size"`                // bytes of the result
+	Signatures         int    // signatures and document timestamps given validation data
+	Certs, OCSPs, CRLs int    // validation data in the update
+	Timestamp          string // the document timestamp's field
+	Size               int64  // bytes of the result
 }
 
 // ExtendFile adds long-term validation material to every signature of in (made by vbdt or any

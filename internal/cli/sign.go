@@ -175,6 +175,15 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) (err er
 	if !ok {
 		return usageErrorf("--hash %q: use sha256, sha384 or sha512", o.hash)
 	}
+	tsa, err := a.tsaClient(o.tsa)
+	if err != nil {
+		return err
+	}
+	if tsa != nil {
+		tsa.Hash = h // the signature timestamp's imprint in the signature's own algorithm
+	} else if level.AtLeast(sign.LevelT) {
+		return usageErrorf("--level %s needs a time-stamping authority: --tsa URL or tsa.url", level)
+	}
 	items, err := a.batchItems(argv, o.batchOptions)
 	if err != nil {
 		return err
@@ -216,13 +225,6 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) (err er
 	zone, err := cfg.Agency.Location() // signing times are shown in the agency's zone: +07:00
 	if err != nil {
 		return usageErrorf("agency.time_zone: %v", err)
-	}
-	tsa, err := a.tsaClient(o.tsa)
-	if err != nil {
-		return err
-	}
-	if tsa != nil {
-		tsa.Hash = h // the signature timestamp's imprint in the signature's own algorithm
 	}
 	req := sign.Request{Signer: key, Chain: key.Chain, Hash: h, PSS: o.pss, Reason: o.reason, Location: location, TSA: tsa, Level: level}
 	if level.AtLeast(sign.LevelLT) {
