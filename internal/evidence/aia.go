@@ -62,7 +62,6 @@ func issuerIn(cert *x509.Certificate, pool []*x509.Certificate) *x509.Certificat
 	return nil
 }
 
-
 // parseCertificates reads certificates as CAs publish them: one DER certificate, PEM
 // certificates, or a certs-only PKCS#7 SignedData, DER or PEM.
 func parseCertificates(data []byte) ([]*x509.Certificate, error) {
