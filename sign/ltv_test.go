@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,6 +62,18 @@ func ltvSetup(t *testing.T, revoked map[testpki.Role]time.Time) *ltvFixture {
 	t.Cleanup(ts.Close)
 	lf.tsa = &TSA{URL: ts.URL}
 	return lf
+}
+
+// approve has the approver sign the fixture's document at B-T (certifying it, with the number
+// fields and the organization's field prepared); it returns the result and the seal image.
+func (lf *ltvFixture) approve(t *testing.T) (string, *pdf.Image) {
+	t.Helper()
+	sig, seal := images(t, lf.dir)
+	approved := filepath.Join(lf.dir, "approved.pdf")
+	if err := signAs(t, lf.doc, approved, lf.approv, Appearance{Role: nd30.Approver, Image: sig, Seal: seal, Font: lf.font}, lf.tsa); err != nil {
+		t.Fatal(err)
+	}
+	return approved, seal
 }
 
 func (lf *ltvFixture) request(key *keys.Key, level Level, f *evidence.Fetcher) Request {
@@ -154,11 +165,7 @@ func TestSignLTAndLTA(t *testing.T) {
 // still finds nothing illegal after either signature.
 func TestDecree30AtLTA(t *testing.T) {
 	lf := ltvSetup(t, nil)
-	sig, seal := images(t, lf.dir)
-	approved := filepath.Join(lf.dir, "approved.pdf")
-	if err := signAs(t, lf.doc, approved, lf.approv, Appearance{Role: nd30.Approver, Image: sig, Seal: seal, Font: lf.font}, lf.tsa); err != nil {
-		t.Fatal(err)
-	}
+	approved, seal := lf.approve(t)
 	numbered := filepath.Join(lf.dir, "numbered.pdf")
 	if _, err := Stamp(StampRequest{In: approved, Out: numbered, NumberLine: "Số: 15/QĐ-UBND", DateLine: "Hà Nội, ngày 30 tháng 11 năm 2026"}); err != nil {
 		t.Fatal(err)
@@ -306,21 +313,11 @@ func mustValidLTV(t *testing.T, path string, sigs int, timestamped bool) {
 		timestamped && !strings.Contains(blocks[sigs], "- Total document signed") {
 		t.Fatalf("pdfsig: %d valid signatures, want %d (and a document timestamp: %v):\n%s", n, sigs, timestamped, out)
 	}
-	if out, err := exec.Command("qpdf", "--check", path).CombinedOutput(); err != nil {
-		t.Fatalf("qpdf --check: %v\n%s", err, out)
-	}
+	qpdfCheck(t, path)
 	if err := pdf.PdfcpuValidate(path); err != nil {
 		t.Fatalf("pdfcpu: %v", err)
 	}
-	verdicts, err := pdf.PdfcpuSignatures(path)
-	if err != nil || len(verdicts) != want {
-		t.Fatalf("pdfcpu: %d verdicts, %v", len(verdicts), err)
-	}
-	for i, v := range verdicts {
-		if !v.Intact {
-			t.Fatalf("pdfcpu: signature %d: %s %v", i+1, v.Status, v.Problems)
-		}
-	}
+	pdfcpuIntact(t, path, want)
 	checks, err := verify.CheckFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -361,11 +358,7 @@ func TestSignLTRevokedAfterSigning(t *testing.T) {
 // sealed, and every signature still permits what follows it.
 func TestStampAndSealAfterLTA(t *testing.T) {
 	lf := ltvSetup(t, nil)
-	sig, seal := images(t, lf.dir)
-	approved := filepath.Join(lf.dir, "approved.pdf")
-	if err := signAs(t, lf.doc, approved, lf.approv, Appearance{Role: nd30.Approver, Image: sig, Seal: seal, Font: lf.font}, lf.tsa); err != nil {
-		t.Fatal(err)
-	}
+	approved, seal := lf.approve(t)
 	lta := filepath.Join(lf.dir, "approved-lta.pdf")
 	f := evidence.NewFetcher(nil)
 	if _, err := ExtendFile(context.Background(), approved, lta, LTV{Evidence: f, Roots: lf.anchors, TSA: lf.tsa, Timestamp: true}); err != nil {

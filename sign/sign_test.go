@@ -107,19 +107,9 @@ func mustValidBy(t *testing.T, path string, sigs int, withPdfcpu bool) {
 	if len(signed) != sigs || !strings.Contains(signed[sigs-1], "- Total document signed") {
 		t.Fatalf("pdfsig: the last signature does not cover the whole document:\n%s", out)
 	}
-	if out, err := exec.Command("qpdf", "--check", path).CombinedOutput(); err != nil {
-		t.Fatalf("qpdf --check: %v\n%s", err, out)
-	}
+	qpdfCheck(t, path)
 	if withPdfcpu {
-		verdicts, err := pdf.PdfcpuSignatures(path)
-		if err != nil || len(verdicts) != sigs {
-			t.Fatalf("pdfcpu: %d verdicts, %v", len(verdicts), err)
-		}
-		for i, v := range verdicts {
-			if !v.Intact {
-				t.Fatalf("pdfcpu: signature %d: %s %v", i+1, v.Status, v.Problems)
-			}
-		}
+		pdfcpuIntact(t, path, sigs)
 	}
 	checks, err := verify.CheckFile(path)
 	if err != nil {
@@ -279,6 +269,28 @@ func TestTamperDetected(t *testing.T) {
 }
 
 // B-T: the signature value is timestamped by a TSA (openssl ts on loopback).
+// qpdfCheck runs qpdf --check, an independent parser's structural check.
+func qpdfCheck(t *testing.T, path string) {
+	t.Helper()
+	if out, err := exec.Command("qpdf", "--check", path).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf --check: %v\n%s", err, out)
+	}
+}
+
+// pdfcpuIntact asks pdfcpu for its verdicts: n signatures, each intact.
+func pdfcpuIntact(t *testing.T, path string, n int) {
+	t.Helper()
+	verdicts, err := pdf.PdfcpuSignatures(path)
+	if err != nil || len(verdicts) != n {
+		t.Fatalf("pdfcpu: %d verdicts, %v", len(verdicts), err)
+	}
+	for i, v := range verdicts {
+		if !v.Intact {
+			t.Fatalf("pdfcpu: signature %d: %s %v", i+1, v.Status, v.Problems)
+		}
+	}
+}
+
 func TestSignBT(t *testing.T) {
 	fx := setup(t, testpki.RSA)
 	testenv.NeedTools(t, "openssl")
