@@ -569,3 +569,35 @@ func TestSignatureRemovedFromForm(t *testing.T) {
 		t.Fatalf("checks %+v %v", checks, err)
 	}
 }
+
+// A /DSS prepared before signing whose parts point at the page (a VRI entry, the /Certs array,
+// the DSS itself by the catalog's /DSS): a later revision rewrites the page under its own
+// number. That it is "reachable from the DSS" does not make the page validation data: the
+// change is a page change, which no signature permits (pdf.dssObjects, dssShaped).
+func TestAttackDSSShadow(t *testing.T) {
+	fx := setup(t, testpki.ECDSA)
+	page, contents := pageAndContents(t, fx.doc)
+	root := refNum(t, qpdfJSON(t, fx.doc)["trailer"]["/Root"])
+	catalog := lastBody(t, fx.doc, root)
+	for name, dss := range map[string]string{
+		"VRI-entry":  fmt.Sprintf("<< /Type /DSS /VRI << /%s %d 0 R >> >>", strings.Repeat("0", 40), page),
+		"Certs":      fmt.Sprintf("<< /Type /DSS /Certs %d 0 R >>", page),
+		"DSS-itself": fmt.Sprintf("%d 0 R", page),
+	} {
+		t.Run(name, func(t *testing.T) {
+			i := strings.LastIndex(catalog, ">>")
+			prepared := appendRaw(t, fx.doc, filepath.Join(fx.dir, name+"-prepared.pdf"), map[int]string{root: catalog[:i] + " /DSS " + dss + " " + catalog[i:]}, nil)
+			signed := filepath.Join(fx.dir, name+"-signed.pdf")
+			if _, err := SignFile(context.Background(), prepared, signed, Request{Signer: fx.approv, Chain: fx.approv.Chain, Field: "cert"}); err != nil {
+				t.Fatal(err)
+			}
+			pageBody := strings.Replace(lastBody(t, signed, page), fmt.Sprintf("/Contents %d 0 R", contents), "/Contents 900 0 R", 1)
+			out := appendRaw(t, signed, filepath.Join(fx.dir, name+"-attacked.pdf"),
+				map[int]string{page: pageBody, 900: stream("", decoded(t, signed, contents)+overlay)}, map[string]string{"/Size": "901"})
+			if !rendered(t, out, signedSize(t, out)) {
+				t.Fatal("the forged page renders as the signed one: the attack did not take")
+			}
+			wantRejected(t, out, "cert", "the page rewritten through a DSS pointing at it: "+name)
+		})
+	}
+}

@@ -141,8 +141,8 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 		case info:
 			c.Type = "Info"
 		}
-		if dss[n] {
-			c.Type = "DSS"
+		if k := dss[n]; k != "" && dssShaped(before, old.Object, k) && dssShaped(after, e.Object, k) {
+			c.Type = "DSS" // validation data, as it was and as it is: nothing else in its clothes
 		}
 		if node := form[n]; node != nil {
 			c.Field, c.FieldType, c.Widget, c.WasSigned = node.name, node.ft, node.widget && !node.terminal, node.signed
@@ -640,37 +640,82 @@ func RevisionEnds(r io.ReaderAt, size int64) ([]int64, error) {
 	return slices.Compact(ends), nil
 }
 
-// dssObjects are the objects of the document security store: its dictionary and, when they
-// are objects of their own, its arrays, its VRI dictionary and the VRI entries. A later
-// revision that changes them updates validation data (PAdES B-LT), whatever else it is.
-func dssObjects(d *Doc) map[int]bool {
-	out := map[int]bool{}
+// dssObjects are the objects of the document security store, by what they are in it: its
+// dictionary ("DSS"), its arrays ("array"), its VRI dictionary ("VRI") and the VRI entries
+// ("entry"), when they are objects of their own. A later revision that changes them updates
+// validation data (PAdES B-LT) only when, before and after, they have the shape of what they
+// are (dssShaped): a /DSS or /VRI pointing at a page does not make the page validation data.
+func dssObjects(d *Doc) map[int]string {
+	out := map[int]string{}
 	cat, _, err := d.catalog()
 	if err != nil {
 		return out
 	}
-	mark := func(o types.Object) {
+	mark := func(o types.Object, kind string) {
 		if r, ok := o.(types.IndirectRef); ok {
-			out[r.ObjectNumber.Value()] = true
+			out[r.ObjectNumber.Value()] = kind
 		}
 	}
-	mark(cat["DSS"])
+	mark(cat["DSS"], "DSS")
 	dss, err := d.dict(cat["DSS"])
 	if err != nil || dss == nil {
 		return out
 	}
-	for _, k := range []string{"Certs", "OCSPs", "CRLs", "VRI"} {
-		mark(dss[k])
+	for _, k := range []string{"Certs", "OCSPs", "CRLs"} {
+		mark(dss[k], "array")
 	}
+	mark(dss["VRI"], "VRI")
 	if vri, err := d.dict(dss["VRI"]); err == nil {
 		for _, e := range vri {
-			mark(e)
+			mark(e, "entry")
 			if ed, err := d.dict(e); err == nil {
 				for _, k := range []string{"Cert", "OCSP", "CRL"} {
-					mark(ed[k])
+					mark(ed[k], "array")
 				}
 			}
 		}
 	}
 	return out
+}
+
+// dssShaped reports whether o (an object of d) has the shape of a part of a DSS of the kind
+// dssObjects names: a dictionary with only the keys of its kind, an array of references only.
+func dssShaped(d *Doc, o types.Object, kind string) bool {
+	if kind == "array" {
+		a, ok := o.(types.Array)
+		if !ok {
+			return false
+		}
+		for _, x := range a {
+			if _, ok := x.(types.IndirectRef); !ok {
+				return false
+			}
+		}
+		return true
+	}
+	dict, ok := o.(types.Dict)
+	if !ok {
+		return false
+	}
+	keys, typ := map[string][]string{
+		"DSS":   {"Type", "Certs", "OCSPs", "CRLs", "VRI"},
+		"entry": {"Type", "Cert", "OCSP", "CRL", "TU", "TS"},
+	}[kind], map[string]string{"DSS": "DSS", "entry": "VRI"}[kind]
+	for k, v := range dict {
+		switch {
+		case kind == "VRI":
+			// keys are signatures' hashes; values their entries, directly or by reference
+			if _, ok := v.(types.IndirectRef); ok {
+				continue
+			}
+			if !dssShaped(d, v, "entry") {
+				return false
+			}
+		case !slices.Contains(keys, k):
+			return false
+		case k == "Type" && v != types.Name(typ):
+			return false
+		}
+	}
+	return true
 }
