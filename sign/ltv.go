@@ -70,7 +70,8 @@ type LTV struct {
 	Field string
 	// ContentsSize reserves room for the timestamp token (DefaultContentsSize when zero).
 	ContentsSize int
-	// Now is the time validation data is gathered at (time.Now when zero).
+	// Now is the time of the update (time.Now when zero): the VRI entries' /TU, and the time
+	// revocation is judged at for a signature whose time no timestamp proves.
 	Now time.Time
 	// Roots complete chains whose documents leave their root out (most do): the trust anchors.
 	Roots []*x509.Certificate
@@ -197,16 +198,22 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence,
 	count := 0
 	for _, e := range evs {
 		pool := append(append(append([]*x509.Certificate{}, e.Certs...), parseDERs(have.Certs)...), o.Roots...)
+		// revocation counts against a signature up to the time a timestamp proves; a time the
+		// signer only claims proves nothing, so any revocation until now counts
+		at := e.Time
+		if !e.Proven {
+			at = o.Now
+		}
 		vri := pdf.VRI{Key: e.VRIKey, Time: o.Now}
 		for _, leaf := range []*x509.Certificate{e.Signer, e.TSA} {
 			if leaf == nil {
 				continue
 			}
-			m, err := o.Evidence.Collect(ctx, append([]*x509.Certificate{leaf}, pool...), e.Time)
+			m, err := o.Evidence.Collect(ctx, append([]*x509.Certificate{leaf}, pool...), at)
 			if err != nil {
 				return dss, nil, 0, fmt.Errorf("signature %s: %w", e.Field, err)
 			}
-			if err := revokedBefore(m, e.Time); err != nil {
+			if err := revokedBefore(m, at); err != nil {
 				return dss, nil, 0, fmt.Errorf("signature %s: %w", e.Field, err)
 			}
 			for _, cert := range m.Certs {
@@ -276,11 +283,12 @@ func docTimestamp(ctx context.Context, doc *pdf.Doc, out tail, o LTV, recheckEar
 }
 
 // revokedBefore is an error when a certificate of m was revoked at or before at: a signature
-// made after its certificate's revocation cannot become a long-term one.
+// made after its certificate's revocation (or, without a timestamp, one whose certificate is
+// revoked now) cannot become a long-term one.
 func revokedBefore(m *evidence.Material, at time.Time) error {
 	for _, s := range m.Status {
 		if s.RevokedBy(at) {
-			return fmt.Errorf("the certificate of %q was revoked at %s (%s), before the signature's time %s: no validation data was added",
+			return fmt.Errorf("the certificate of %q was revoked at %s (%s), before the signature's proven time (or now, without a timestamp) %s: no validation data was added",
 				s.Cert.Subject.CommonName, s.RevokedAt.UTC().Format(time.RFC3339), s.Source, at.UTC().Format(time.RFC3339))
 		}
 	}

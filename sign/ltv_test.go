@@ -389,3 +389,77 @@ func TestStampAndSealAfterLTA(t *testing.T) {
 		}
 	}
 }
+
+// A B-B signature claims a time (/M) before its certificate's revocation: nothing proves it,
+// so the revocation counts and no validation data is added (found by review).
+func TestExtendBackdatedBBRefused(t *testing.T) {
+	lf := ltvSetup(t, map[testpki.Role]time.Time{testpki.Organization: time.Now().Add(-10 * time.Minute).Truncate(time.Second)})
+	bb := filepath.Join(lf.dir, "bb.pdf")
+	if _, err := SignFile(context.Background(), lf.doc, bb, Request{Signer: lf.org, Chain: lf.org.Chain, Time: time.Now().Add(-30 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(lf.dir, "bb-lta.pdf")
+	_, err := ExtendFile(context.Background(), bb, out, LTV{Evidence: evidence.NewFetcher(nil), Roots: lf.anchors, TSA: lf.tsa, Timestamp: true})
+	if err == nil || !strings.Contains(err.Error(), "was revoked") {
+		t.Fatalf("err = %v, want the revocation", err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("a file was left behind")
+	}
+}
+
+// An OCSP answer a document carries counts only when it is authentic and speaks for the
+// signature's time: a "good" answer that expired before the signature timestamp, or one signed
+// by the signer's own key, does not hide a revocation before it (found by review). Offline the
+// status is unknown; online the responder says revoked.
+func TestVerifyIgnoresForgedDSSAnswers(t *testing.T) {
+	lf := ltvSetup(t, map[testpki.Role]time.Time{testpki.Organization: time.Now().Add(-10 * time.Minute).Truncate(time.Second)})
+	bt := filepath.Join(lf.dir, "bt.pdf")
+	if _, err := SignFile(context.Background(), lf.doc, bt, Request{Signer: lf.org, Chain: lf.org.Chain, TSA: lf.tsa}); err != nil {
+		t.Fatal(err)
+	}
+	org, ca := lf.set.Get(testpki.Organization), lf.set.Get(testpki.Intermediate)
+	old := time.Now().Add(-50 * time.Minute).Truncate(time.Minute)
+	for name, tc := range map[string]struct {
+		responder testpki.Identity
+		next      time.Time
+	}{
+		"stale answer of the real responder": {lf.set.Get(testpki.OCSP), old.Add(20 * time.Minute)},
+		"answer signed by the signer itself": {org, time.Now().Add(time.Hour)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			der, err := ocsp.CreateResponse(ca.Cert, tc.responder.Cert, ocsp.Response{Status: ocsp.Good, SerialNumber: org.Cert.SerialNumber,
+				ThisUpdate: old, NextUpdate: tc.next, Certificate: tc.responder.Cert}, tc.responder.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc, err := pdf.OpenFile(bt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inc := doc.NewIncrement()
+			if err := inc.AddDSS(pdf.DSS{OCSPs: [][]byte{der}}, nil); err != nil {
+				t.Fatal(err)
+			}
+			w, err := inc.Bytes()
+			doc.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			orig, _ := os.ReadFile(bt)
+			forged := filepath.Join(lf.dir, "forged.pdf")
+			os.WriteFile(forged, append(orig, w.Bytes...), 0o644)
+			for _, offline := range []bool{true, false} {
+				rep, err := verify.File(context.Background(), forged, verify.Options{Anchors: lf.anchors, Offline: offline})
+				if err != nil {
+					t.Fatal(err)
+				}
+				s := rep.Signatures[0]
+				want := map[bool]string{true: "unknown", false: "revoked"}[offline]
+				if s.Indication == verify.TotalPassed || s.Revocation.Status != want {
+					t.Errorf("offline %v: %s, revocation %+v; want %s", offline, s.Indication, s.Revocation, want)
+				}
+			}
+		})
+	}
+}

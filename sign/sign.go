@@ -228,7 +228,7 @@ func Sign(ctx context.Context, doc *pdf.Doc, out Output, r Request) (*Result, er
 		copy(contents, der)
 		e := &verify.Evidence{Field: r.Field, Signer: r.Chain[0], Certs: r.Chain, VRIKey: pdf.VRIKey(contents), Time: r.Time, Signature: true}
 		if ts != nil {
-			e.Time, e.Certs = ts.Time, append(slices.Clone(r.Chain), ts.Certificates...)
+			e.Time, e.Proven, e.Certs = ts.Time, true, append(slices.Clone(r.Chain), ts.Certificates...)
 			for _, c := range ts.Certificates { // the token's signer, checked when it came
 				if slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageTimeStamping) {
 					e.TSA = c

@@ -66,6 +66,7 @@ type Evidence struct {
 	Certs     []*x509.Certificate // carried by the CMS, the timestamp token and /Cert
 	VRIKey    string              // the signature's key in a DSS's /VRI
 	Time      time.Time           // the signature timestamp's time, else the claimed signing time
+	Proven    bool                // Time comes from a timestamp, not from the signer's claim
 	Signature bool                // false for a document timestamp
 }
 
@@ -82,7 +83,7 @@ func (c *Check) Evidence() *Evidence {
 	e.Certs = append(e.Certs, c.extraCerts...)
 	if c.ts != nil {
 		if !c.Timestamp.IsZero() {
-			e.Time = c.Timestamp
+			e.Time, e.Proven = c.Timestamp, true
 		}
 		if c.ts.SignedData != nil {
 			e.Certs = append(e.Certs, c.ts.SignedData.Certificates...)

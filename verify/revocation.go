@@ -26,7 +26,7 @@ func (v *validator) revocation(chain []*x509.Certificate, at time.Time) Revocati
 	order := map[string]int{"not required": 0, "good": 1, "unknown": 2, "revoked": 3}
 	out := Revocation{Status: "not required"}
 	for i := 0; i+1 < len(chain); i++ {
-		st := v.status(chain[i], chain[i+1])
+		st := v.status(chain[i], chain[i+1], at)
 		if i > 0 && st.state == "unknown" {
 			// an intermediate whose status cannot be had: reported, not decisive (its CA's
 			// own CRLs are rarely embedded)
@@ -46,17 +46,24 @@ func (v *validator) revocation(chain []*x509.Certificate, at time.Time) Revocati
 	return out
 }
 
-// status finds the revocation status of cert, issued by issuer.
-func (v *validator) status(cert, issuer *x509.Certificate) status {
+// status finds the revocation status of cert, issued by issuer, at the time at. Of the answers
+// the document carries, every one that is authentic and speaks for at counts, and the worst
+// wins: an old "good" answer next to a "revoked" one does not hide it.
+func (v *validator) status(cert, issuer *x509.Certificate, at time.Time) status {
+	order := map[string]int{"good": 1, "unknown": 2, "revoked": 3}
+	var worst status
 	for _, r := range v.ocsps {
-		if st, ok := ocspStatus(r.der, cert, issuer, r.source); ok {
-			return st
+		if st, ok := ocspStatus(r.der, cert, issuer, r.source, at); ok && order[st.state] > order[worst.state] {
+			worst = st
 		}
 	}
 	for _, r := range v.crls {
-		if st, ok := crlStatus(r.der, cert, issuer, r.source); ok {
-			return st
+		if st, ok := crlStatus(r.der, cert, issuer, r.source, at); ok && order[st.state] > order[worst.state] {
+			worst = st
 		}
+	}
+	if worst.state != "" {
+		return worst
 	}
 	if len(cert.OCSPServer) == 0 && len(cert.CRLDistributionPoints) == 0 {
 		return status{state: "not required"}
@@ -83,14 +90,32 @@ func (v *validator) status(cert, issuer *x509.Certificate) status {
 	return status{state: "unknown", problem: strings.Join(problems, "; ")}
 }
 
-// ocspStatus reads an OCSP response about cert, signed by its issuer or a responder the issuer
-// delegated to.
-func ocspStatus(der []byte, cert, issuer *x509.Certificate, source string) (status, bool) {
-	resp, err := ocsp.ParseResponseForCert(der, cert, issuer)
-	if err != nil || resp.SerialNumber.Cmp(cert.SerialNumber) != 0 {
+// ocspStatus reads an OCSP response about cert that a document carries: signed by its issuer
+// or a responder the issuer delegated to (evidence.CheckOCSPAnswer), and speaking for at.
+func ocspStatus(der []byte, cert, issuer *x509.Certificate, source string, at time.Time) (status, bool) {
+	resp, err := evidence.CheckOCSPAnswer(der, cert, issuer)
+	if err != nil || !speaksFor(resp.Status == ocsp.Revoked, resp.ThisUpdate, resp.NextUpdate, at) {
 		return status{}, false
 	}
 	return ocspResult(resp, source), true
+}
+
+// embeddedMaxAge bounds how long before the time it must speak for an answer without a
+// nextUpdate may have been made.
+const embeddedMaxAge = 24 * time.Hour
+
+// speaksFor reports whether an answer valid from thisUpdate to nextUpdate (zero: none) tells
+// the status at the time at. A revocation is for good, whenever it was reported; "not
+// revoked" holds only for the answer's validity: one that expired before at says nothing of
+// at, one made after at covers it.
+func speaksFor(revoked bool, thisUpdate, nextUpdate, at time.Time) bool {
+	switch {
+	case revoked, !thisUpdate.Before(at):
+		return true
+	case nextUpdate.IsZero():
+		return !thisUpdate.Add(embeddedMaxAge).Before(at)
+	}
+	return !nextUpdate.Before(at)
 }
 
 // ocspResult is what an OCSP response about a certificate says.
@@ -104,13 +129,17 @@ func ocspResult(resp *ocsp.Response, source string) status {
 	return status{state: "unknown", source: source, problem: "the OCSP responder does not know the certificate"}
 }
 
-// crlStatus reads a CRL of cert's issuer, signed by it.
-func crlStatus(der []byte, cert, issuer *x509.Certificate, source string) (status, bool) {
+// crlStatus reads a CRL of cert's issuer, signed by it, that speaks for at (see speaksFor).
+func crlStatus(der []byte, cert, issuer *x509.Certificate, source string, at time.Time) (status, bool) {
 	crl, err := x509.ParseRevocationList(der)
 	if err != nil || !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || crl.CheckSignatureFrom(issuer) != nil {
 		return status{}, false
 	}
-	return crlResult(crl, cert, source), true
+	st := crlResult(crl, cert, source)
+	if !speaksFor(st.state == "revoked", crl.ThisUpdate, crl.NextUpdate, at) {
+		return status{}, false
+	}
+	return st, true
 }
 
 // crlResult is what a CRL says about cert.

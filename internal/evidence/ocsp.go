@@ -76,39 +76,8 @@ func (f *Fetcher) OCSP(ctx context.Context, cert, issuer *x509.Certificate) (*OC
 // issuer (CertID), and it is fresh at now. It returns the response and until when it may be
 // used: its nextUpdate, or thisUpdate plus maxAge without one.
 func checkOCSP(der []byte, cert, issuer *x509.Certificate, now time.Time, maxAge time.Duration) (*ocsp.Response, time.Time, error) {
-	// issuer nil: x/crypto would check an embedded responder certificate against the issuer
-	// with CheckSignature, which refuses the issuer's own certificate; checked below instead
-	resp, err := ocsp.ParseResponseForCert(der, cert, nil)
+	resp, err := CheckOCSPAnswer(der, cert, issuer)
 	if err != nil {
-		var re ocsp.ResponseError
-		switch {
-		case errors.As(err, &re):
-			return nil, time.Time{}, fmt.Errorf("the responder answered %q", ocspStatusName(re.Status))
-		case strings.Contains(err.Error(), "no response matching"):
-			return nil, time.Time{}, errors.New("the answer is not about this certificate (another serial number)")
-		case strings.Contains(err.Error(), "signature"):
-			return nil, time.Time{}, errors.New("the answer's signature does not verify")
-		}
-		return nil, time.Time{}, fmt.Errorf("not a valid OCSP response: %v", err)
-	}
-	if resp.SerialNumber.Cmp(cert.SerialNumber) != 0 {
-		return nil, time.Time{}, errors.New("the answer is not about this certificate (another serial number)")
-	}
-	ids, err := ocspCertIDs(der)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	for _, id := range ids {
-		// x/crypto answers with the first single response for the serial: it must be this
-		// issuer's, or another CA's certificate with the same serial would answer for ours
-		if id.Serial.Cmp(cert.SerialNumber) == 0 {
-			if !id.matches(cert, issuer) {
-				return nil, time.Time{}, errors.New("the answer is about a certificate of another CA with the same serial number")
-			}
-			break
-		}
-	}
-	if err := ocspSigner(resp, issuer); err != nil {
 		return nil, time.Time{}, err
 	}
 	until, err := fresh("answer", resp.ThisUpdate, resp.NextUpdate, now, maxAge)
@@ -116,6 +85,49 @@ func checkOCSP(der []byte, cert, issuer *x509.Certificate, now time.Time, maxAge
 		return nil, time.Time{}, err
 	}
 	return resp, until, nil
+}
+
+// CheckOCSPAnswer checks an OCSP response about cert (embedded in a document, say) without
+// judging its freshness, which depends on the time it must speak for: it parses, its signature
+// verifies, it is about cert as issuer issued it (CertID), and its signer is issuer or a
+// responder issuer delegated to (OCSPSigning).
+func CheckOCSPAnswer(der []byte, cert, issuer *x509.Certificate) (*ocsp.Response, error) {
+	// issuer nil: x/crypto would check an embedded responder certificate against the issuer
+	// with CheckSignature, which refuses the issuer's own certificate; checked below instead
+	resp, err := ocsp.ParseResponseForCert(der, cert, nil)
+	if err != nil {
+		var re ocsp.ResponseError
+		switch {
+		case errors.As(err, &re):
+			return nil, fmt.Errorf("the responder answered %q", ocspStatusName(re.Status))
+		case strings.Contains(err.Error(), "no response matching"):
+			return nil, errors.New("the answer is not about this certificate (another serial number)")
+		case strings.Contains(err.Error(), "signature"):
+			return nil, errors.New("the answer's signature does not verify")
+		}
+		return nil, fmt.Errorf("not a valid OCSP response: %v", err)
+	}
+	if resp.SerialNumber.Cmp(cert.SerialNumber) != 0 {
+		return nil, errors.New("the answer is not about this certificate (another serial number)")
+	}
+	ids, err := ocspCertIDs(der)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		// x/crypto answers with the first single response for the serial: it must be this
+		// issuer's, or another CA's certificate with the same serial would answer for ours
+		if id.Serial.Cmp(cert.SerialNumber) == 0 {
+			if !id.matches(cert, issuer) {
+				return nil, errors.New("the answer is about a certificate of another CA with the same serial number")
+			}
+			break
+		}
+	}
+	if err := ocspSigner(resp, issuer); err != nil {
+		return nil, err
+	}
+	return resp, nil
 }
 
 // ocspSigner checks that the response was signed by issuer or a responder it delegated to.
