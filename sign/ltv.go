@@ -177,7 +177,8 @@ func extendAppend(ctx context.Context, f *os.File, size int64, o LTV, evs []*ver
 
 // gatherValidation collects the validation data of the signatures and document timestamps
 // evs of doc: their chains completed, OCSP responses or CRLs for each certificate, and a
-// VRI entry per signature. A certificate revoked before the time its signature claims (or its
+// VRI entry per signature and document timestamp. One the document's DSS already has a VRI
+// entry for keeps it when fresh data cannot be had. A certificate revoked before the time its signature claims (or its
 // timestamp proves) is an error: such a signature cannot be made long-term.
 func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence, o LTV) (pdf.DSS, []pdf.VRI, int, error) {
 	var dss pdf.DSS
@@ -205,11 +206,18 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence,
 			at = o.Now
 		}
 		vri := pdf.VRI{Key: e.VRIKey, Time: o.Now}
+		kept := false
 		for _, leaf := range []*x509.Certificate{e.Signer, e.TSA} {
 			if leaf == nil {
 				continue
 			}
 			m, err := o.Evidence.Collect(ctx, append([]*x509.Certificate{leaf}, pool...), at)
+			if err != nil && have.VRI[e.VRIKey] {
+				// validation data given earlier stays: years on, a signer's responder may be
+				// gone, and renewing the archive timestamp must not depend on it
+				kept = true
+				break
+			}
 			if err != nil {
 				return dss, nil, 0, fmt.Errorf("signature %s: %w", e.Field, err)
 			}
@@ -225,7 +233,7 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence,
 			vri.OCSPs = append(vri.OCSPs, m.OCSPs...)
 			vri.CRLs = append(vri.CRLs, m.CRLs...)
 		}
-		if e.Signature {
+		if !kept {
 			vris = append(vris, vri)
 		}
 		count++

@@ -463,3 +463,61 @@ func TestVerifyIgnoresForgedDSSAnswers(t *testing.T) {
 		})
 	}
 }
+
+// Renewing an archive timestamp years on needs fresh evidence only where the document has none:
+// a signature the DSS already has a VRI entry for keeps its validation data when its
+// responder no longer answers (here: offline, with answers for the TSA's chain only).
+func TestRenewKeepsEarlierEvidence(t *testing.T) {
+	lf := ltvSetup(t, nil)
+	lta := filepath.Join(lf.dir, "lta.pdf")
+	if _, err := SignFile(context.Background(), lf.doc, lta, lf.request(lf.org, LevelLTA, evidence.NewFetcher(nil))); err != nil {
+		t.Fatal(err)
+	}
+	dss, _ := dssOf(t, lta)
+	files := &evidence.Files{}
+	tsa, ca := lf.set.Get(testpki.TSA).Cert, lf.set.Get(testpki.Intermediate).Cert
+	for _, der := range dss.OCSPs {
+		r, err := ocsp.ParseResponse(der, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.SerialNumber.Cmp(tsa.SerialNumber) == 0 || r.SerialNumber.Cmp(ca.SerialNumber) == 0 {
+			if err := files.Add(der, "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	renewed := filepath.Join(lf.dir, "renewed.pdf")
+	f := &evidence.Fetcher{Offline: true, Files: files}
+	if _, err := ExtendFile(context.Background(), lta, renewed, LTV{Evidence: f, Roots: lf.anchors, TSA: lf.tsa, Timestamp: true}); err != nil {
+		t.Fatal(err)
+	}
+	rep := lf.verdict(t, renewed)
+	if rep.Indication != verify.TotalPassed || rep.Signatures[0].Level != "B-LTA" {
+		t.Fatalf("renewed: %s %s; first signature %s", rep.Indication, rep.Reason, rep.Signatures[0].Level)
+	}
+}
+
+// A PKI whose certificates name no revocation service: the chain alone is the validation data.
+func TestExtendWithoutRevocationServices(t *testing.T) {
+	fx := setup(t, testpki.RSA) // setup's PKI names no OCSP responder, CRL or issuer URL
+	testenv.NeedTools(t, "openssl")
+	ts, err := testenv.StartTSA(fx.pki, testpki.RSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ts.Close()
+	bt := filepath.Join(fx.dir, "bt.pdf")
+	if _, err := SignFile(context.Background(), fx.doc, bt, Request{Signer: fx.org, Chain: fx.org.Chain, TSA: &TSA{URL: ts.URL}}); err != nil {
+		t.Fatal(err)
+	}
+	lt := filepath.Join(fx.dir, "lt.pdf")
+	root := fx.org.Chain[len(fx.org.Chain)-1]
+	if _, err := ExtendFile(context.Background(), bt, lt, LTV{Evidence: evidence.NewFetcher(nil), Roots: []*x509.Certificate{root}}); err != nil {
+		t.Fatal(err)
+	}
+	dss, _ := dssOf(t, lt)
+	if len(dss.Certs) < 4 || len(dss.OCSPs)+len(dss.CRLs) != 0 {
+		t.Fatalf("DSS: %d certificates, %d OCSP responses, %d CRLs", len(dss.Certs), len(dss.OCSPs), len(dss.CRLs))
+	}
+}

@@ -24,6 +24,8 @@ const (
 	Good    State = "good"
 	Revoked State = "revoked"
 	Unknown State = "unknown" // no usable evidence
+	// NotRequired: the certificate names no revocation service (and none was given as a file)
+	NotRequired State = "not required"
 )
 
 // CertStatus is the revocation status of one certificate and the evidence it rests on.
@@ -233,6 +235,12 @@ func (f *Fetcher) status(ctx context.Context, cert, issuer *x509.Certificate) (C
 	failures = append(failures, err)
 	l, err := f.CRL(ctx, cert, issuer)
 	if err != nil {
+		if len(cert.OCSPServer) == 0 && len(cert.CRLDistributionPoints) == 0 && f.OCSPURL == "" {
+			// a certificate that names no revocation service (some CAs' own, short-lived
+			// ones): there is nobody to ask and nothing to embed but the chain
+			st.State, st.Source = NotRequired, "no revocation service named"
+			return st, nil, nil
+		}
 		st.Failures = joinErrors(append(failures, err))
 		return st, nil, nil
 	}

@@ -16,6 +16,8 @@ import (
 // OCSP responses and CRLs a document carries to validate its signatures later, each as DER.
 type DSS struct {
 	Certs, OCSPs, CRLs [][]byte
+	// VRI holds the keys of the signatures the store has a VRI entry for (when read).
+	VRI map[string]bool
 }
 
 // DSS reads the document security store; a document without one has an empty DSS. Streams
@@ -29,6 +31,12 @@ func (d *Doc) DSS() (*DSS, error) {
 	dss, err := d.dict(c["DSS"])
 	if err != nil || dss == nil {
 		return out, nil
+	}
+	if vri, err := d.dict(dss["VRI"]); err == nil && vri != nil {
+		out.VRI = map[string]bool{}
+		for k := range vri {
+			out.VRI[k] = true
+		}
 	}
 	for key, dst := range map[string]*[][]byte{"Certs": &out.Certs, "OCSPs": &out.OCSPs, "CRLs": &out.CRLs} {
 		a, ok := d.array(dss[key])
