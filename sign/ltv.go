@@ -68,7 +68,7 @@ type LTV struct {
 	Timestamp bool
 	// Field names the document timestamp's field (a unique name when empty).
 	Field string
-	// ContentsSize reserves room for the timestamp token (DefaultContentsSize when zero).
+	// ContentsSize reserves room for the timestamp token (DefaultContentsSizeTSA when zero).
 	ContentsSize int
 	// Now is the time of the update (time.Now when zero): the VRI entries' /TU, and the time
 	// revocation is judged at for a signature whose time no timestamp proves.
@@ -87,7 +87,8 @@ type ExtendResult struct {
 
 // ExtendFile adds long-term validation material to every signature of in (made by vbdt or any
 // other tool) and writes the result to out atomically; in and out may be the same path.
-// Earlier revisions are copied byte for byte.
+// Earlier revisions are copied byte for byte. Errors do not name in (the batch engine does).
+// ErrNothingToAdd: the document holds this validation data already and no timestamp was asked.
 func ExtendFile(ctx context.Context, in, out string, o LTV) (*ExtendResult, error) {
 	var res *ExtendResult
 	err := fsutil.Replace(out, 0o644, func(f *os.File) error {
@@ -103,10 +104,29 @@ func ExtendFile(ctx context.Context, in, out string, o LTV) (*ExtendResult, erro
 		res, err = extendAppend(ctx, f, n, o, nil)
 		return err
 	})
+	return res, err
+}
+
+// ErrNothingToAdd says that a document holds the validation data an extension would add.
+var ErrNothingToAdd = errors.New("the document holds this validation data already")
+
+// vriKeys is the set of VRI keys of doc's DSS.
+func vriKeys(doc *pdf.Doc) map[string]bool {
+	d, err := doc.DSS()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", in, err)
+		return nil
 	}
-	return res, nil
+	return d.VRI
+}
+
+// allIn reports whether every VRI entry's key is in keys.
+func allIn(vris []pdf.VRI, keys map[string]bool) bool {
+	for _, v := range vris {
+		if !keys[v.Key] {
+			return false
+		}
+	}
+	return true
 }
 
 // extendAppend appends to f, which holds a document of size bytes, a DSS update with the
@@ -143,8 +163,12 @@ func extendAppend(ctx context.Context, f *os.File, size int64, o LTV, evs []*ver
 	}
 	res := &ExtendResult{Signatures: count, Certs: len(dss.Certs), OCSPs: len(dss.OCSPs), CRLs: len(dss.CRLs), Size: size}
 	inc := doc.NewIncrement()
-	if err := inc.AddDSS(dss, vris); err != nil {
+	added, err := inc.AddDSS(dss, vris)
+	if err != nil {
 		return nil, err
+	}
+	if added == 0 && !o.Timestamp && allIn(vris, vriKeys(doc)) {
+		return nil, ErrNothingToAdd
 	}
 	w, err := inc.Bytes()
 	if err != nil {
@@ -264,7 +288,7 @@ type tail struct{ *os.File }
 func docTimestamp(ctx context.Context, doc *pdf.Doc, out tail, o LTV, recheckEarlier bool) (string, int64, error) {
 	size := o.ContentsSize
 	if size == 0 {
-		size = DefaultContentsSize
+		size = DefaultContentsSizeTSA // a token with a long chain of RSA-4096 certificates
 	}
 	field := o.Field
 	if field == "" {

@@ -267,6 +267,14 @@ func TestExtendOtherToolsSignature(t *testing.T) {
 			t.Fatalf("%s: %s %s; revocation %+v", out, rep.Indication, rep.Reason, s.Revocation)
 		}
 	}
+	// extending again adds nothing: refused as such, nothing written
+	again := filepath.Join(lf.dir, "again.pdf")
+	if _, err := ExtendFile(context.Background(), outs[0], again, LTV{Evidence: f, Roots: lf.anchors}); !errors.Is(err, ErrNothingToAdd) {
+		t.Fatalf("extending an extended document again: %v, want ErrNothingToAdd", err)
+	}
+	if _, err := os.Stat(again); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("a file was written")
+	}
 	// then an archive timestamp, and a renewal after it: both keep every earlier byte
 	lta := filepath.Join(lf.dir, "pdfsig-lta.pdf")
 	if _, err := ExtendFile(context.Background(), outs[0], lta, LTV{Evidence: f, Roots: lf.anchors, TSA: lf.tsa, Timestamp: true}); err != nil {
@@ -438,7 +446,7 @@ func TestVerifyIgnoresForgedDSSAnswers(t *testing.T) {
 				t.Fatal(err)
 			}
 			inc := doc.NewIncrement()
-			if err := inc.AddDSS(pdf.DSS{OCSPs: [][]byte{der}}, nil); err != nil {
+			if _, err := inc.AddDSS(pdf.DSS{OCSPs: [][]byte{der}}, nil); err != nil {
 				t.Fatal(err)
 			}
 			w, err := inc.Bytes()

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -81,7 +82,11 @@ func (a *app) tsaClient(flag string) (*evidence.TSA, error) {
 	if u == "" {
 		return nil, nil
 	}
-	return evidence.ParseTSA(u)
+	t, err := evidence.ParseTSA(u)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	return t, nil
 }
 
 func (a *app) newLTVCmd() *cobra.Command {
@@ -226,6 +231,9 @@ func (a *app) runLTV(ctx context.Context, command string, o *ltvExtendOptions, a
 				}
 			}
 			res, err := sign.ExtendFile(ctx, it.In, it.Out, l)
+			if errors.Is(err, sign.ErrNothingToAdd) {
+				return batch.Outcome{Skipped: err.Error()}, nil
+			}
 			if err != nil {
 				return batch.Outcome{}, err
 			}
@@ -291,7 +299,7 @@ vbdt verify judges it, the verdict, and when its evidence expires: the last docu
 timestamp's TSA certificate for B-LTA (renew before then: vbdt ltv renew), the signature
 timestamp's TSA certificate for B-T and B-LT, the signer's certificate for B-B. Offline by
 default: only what the documents carry counts.` +
-			exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitUsage),
+			exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitPartial, ui.ExitUsage),
 		Example: `  $ vbdt ltv status issued.pdf
   $ vbdt ltv status --json ./archive/*.pdf`,
 		Args: args(cobra.MinimumNArgs(1)),
@@ -323,6 +331,13 @@ func (a *app) runLTVStatus(ctx context.Context, o *ltvStatusOptions, files []str
 				a.ui.Warnf("%s: %v", ui.Safe(path), err)
 			}
 			continue
+		}
+		if len(rep.Signatures) == 0 {
+			if a.ui.JSON {
+				a.ui.EmitItem(ui.Item{Status: "skipped", Input: path, Reason: "no signature"})
+			} else {
+				a.ui.Row(path, "", "", "no signature", "", "", "")
+			}
 		}
 		for _, st := range ltvStatuses(rep) {
 			if a.ui.JSON {

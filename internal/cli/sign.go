@@ -179,6 +179,9 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) (err er
 	if err != nil {
 		return err
 	}
+	if level == sign.LevelB {
+		tsa = nil // asked for B-B: no timestamp, whatever tsa.url says
+	}
 	if tsa != nil {
 		tsa.Hash = h // the signature timestamp's imprint in the signature's own algorithm
 	} else if level.AtLeast(sign.LevelT) {

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"io"
 	"bytes"
 	"context"
 	"errors"
@@ -40,8 +41,14 @@ func (f *Fetcher) cachePath(kind, key string) string { return filepath.Join(f.Ca
 // cached returns the answer kept on disk for key when it is there, unexpired and still passes
 // r's check.
 func (f *Fetcher) cached(key string, r request) (any, time.Time, bool) {
-	data, err := os.ReadFile(f.cachePath(r.kind, key))
+	file, err := os.Open(f.cachePath(r.kind, key))
 	if err != nil {
+		return nil, time.Time{}, false
+	}
+	// bounded as the answer was when it came: a CRL at most, and its expiry line
+	data, err := io.ReadAll(io.LimitReader(file, f.maxCRL()+1<<10))
+	file.Close()
+	if err != nil || int64(len(data)) > f.maxCRL()+1<<10-1 {
 		return nil, time.Time{}, false
 	}
 	expiry, der, ok := parseCacheEntry(data)

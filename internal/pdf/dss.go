@@ -83,35 +83,35 @@ func VRIKey(contents []byte) string {
 }
 
 // AddDSS adds validation data to the document security store, creating it when the document
-// has none. Data the store holds already is referenced, not written again; each new
+// has none, and says how many new streams it wrote. Data the store holds already is referenced, not written again; each new
 // certificate, OCSP response and CRL becomes one stream. An existing store in an object of its
 // own is changed in place, so the catalog stays untouched; VRI entries are added or replaced.
-func (inc *Increment) AddDSS(add DSS, vris []VRI) error {
+func (inc *Increment) AddDSS(add DSS, vris []VRI) (added int, err error) {
 	_, rootRef, err := inc.d.catalog()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	cat, err := inc.d.dict(rootRef)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var dss types.Dict
 	switch o := cat["DSS"].(type) {
 	case types.IndirectRef:
 		if dss, err = inc.modifyDict(o); err != nil {
-			return err
+			return 0, err
 		}
 	case types.Dict:
 		wc, err := inc.modifyDict(rootRef)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		dss = wc["DSS"].(types.Dict)
 	default:
 		dss = types.Dict{"Type": types.Name("DSS")}
 		wc, err := inc.modifyDict(rootRef)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		wc["DSS"] = inc.Add(dss).ref() // the dictionary is written as it stands at Bytes
 		inc.working[wc["DSS"].(types.IndirectRef).ObjectNumber.Value()] = dss
@@ -135,6 +135,7 @@ func (inc *Increment) AddDSS(add DSS, vris []VRI) error {
 		}
 		ref := inc.AddStream(types.Dict{}, data).ref()
 		known[h] = ref
+		added++
 		return ref
 	}
 	merge := func(d types.Dict, key string, items [][]byte) {
@@ -160,7 +161,7 @@ func (inc *Increment) AddDSS(add DSS, vris []VRI) error {
 	merge(dss, "OCSPs", add.OCSPs)
 	merge(dss, "CRLs", add.CRLs)
 	if len(vris) == 0 {
-		return nil
+		return added, nil
 	}
 	vriDict := types.Dict{}
 	if old, err := inc.d.dict(dss["VRI"]); err == nil && old != nil {
@@ -169,7 +170,12 @@ func (inc *Increment) AddDSS(add DSS, vris []VRI) error {
 		}
 	}
 	for _, v := range vris {
-		e := types.Dict{}
+		e := types.Dict{} // an entry given before keeps what it held
+		if old, err := inc.d.dict(vriDict[v.Key]); err == nil && old != nil {
+			for k, x := range old {
+				e[k] = x
+			}
+		}
 		merge(e, "Cert", v.Certs)
 		merge(e, "OCSP", v.OCSPs)
 		merge(e, "CRL", v.CRLs)
@@ -179,5 +185,5 @@ func (inc *Increment) AddDSS(add DSS, vris []VRI) error {
 		vriDict[v.Key] = e
 	}
 	dss["VRI"] = vriDict
-	return nil
+	return added, nil
 }
