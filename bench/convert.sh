@@ -5,10 +5,12 @@
 #    convert/bench_test.go's BenchmarkWriteBenchScans
 #  - `vbdt convert` (go build) making ONE 200-page document (a manifest row listing the 200
 #    files) and 200 one-page documents (the folder: each file a document), against Debian's
-#    img2pdf making one 200-page PDF; three rounds, alternating, files in the page cache
+#    img2pdf making one 200-page PDF, and img2pdf followed by sync (its output made durable, as
+#    vbdt's is); three rounds, alternating, files in the page cache
 #  - vbdt's peak RSS (/usr/bin/time -v) for one document of 200, 2 000 and 20 000 pages (a
 #    manifest listing the same page that many times)
-# usage: bench/convert.sh   (needs img2pdf, and /usr/bin/time from package time; ~40 GB free
+# usage: bench/convert.sh   (SETS="jpeg" for some sets only, RSS=0 to leave out the memory part;
+#        needs img2pdf, and /usr/bin/time from package time; ~40 GB free
 # on /var/tmp for the 20 000-page JPEG document, deleted at once)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,7 +58,7 @@ with open(file, "w") as f:
 PY
 }
 
-for set in jpeg g4 g4s17; do
+for set in ${SETS:-jpeg g4 g4s17}; do
   files=("$scans/$set"/*)
   manifest "$scratch/$set.csv" "${#files[@]}" "${files[@]}"
   cat "${files[@]}" >/dev/null # into the page cache
@@ -68,12 +70,16 @@ for set in jpeg g4 g4s17; do
     run "vbdt convert, ${#files[@]} one-page documents" "${#files[@]}" "$vbdt" convert "$scans/$set" --out "$scratch/out"
     rm -rf "$scratch/out" "$scratch/img2pdf.pdf"
     run "img2pdf, one ${#files[@]}-page PDF" "${#files[@]}" img2pdf -o "$scratch/img2pdf.pdf" "${files[@]}"
+    rm -f "$scratch/img2pdf.pdf"
+    # the same made durable, as vbdt makes its output (it syncs before it reports done)
+    run "img2pdf then sync" "${#files[@]}" sh -c 'img2pdf -o "$0" "$@" && sync' "$scratch/img2pdf.pdf" "${files[@]}"
   done
   rm -rf "$scratch/out" "$scratch/img2pdf.pdf"
 done
 
+[ "${RSS:-1}" = 0 ] && { echo "# raw output: $out"; exit 0; }
 echo "== vbdt's peak RSS by document size (the same page repeated; one document)" | tee -a "$out"
-for set in jpeg g4 g4s17; do
+for set in ${SETS:-jpeg g4 g4s17}; do
   first=("$scans/$set"/*)
   for n in 200 2000 20000; do
     manifest "$scratch/rss.csv" "$n" "${first[0]}"

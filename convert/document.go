@@ -48,6 +48,8 @@ type Result struct {
 	Problems []Problem `json:"problems,omitempty"`
 	// OCR is the text layer added after conversion (vbdt convert ocr), nil without one.
 	OCR *OCR `json:"ocr,omitempty"`
+	// Signatures are those added after conversion (vbdt convert sign).
+	Signatures []Signed `json:"signatures,omitempty"`
 }
 
 // SourceHash is the fixity of a source file.

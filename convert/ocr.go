@@ -59,9 +59,6 @@ func AddOCR(ctx context.Context, path string, o OCROptions) (r *Result, done boo
 	if r.OCR != nil {
 		return r, false, nil
 	}
-	if r.PDFA == PDFA1B {
-		return nil, false, fmt.Errorf("the text layer is added to PDF/A-2b documents: PDF/A-1b needs a CIDSet vbdt does not write (convert with --pdfa 2b)")
-	}
 	if o.Lang == "" {
 		o.Lang = "vie"
 	}

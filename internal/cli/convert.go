@@ -25,6 +25,7 @@ import (
 	"github.com/vbdt/vbdt/internal/batch"
 	"github.com/vbdt/vbdt/internal/fonts"
 	"github.com/vbdt/vbdt/internal/fsutil"
+	"github.com/vbdt/vbdt/internal/nd30"
 	"github.com/vbdt/vbdt/internal/pdf"
 	"github.com/vbdt/vbdt/internal/ui"
 )
@@ -84,7 +85,7 @@ be killed at any point: run it again and it goes on, documents already made kept
 		RunE: func(cmd *cobra.Command, argv []string) error { return a.runConvert(cmd.Context(), argv, o) },
 	}
 	o.addFlags(cmd, true)
-	cmd.AddCommand(a.newConvertPlanCmd(), a.newConvertReportCmd(), a.newConvertOCRCmd())
+	cmd.AddCommand(a.newConvertPlanCmd(), a.newConvertReportCmd(), a.newConvertOCRCmd(), a.newConvertSignCmd())
 	return cmd
 }
 
@@ -339,6 +340,66 @@ documents with a layer are skipped. PDF/A-2b documents only.` + exitStatus(ui.Ex
 	cmd.Flags().StringVar(&fontPath, "font", "", "TrueType font of the text layer (default: Liberation Serif, as for signatures)")
 	cmd.Flags().IntVar(&jobs, "jobs", 0, "documents recognized in parallel (default: the number of CPUs)")
 	return cmd
+}
+
+func (a *app) newConvertSignCmd() *cobra.Command {
+	o := &signOptions{role: string(nd30.Copy), hash: "sha256"}
+	cmd := &cobra.Command{
+		Use:   "sign DIR --key KEY",
+		Short: "Sign converted documents with the organization's copy signature, as a separate, resumable stage",
+		Long: `Sign every converted document in DIR (each PDF with its JSON sidecar) as an electronic copy of
+the paper original: the organization's signature in the role copy (Decree 30: the copy form —
+SAO Y, SAO LỤC or TRÍCH SAO —, the copying agency and the signing time at the top right of
+page 1), in an incremental update that leaves the image streams and every byte before it as
+they were. Documents already signed by this key are skipped, so the stage resumes after a kill;
+the sidecars record each signature and the new fixity, and the manifest is rewritten. With
+--tsa the signatures are timestamped; --level B-LT or B-LTA makes them long-term (see vbdt ltv).` +
+			exitStatus(ui.ExitOK, ui.ExitFailure, ui.ExitPartial, ui.ExitKey, ui.ExitUsage, ui.ExitInterrupted),
+		Example: `  $ vbdt convert sign ./pdfa --key organization
+  $ vbdt convert sign ./pdfa --key 'pkcs11:token=HSM;object=org' --copy-form "SAO LỤC" --tsa http://tsa.example.vn --json`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, argv []string) error { return a.runConvertSign(cmd, o, argv[0]) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.key, "key", "", "signing key: a URI (file:…, pkcs11:…) or a key profile of vbdt.yaml")
+	f.StringVar(&o.copyForm, "copy-form", "SAO Y", "SAO Y, SAO LỤC or TRÍCH SAO")
+	f.StringVar(&o.copyAgency, "copy-agency", "", "the copying agency (default agency.name)")
+	f.StringVar(&o.font, "font", "", "TrueType font of the copy's text (default appearance.font, Times New Roman, Liberation Serif)")
+	f.StringVar(&o.tsa, "tsa", "", "RFC 3161 time-stamping authority URL (default tsa.url)")
+	f.StringVar(&o.level, "level", "", "PAdES level: B-B, B-T, B-LT, B-LTA (default B-T with a TSA, else B-B)")
+	f.IntVar(&o.jobs, "jobs", 0, "documents prepared in parallel (default: the number of CPUs)")
+	o.keyAccessOptions.addFlags(cmd)
+	o.evidence.addFlags(cmd, false)
+	cmd.MarkFlagRequired("key")
+	return cmd
+}
+
+// runConvertSign signs the converted documents of dir in place with vbdt sign's batch (role
+// copy), then records what was signed in their sidecars and rewrites the manifest — after a
+// partial failure too, so that the manifest matches the files.
+func (a *app) runConvertSign(cmd *cobra.Command, o *signOptions, dir string) error {
+	outs, err := convert.Documents(dir)
+	if err == nil && len(outs) == 0 {
+		err = fmt.Errorf("%s: no converted document (a PDF with its JSON sidecar)", dir)
+	}
+	if err != nil {
+		return usageError{err: err}
+	}
+	o.inPlace, o.journal = true, filepath.Join(dir, ".vbdt-convert-sign-journal")
+	signErr := a.runSign(cmd, o, outs)
+	var usage usageError
+	if errors.As(signErr, &usage) {
+		return signErr
+	}
+	for _, out := range outs {
+		if _, _, err := convert.RecordSignatures(out); err != nil && signErr == nil {
+			signErr = fmt.Errorf("%s: %w", out, err)
+		}
+	}
+	if _, err := writeManifest(dir, outs); err != nil && signErr == nil {
+		signErr = err
+	}
+	return signErr
 }
 
 func (a *app) runConvertOCR(ctx context.Context, dir, lang, fontPath string, jobs int) error {

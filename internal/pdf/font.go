@@ -166,12 +166,23 @@ func (f *Font) embed(inc *Increment, texts []string) Ref {
 	name := subsetTag(tag.Sum32()) + "+" + strings.NewReplacer(" ", "", "(", "", ")", "").Replace(fontName(f))
 	file := inc.AddStream(types.Dict{"Filter": types.Name("FlateDecode"), "Length1": types.Integer(len(data))}, deflate(data))
 	bounds, _ := f.f.Bounds(&f.buf, fixed.I(1000), font.HintingNone)
+	// CIDSet: a bit per CID the subset holds (CIDs are glyph ids: Identity), .notdef too —
+	// what PDF/A-1 (ISO 19005-1 §6.3.5) requires of a subset CID font
+	cidSet := []byte{0x80}
+	if len(gids) > 0 {
+		cidSet = make([]byte, gids[len(gids)-1]/8+1)
+		cidSet[0] |= 0x80
+	}
+	for _, g := range gids {
+		cidSet[g/8] |= 0x80 >> (g % 8)
+	}
+	cidSetRef := inc.AddStream(types.Dict{"Filter": types.Name("FlateDecode")}, deflate(cidSet))
 	desc := inc.Add(types.Dict{
 		"Type": types.Name("FontDescriptor"), "FontName": types.Name(name), "Flags": types.Integer(34),
 		"FontBBox": types.Array{types.Integer(bounds.Min.X.Round()), types.Integer(-bounds.Max.Y.Round()),
 			types.Integer(bounds.Max.X.Round()), types.Integer(-bounds.Min.Y.Round())},
 		"ItalicAngle": types.Integer(0), "Ascent": types.Integer(891), "Descent": types.Integer(-216),
-		"CapHeight": types.Integer(662), "StemV": types.Integer(80), "FontFile2": file.ref(),
+		"CapHeight": types.Integer(662), "StemV": types.Integer(80), "FontFile2": file.ref(), "CIDSet": cidSetRef.ref(),
 	})
 	cid := inc.Add(types.Dict{
 		"Type": types.Name("Font"), "Subtype": types.Name("CIDFontType2"), "BaseFont": types.Name(name),
