@@ -1,11 +1,11 @@
 package evidence
 
 import (
-	"io"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
