@@ -77,12 +77,10 @@ type LTV struct {
 	Roots []*x509.Certificate
 }
 
-// ExtendResult says what an extension added.
+// ExtendResult says what an extension made.
 type ExtendResult struct {
-	Signatures         int    // signatures and document timestamps given validation data
-	Certs, OCSPs, CRLs int    // validation data in the update
-	Timestamp          string // the document timestamp's field
-	Size               int64  // bytes of the result
+	Timestamp string // the document timestamp's field, when one was added
+	Size      int64  // bytes of the result
 }
 
 // ExtendFile adds long-term validation material to every signature of in (made by vbdt or any
@@ -136,6 +134,9 @@ func extendAppend(ctx context.Context, f *os.File, size int64, o LTV, evs []*ver
 	if o.Evidence == nil {
 		return nil, errors.New("no source of validation data")
 	}
+	if o.Timestamp && o.TSA == nil {
+		return nil, errors.New("a document timestamp needs a TSA (--tsa)")
+	}
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
@@ -157,11 +158,11 @@ func extendAppend(ctx context.Context, f *os.File, size int64, o LTV, evs []*ver
 			}
 		}
 	}
-	dss, vris, count, err := gatherValidation(ctx, doc, evs, o)
+	dss, vris, err := gatherValidation(ctx, doc, evs, o)
 	if err != nil {
 		return nil, err
 	}
-	res := &ExtendResult{Signatures: count, Certs: len(dss.Certs), OCSPs: len(dss.OCSPs), CRLs: len(dss.CRLs), Size: size}
+	res := &ExtendResult{Size: size}
 	inc := doc.NewIncrement()
 	added, err := inc.AddDSS(dss, vris)
 	if err != nil {
@@ -181,9 +182,6 @@ func extendAppend(ctx context.Context, f *os.File, size int64, o LTV, evs []*ver
 	if !o.Timestamp {
 		return res, nil
 	}
-	if o.TSA == nil {
-		return nil, errors.New("a document timestamp needs a TSA (--tsa)")
-	}
 	doc, err = pdf.Open(io.NewSectionReader(f, 0, res.Size), res.Size)
 	if err != nil {
 		return nil, err
@@ -200,15 +198,15 @@ func extendAppend(ctx context.Context, f *os.File, size int64, o LTV, evs []*ver
 }
 
 // gatherValidation collects the validation data of the signatures and document timestamps
-// evs of doc: their chains completed, OCSP responses or CRLs for each certificate, and a
-// VRI entry per signature and document timestamp. One the document's DSS already has a VRI
-// entry for keeps it when fresh data cannot be had. A certificate revoked before the time its signature claims (or its
-// timestamp proves) is an error: such a signature cannot be made long-term.
-func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence, o LTV) (pdf.DSS, []pdf.VRI, int, error) {
+// evs of doc: their chains completed, OCSP responses or CRLs for each certificate, and a VRI
+// entry for each. One the document's DSS already has a VRI entry for keeps it when fresh data
+// cannot be had. A certificate revoked before the time a timestamp proves (or, without one,
+// before now) is an error: such a signature cannot be made long-term.
+func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence, o LTV) (pdf.DSS, []pdf.VRI, error) {
 	var dss pdf.DSS
 	have, err := doc.DSS()
 	if err != nil {
-		return dss, nil, 0, err
+		return dss, nil, err
 	}
 	seen := map[string]bool{}
 	add := func(dst *[][]byte, items ...[]byte) {
@@ -220,7 +218,6 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence,
 		}
 	}
 	var vris []pdf.VRI
-	count := 0
 	for _, e := range evs {
 		pool := append(append(append([]*x509.Certificate{}, e.Certs...), parseDERs(have.Certs)...), o.Roots...)
 		// revocation counts against a signature up to the time a timestamp proves; a time the
@@ -243,10 +240,10 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence,
 				break
 			}
 			if err != nil {
-				return dss, nil, 0, fmt.Errorf("signature %s: %w", e.Field, err)
+				return dss, nil, fmt.Errorf("signature %s: %w", e.Field, err)
 			}
 			if err := revokedBefore(m, at); err != nil {
-				return dss, nil, 0, fmt.Errorf("signature %s: %w", e.Field, err)
+				return dss, nil, fmt.Errorf("signature %s: %w", e.Field, err)
 			}
 			for _, cert := range m.Certs {
 				add(&dss.Certs, cert.Raw)
@@ -260,12 +257,11 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence,
 		if !kept {
 			vris = append(vris, vri)
 		}
-		count++
 	}
-	if count == 0 {
-		return dss, nil, 0, errors.New("no intact signature to give validation data")
+	if len(evs) == 0 {
+		return dss, nil, errors.New("no intact signature to give validation data")
 	}
-	return dss, vris, count, nil
+	return dss, vris, nil
 }
 
 func parseDERs(ders [][]byte) []*x509.Certificate {
