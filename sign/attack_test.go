@@ -601,3 +601,92 @@ func TestAttackDSSShadow(t *testing.T) {
 		})
 	}
 }
+
+// The labels that grant a permission (validation data, the information dictionary, the XMP
+// metadata) come from an object's role in the signed revision, never from its own /Type: a
+// content stream the attacker gave /Type /DSS, /Info or /Metadata before the signing is still
+// the page's content when it is rewritten (found by review).
+func TestAttackContentStreamTypedBeforeSigning(t *testing.T) {
+	fx := setup(t, testpki.ECDSA)
+	_, contents := pageAndContents(t, fx.doc)
+	orig := decoded(t, fx.doc, contents)
+	for _, p := range []int{0, 1, 2} {
+		for _, typ := range []string{"DSS", "Info", "Metadata", "VRI", "XObject"} {
+			name := fmt.Sprintf("P%d-Type-%s", p, typ)
+			t.Run(name, func(t *testing.T) {
+				prepared := appendRaw(t, fx.doc, filepath.Join(fx.dir, name+"-prepared.pdf"), map[int]string{contents: flate("/Type /"+typ, orig)}, nil)
+				signed := filepath.Join(fx.dir, name+"-signed.pdf")
+				if _, err := SignFile(context.Background(), prepared, signed, Request{Signer: fx.approv, Chain: fx.approv.Chain, Field: "cert", DocMDP: p}); err != nil {
+					t.Fatal(err)
+				}
+				out := appendRaw(t, signed, filepath.Join(fx.dir, name+"-attacked.pdf"), map[int]string{contents: flate("/Type /"+typ, orig+overlay)}, nil)
+				if !rendered(t, out, signedSize(t, out)) {
+					t.Fatal("the attack did not take")
+				}
+				wantRejected(t, out, "cert", name)
+			})
+		}
+	}
+}
+
+// Parts of the page that a DSS prepared before the signing also lists, so that they have a DSS
+// part's shape: the page's /Contents array as /Certs or a VRI entry's /Cert, the page tree's
+// /Kids as /OCSPs, the page's /Font or /XObject dictionary as the /VRI. Rewritten after a
+// P=1 certification, they are page changes, not validation data (found by review).
+func TestAttackDSSShapedPageParts(t *testing.T) {
+	fx := setup(t, testpki.ECDSA)
+	page, contents := pageAndContents(t, fx.doc)
+	root := refNum(t, qpdfJSON(t, fx.doc)["trailer"]["/Root"])
+	catalog, pageBody := lastBody(t, fx.doc, root), lastBody(t, fx.doc, page)
+	pages := refNum(t, qpdfJSON(t, fx.doc)[strconv.Itoa(page)]["/Parent"])
+	resNum := refNum(t, qpdfJSON(t, fx.doc)[strconv.Itoa(page)]["/Resources"])
+	resBody := lastBody(t, fx.doc, resNum)
+	withDSS := func(dss string) string {
+		i := strings.LastIndex(catalog, ">>")
+		return catalog[:i] + " /DSS " + dss + " " + catalog[i:]
+	}
+	fontRE := regexp.MustCompile(`/Font\s*<<\s*/(\S+)\s+(\d+) 0 R\s*>>`)
+	font := fontRE.FindStringSubmatch(resBody)
+	if font == nil {
+		t.Fatalf("no single-font /Font dictionary in the resources: %s", resBody)
+	}
+	contentsArray := strings.Replace(pageBody, fmt.Sprintf("/Contents %d 0 R", contents), "/Contents 800 0 R", 1)
+	overlaid := func(signed string) map[int]string {
+		return map[int]string{800: "[900 0 R]", 900: stream("", decoded(t, signed, contents)+overlay)}
+	}
+	cases := map[string]struct {
+		prep   map[int]string
+		attack func(signed string) map[int]string
+	}{
+		"Contents-array-as-Certs": {map[int]string{root: withDSS("<< /Type /DSS /Certs 800 0 R >>"), page: contentsArray,
+			800: fmt.Sprintf("[%d 0 R]", contents)}, overlaid},
+		"Contents-array-as-VRI-Cert": {map[int]string{root: withDSS(fmt.Sprintf("<< /Type /DSS /VRI << /%s << /Cert 800 0 R >> >> >>", strings.Repeat("A", 40))),
+			page: contentsArray, 800: fmt.Sprintf("[%d 0 R]", contents)}, overlaid},
+		"Kids-array-as-OCSPs": {map[int]string{root: withDSS("<< /Type /DSS /OCSPs 800 0 R >>"),
+			pages: regexp.MustCompile(`/Kids\s*\[[^\]]*\]`).ReplaceAllString(lastBody(t, fx.doc, pages), "/Kids 800 0 R"),
+			800:   fmt.Sprintf("[%d 0 R]", page)},
+			func(signed string) map[int]string {
+				pb := strings.Replace(lastBody(t, signed, page), fmt.Sprintf("/Contents %d 0 R", contents), "/Contents 900 0 R", 1)
+				return map[int]string{800: "[899 0 R]", 899: pb, 900: stream("", decoded(t, signed, contents)+overlay)}
+			}},
+		"Font-dict-as-VRI": {map[int]string{root: withDSS("<< /Type /DSS /VRI 800 0 R >>"),
+			resNum: fontRE.ReplaceAllString(resBody, "/Font 800 0 R"), 800: fmt.Sprintf("<< /%s %s 0 R >>", font[1], font[2])},
+			func(string) map[int]string {
+				return map[int]string{800: fmt.Sprintf("<< /%s 900 0 R >>", font[1]), 900: "<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>"}
+			}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			prepared := appendRaw(t, fx.doc, filepath.Join(fx.dir, name+"-prepared.pdf"), c.prep, map[string]string{"/Size": "802"})
+			signed := filepath.Join(fx.dir, name+"-signed.pdf")
+			if _, err := SignFile(context.Background(), prepared, signed, Request{Signer: fx.approv, Chain: fx.approv.Chain, Field: "cert", DocMDP: 1}); err != nil {
+				t.Fatal(err)
+			}
+			out := appendRaw(t, signed, filepath.Join(fx.dir, name+"-attacked.pdf"), c.attack(signed), map[string]string{"/Size": "901"})
+			if !rendered(t, out, signedSize(t, out)) {
+				t.Fatal("the forged page renders as the signed one: the attack did not take")
+			}
+			wantRejected(t, out, "cert", name)
+		})
+	}
+}

@@ -88,6 +88,12 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 	form, _ := before.formTree()
 	appearances := appearanceOwners(before, form)
 	dss := dssObjects(before)
+	metadata := -1 // the catalog's XMP stream
+	if cat, _, err := before.catalog(); err == nil {
+		if r, ok := cat["Metadata"].(types.IndirectRef); ok {
+			metadata = r.ObjectNumber.Value()
+		}
+	}
 	// An object at the same place in both revisions is the same object: only the others are
 	// parsed and compared (most of a document is the same, and parsing is the cost).
 	// An entry of the signed revision placed at or past its end names no object of it (it
@@ -129,6 +135,13 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 		}
 		// a changed object is what the signed revision says it was
 		c := Change{Obj: n, Type: typeOf(old.Object), Retyped: typeOf(old.Object) != typeOf(e.Object) || kind(old.Object) != kind(e.Object)}
+		switch c.Type { // labels that grant a permission come from the object's role, never from its /Type
+		case "DSS", "Info", "Metadata", "VRI":
+			c.Type = "(" + c.Type + ")"
+			if n == metadata {
+				c.Type = "Metadata"
+			}
+		}
 		if container(old.Object) {
 			continue // its objects are compared one by one
 		}
@@ -141,7 +154,7 @@ func Changes(f io.ReaderAt, total, size int64) ([]Change, error) {
 		case info:
 			c.Type = "Info"
 		}
-		if k := dss[n]; k != "" && dssShaped(before, old.Object, k) && dssShaped(after, e.Object, k) {
+		if k := dss[n]; k != "" && dssShaped(before, old.Object, k) && dssShaped(after, e.Object, k) && !usedOutsideDSS(before, n, dss) {
 			c.Type = "DSS" // validation data, as it was and as it is: nothing else in its clothes
 		}
 		if node := form[n]; node != nil {
@@ -718,4 +731,52 @@ func dssShaped(d *Doc, o types.Object, kind string) bool {
 		}
 	}
 	return true
+}
+
+// usedOutsideDSS reports whether an object of the signed revision other than the parts of its
+// DSS (and the catalog's /DSS entry) refers to object n: a page's /Contents array or /Font
+// dictionary that a DSS also lists is still the page's.
+func usedOutsideDSS(d *Doc, n int, dss map[int]string) bool {
+	skip := map[int]bool{}
+	for k := range dss {
+		skip[k] = true
+	}
+	_, root, err := d.catalog()
+	if err != nil {
+		return true
+	}
+	skip[root.ObjectNumber.Value()] = true
+	refs, err := referrers(d, map[int]bool{n: true}, skip)
+	if err != nil || len(refs[n]) > 0 {
+		return true
+	}
+	cat, _, _ := d.catalog()
+	rest := types.Dict{}
+	for k, v := range cat {
+		if k != "DSS" {
+			rest[k] = v
+		}
+	}
+	found := false
+	var walk func(o types.Object, depth int)
+	walk = func(o types.Object, depth int) {
+		if depth > 64 || found {
+			return
+		}
+		switch v := o.(type) {
+		case types.IndirectRef:
+			found = found || v.ObjectNumber.Value() == n
+		case types.Dict:
+			for _, x := range v {
+				walk(x, depth+1)
+			}
+		case types.Array:
+			for _, x := range v {
+				walk(x, depth+1)
+			}
+		}
+	}
+	walk(rest, 0)
+	// a VRI dictionary's values must be VRI entries, not other objects
+	return found
 }
