@@ -441,22 +441,7 @@ func TestVerifyIgnoresForgedDSSAnswers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			doc, err := pdf.OpenFile(bt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			inc := doc.NewIncrement()
-			if _, err := inc.AddDSS(pdf.DSS{OCSPs: [][]byte{der}}, nil); err != nil {
-				t.Fatal(err)
-			}
-			w, err := inc.Bytes()
-			doc.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			orig, _ := os.ReadFile(bt)
-			forged := filepath.Join(lf.dir, "forged.pdf")
-			os.WriteFile(forged, append(orig, w.Bytes...), 0o644)
+			forged := withDSSAnswers(t, bt, filepath.Join(lf.dir, "forged.pdf"), der)
 			for _, offline := range []bool{true, false} {
 				rep, err := verify.File(context.Background(), forged, verify.Options{Anchors: lf.anchors, Offline: offline})
 				if err != nil {
@@ -528,4 +513,55 @@ func TestExtendWithoutRevocationServices(t *testing.T) {
 	if len(dss.Certs) < 4 || len(dss.OCSPs)+len(dss.CRLs) != 0 {
 		t.Fatalf("DSS: %d certificates, %d OCSP responses, %d CRLs", len(dss.Certs), len(dss.OCSPs), len(dss.CRLs))
 	}
+}
+
+// A signer revoked ten minutes ago signs now without a timestamp, claiming (/M) an hour ago,
+// and embeds a genuine "good" answer from before the revocation: nothing proves the claimed
+// time, so the status now counts and the signature does not pass (found by a second review).
+func TestVerifyBackdatedBBWithOldGoodAnswer(t *testing.T) {
+	lf := ltvSetup(t, map[testpki.Role]time.Time{testpki.Organization: time.Now().Add(-10 * time.Minute).Truncate(time.Second)})
+	bb := filepath.Join(lf.dir, "bb.pdf")
+	claimed := time.Now().Add(-time.Hour)
+	if _, err := SignFile(context.Background(), lf.doc, bb, Request{Signer: lf.org, Chain: lf.org.Chain, Time: claimed}); err != nil {
+		t.Fatal(err)
+	}
+	org, ca, resp := lf.set.Get(testpki.Organization), lf.set.Get(testpki.Intermediate), lf.set.Get(testpki.OCSP)
+	der, err := ocsp.CreateResponse(ca.Cert, resp.Cert, ocsp.Response{Status: ocsp.Good, SerialNumber: org.Cert.SerialNumber,
+		ThisUpdate: claimed.Add(-10 * time.Minute), NextUpdate: claimed.Add(20 * time.Minute), Certificate: resp.Cert}, resp.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := withDSSAnswers(t, bb, filepath.Join(lf.dir, "bb-old-good.pdf"), der)
+	for _, offline := range []bool{true, false} {
+		rep, err := verify.File(context.Background(), forged, verify.Options{Anchors: lf.anchors, Offline: offline})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := rep.Signatures[0]; s.Indication == verify.TotalPassed {
+			t.Errorf("offline %v: a signature made after its certificate's revocation passes: revocation %+v", offline, s.Revocation)
+		}
+	}
+}
+
+// withDSSAnswers writes to out the document in with a DSS update carrying the OCSP answers.
+func withDSSAnswers(t *testing.T, in, out string, ders ...[]byte) string {
+	t.Helper()
+	doc, err := pdf.OpenFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := doc.NewIncrement()
+	if _, err := inc.AddDSS(pdf.DSS{OCSPs: ders}, nil); err != nil {
+		t.Fatal(err)
+	}
+	w, err := inc.Bytes()
+	doc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, _ := os.ReadFile(in)
+	if err := os.WriteFile(out, append(orig, w.Bytes...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

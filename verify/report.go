@@ -118,6 +118,10 @@ type Signature struct {
 	SubIndication SubIndication  `json:"sub_indication,omitempty"`
 	Reason        string         `json:"reason,omitempty"`
 	Findings      []Finding      `json:"findings,omitempty"`
+
+	// ltvMaterial: the document's DSS holds revocation data speaking for the signing time (or
+	// none is needed): what B-LT asks
+	ltvMaterial bool
 }
 
 // Claimed is what a signature dictionary says about itself.

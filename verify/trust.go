@@ -197,7 +197,20 @@ func (v *validator) validate(c *Check, s *Signature, all []Check) {
 	if sub != "" {
 		s.judge(Indeterminate, sub, trust.Problem)
 	}
-	s.Revocation = v.revocation(chain, at)
+	// revocation counts up to the time a timestamp proves; a time the signer only claims proves
+	// nothing, so the status now is what counts (an old "good" answer must not vouch for a
+	// backdated /M)
+	revAt := at
+	if !proven {
+		revAt = v.o.Now
+	}
+	s.Revocation = v.revocation(chain, revAt)
+	// the level is about what the document carries: answers that speak for the signing time
+	embedded := s.Revocation
+	if revAt != at {
+		embedded = v.revocation(chain, at)
+	}
+	s.ltvMaterial = strings.HasPrefix(embedded.Source, "DSS") || (embedded.Status == "not required" && len(v.dss.Certs) > 0)
 	if len(chain) < 2 && !bytes.Equal(cert.RawIssuer, cert.RawSubject) {
 		s.Revocation = Revocation{Status: "unknown", Problem: "the certificate's issuer is not known: its revocation cannot be checked"}
 	}
@@ -316,9 +329,7 @@ func (v *validator) best(chains [][]*x509.Certificate) []*x509.Certificate {
 // (its revocation data, or no revocation service to ask), and to B-LTA when a later document
 // timestamp covers that.
 func (v *validator) ltvLevel(c *Check, s *Signature, all []Check) string {
-	dss := strings.HasPrefix(s.Revocation.Source, "DSS") ||
-		(s.Revocation.Status == "not required" && len(v.dss.Certs) > 0)
-	if s.Level != "B-T" || !dss {
+	if s.Level != "B-T" || !s.ltvMaterial {
 		return s.Level
 	}
 	for _, o := range all {
