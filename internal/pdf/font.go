@@ -166,14 +166,13 @@ func (f *Font) embed(inc *Increment, texts []string) Ref {
 	name := subsetTag(tag.Sum32()) + "+" + strings.NewReplacer(" ", "", "(", "", ")", "").Replace(fontName(f))
 	file := inc.AddStream(types.Dict{"Filter": types.Name("FlateDecode"), "Length1": types.Integer(len(data))}, deflate(data))
 	bounds, _ := f.f.Bounds(&f.buf, fixed.I(1000), font.HintingNone)
-	// CIDSet: a bit per CID the subset holds (CIDs are glyph ids: Identity), .notdef too —
-	// what PDF/A-1 (ISO 19005-1 §6.3.5) requires of a subset CID font
-	cidSet := []byte{0x80}
-	if len(gids) > 0 {
-		cidSet = make([]byte, gids[len(gids)-1]/8+1)
-		cidSet[0] |= 0x80
-	}
-	for _, g := range gids {
+	// CIDSet: a bit per CID the font program holds — what PDF/A-1 (ISO 19005-1 §6.3.5) requires
+	// of a subset CID font, and PDF/A-2 checks when present. CIDs are glyph ids (Identity), and
+	// the subset keeps every glyph id (unused ones emptied, composite glyphs' parts kept), so
+	// every one is set: veraPDF's PDF/A-2 rule wants each CID below the glyph count.
+	n := f.f.NumGlyphs()
+	cidSet := make([]byte, (n+7)/8)
+	for g := range n {
 		cidSet[g/8] |= 0x80 >> (g % 8)
 	}
 	cidSetRef := inc.AddStream(types.Dict{"Filter": types.Name("FlateDecode")}, deflate(cidSet))

@@ -2,8 +2,10 @@ package pdf
 
 import (
 	"bytes"
+	"compress/zlib"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -396,4 +398,62 @@ func TestTJGapSplitsRuns(t *testing.T) {
 	if gap := runs[1].Box.X1 - runs[0].Box.X2; gap < 90 || runs[0].Box.X1 != 70 {
 		t.Fatalf("the second run is not where it is shown: %+v", runs)
 	}
+}
+
+// An embedded subset font's CIDSet has a bit for every glyph id of its program (the subset
+// keeps them all, emptied or not): PDF/A-1 requires the CIDSet, and veraPDF's PDF/A-2 rule
+// wants every CID of the program listed.
+func TestCIDSetCoversTheFontProgram(t *testing.T) {
+	face, err := fonts.Find("")
+	if err != nil {
+		testenv.Need(t, err.Error())
+	}
+	font, err := LoadFont(face.Regular)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := Sample(1, face.Regular, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := Open(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := doc.NewIncrement()
+	font.embed(inc, []string{"Số: 15/QĐ-UBND"})
+	found := false
+	for _, body := range inc.bodies {
+		if !bytes.Contains(body, []byte("/FontDescriptor")) || !bytes.Contains(body, []byte("/CIDSet")) {
+			continue
+		}
+		found = true
+		var n int
+		fmt.Sscanf(string(body[bytes.Index(body, []byte("/CIDSet"))+len("/CIDSet"):]), " %d", &n)
+		stream := inc.bodies[n]
+		raw, err := zlibInflate(stream[bytes.Index(stream, []byte("stream\n"))+len("stream\n") : bytes.LastIndex(stream, []byte("\nendstream"))])
+		if err != nil {
+			t.Fatal(err)
+		}
+		glyphs := font.f.NumGlyphs()
+		if len(raw) != (glyphs+7)/8 {
+			t.Fatalf("CIDSet of %d bytes for %d glyphs", len(raw), glyphs)
+		}
+		for g := range glyphs {
+			if raw[g/8]&(0x80>>(g%8)) == 0 {
+				t.Fatalf("CID %d of %d is not in the CIDSet", g, glyphs)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no font descriptor with a CIDSet")
+	}
+}
+
+func zlibInflate(b []byte) ([]byte, error) {
+	r, err := zlib.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
 }
