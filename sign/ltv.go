@@ -120,7 +120,7 @@ func vriKeys(doc *pdf.Doc) map[string]bool {
 // allIn reports whether every VRI entry's key is in keys.
 func allIn(vris []pdf.VRI, keys map[string]bool) bool {
 	for _, v := range vris {
-		if !keys[v.Key] {
+		if _, ok := keys[v.Key]; !ok {
 			return false
 		}
 	}
@@ -220,10 +220,14 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence,
 	var vris []pdf.VRI
 	for _, e := range evs {
 		pool := append(append(append([]*x509.Certificate{}, e.Certs...), parseDERs(have.Certs)...), o.Roots...)
-		// revocation counts against a signature up to the time a timestamp proves; a time the
-		// signer only claims proves nothing, so any revocation until now counts
-		at := e.Time
-		if !e.Proven {
+		// revocation counts against a signature up to the time a timestamp by a trusted TSA
+		// proves; a time the signer only claims (or any TSA asserts) proves nothing, so any
+		// revocation until now counts
+		at, tsa := e.Time, e.TSA
+		if !e.Signature {
+			tsa = e.Signer // a document timestamp's time is its own TSA's word
+		}
+		if !e.Proven || !trustedAt(tsa, pool, o.Roots, e.Time) {
 			at = o.Now
 		}
 		vri := pdf.VRI{Key: e.VRIKey, Time: o.Now}
@@ -233,16 +237,19 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence,
 				continue
 			}
 			m, err := o.Evidence.Collect(ctx, append([]*x509.Certificate{leaf}, pool...), at)
+			if m != nil {
+				// a revocation found is decisive, even among other failures
+				if err := revokedBefore(m, at); err != nil {
+					return dss, nil, fmt.Errorf("signature %s: %w", e.Field, err)
+				}
+			}
 			if err != nil && have.VRI[e.VRIKey] {
-				// validation data given earlier stays: years on, a signer's responder may be
+				// revocation data given earlier stays: years on, a signer's responder may be
 				// gone, and renewing the archive timestamp must not depend on it
 				kept = true
 				break
 			}
 			if err != nil {
-				return dss, nil, fmt.Errorf("signature %s: %w", e.Field, err)
-			}
-			if err := revokedBefore(m, at); err != nil {
 				return dss, nil, fmt.Errorf("signature %s: %w", e.Field, err)
 			}
 			for _, cert := range m.Certs {
@@ -262,6 +269,23 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence,
 		return dss, nil, errors.New("no intact signature to give validation data")
 	}
 	return dss, vris, nil
+}
+
+// trustedAt reports whether cert (a TSA's) chains to one of roots at the time t, through the
+// certificates of pool: only then does its timestamp prove a time.
+func trustedAt(cert *x509.Certificate, pool, roots []*x509.Certificate, t time.Time) bool {
+	if cert == nil || len(roots) == 0 {
+		return false
+	}
+	rp, ip := x509.NewCertPool(), x509.NewCertPool()
+	for _, r := range roots {
+		rp.AddCert(r)
+	}
+	for _, c := range pool {
+		ip.AddCert(c)
+	}
+	_, err := cert.Verify(x509.VerifyOptions{Roots: rp, Intermediates: ip, CurrentTime: t, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}})
+	return err == nil
 }
 
 func parseDERs(ders [][]byte) []*x509.Certificate {

@@ -3,14 +3,25 @@ package sign
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/digitorus/timestamp"
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/vbdt/vbdt/internal/evidence"
@@ -564,4 +575,89 @@ func withDSSAnswers(t *testing.T, in, out string, ders ...[]byte) string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// A signature made after its certificate's revocation, in a document whose DSS has a planted,
+// empty VRI entry for it, while the responder for the intermediate is down: the "keep earlier
+// evidence" rule must not skip the leaf's "revoked" answer (found by a second review).
+func TestExtendKeptVRIDoesNotHideRevocation(t *testing.T) {
+	lf := ltvSetup(t, map[testpki.Role]time.Time{testpki.Organization: time.Now().Add(-10 * time.Minute).Truncate(time.Second)})
+	bt := filepath.Join(lf.dir, "bt.pdf")
+	if _, err := SignFile(context.Background(), lf.doc, bt, Request{Signer: lf.org, Chain: lf.org.Chain, TSA: lf.tsa}); err != nil {
+		t.Fatal(err)
+	}
+	checks, err := verify.CheckFile(bt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := pdf.OpenFile(bt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := doc.NewIncrement()
+	if _, err := inc.AddDSS(pdf.DSS{}, []pdf.VRI{{Key: checks[0].Evidence().VRIKey}}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := inc.Bytes()
+	doc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, _ := os.ReadFile(bt)
+	planted := filepath.Join(lf.dir, "planted.pdf")
+	os.WriteFile(planted, append(orig, w.Bytes...), 0o644)
+	lf.root.Close()
+	for _, stamp := range []bool{false, true} {
+		_, err := ExtendFile(context.Background(), planted, filepath.Join(lf.dir, "out.pdf"), LTV{Evidence: evidence.NewFetcher(nil), Roots: lf.anchors, TSA: lf.tsa, Timestamp: stamp})
+		if err == nil || !strings.Contains(err.Error(), "was revoked") {
+			t.Errorf("timestamp %v: err = %v, want the revocation", stamp, err)
+		}
+	}
+}
+
+// A signer revoked ten minutes ago timestamps its signature with a TSA of its own (self-signed,
+// timeStamping EKU) dated before the revocation: a TSA nobody trusts proves no time, so the
+// revocation counts (found by a second review).
+func TestExtendUntrustedTimestampProvesNothing(t *testing.T) {
+	revokedAt := time.Now().Add(-10 * time.Minute).Truncate(time.Second)
+	lf := ltvSetup(t, map[testpki.Role]time.Time{testpki.Organization: revokedAt})
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eku, _ := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "Fake TSA"},
+		NotBefore: time.Now().Add(-24 * time.Hour), NotAfter: time.Now().Add(24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: eku}}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		req, err := timestamp.ParseRequest(body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		ts := timestamp.Timestamp{HashAlgorithm: req.HashAlgorithm, HashedMessage: req.HashedMessage, Time: revokedAt.Add(-5 * time.Minute),
+			Policy: asn1.ObjectIdentifier{1, 2, 3, 4, 1}, Nonce: req.Nonce, AddTSACertificate: true}
+		resp, err := ts.CreateResponseWithOpts(cert, key, crypto.SHA256)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/timestamp-reply")
+		w.Write(resp)
+	}))
+	defer srv.Close()
+	bt := filepath.Join(lf.dir, "bt-fake.pdf")
+	if _, err := SignFile(context.Background(), lf.doc, bt, Request{Signer: lf.org, Chain: lf.org.Chain, TSA: &TSA{URL: srv.URL}}); err != nil {
+		t.Fatalf("signing with the fake TSA: %v", err)
+	}
+	_, err = ExtendFile(context.Background(), bt, filepath.Join(lf.dir, "out.pdf"), LTV{Evidence: evidence.NewFetcher(nil), Roots: lf.anchors, TSA: lf.tsa, Timestamp: true})
+	if err == nil || !strings.Contains(err.Error(), "was revoked") {
+		t.Fatalf("err = %v, want the revocation", err)
+	}
 }

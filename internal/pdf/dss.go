@@ -16,7 +16,8 @@ import (
 // OCSP responses and CRLs a document carries to validate its signatures later, each as DER.
 type DSS struct {
 	Certs, OCSPs, CRLs [][]byte
-	// VRI holds the keys of the signatures the store has a VRI entry for (when read).
+	// VRI holds the keys of the signatures the store has a VRI entry for (when read), each
+	// true when the entry lists revocation data (an OCSP response or a CRL).
 	VRI map[string]bool
 }
 
@@ -34,8 +35,11 @@ func (d *Doc) DSS() (*DSS, error) {
 	}
 	if vri, err := d.dict(dss["VRI"]); err == nil && vri != nil {
 		out.VRI = map[string]bool{}
-		for k := range vri {
-			out.VRI[k] = true
+		for k, e := range vri {
+			ed, _ := d.dict(e)
+			ocsps, _ := d.array(ed["OCSP"])
+			crls, _ := d.array(ed["CRL"])
+			out.VRI[k] = len(ocsps)+len(crls) > 0
 		}
 	}
 	for key, dst := range map[string]*[][]byte{"Certs": &out.Certs, "OCSPs": &out.OCSPs, "CRLs": &out.CRLs} {
