@@ -59,6 +59,9 @@ func AddOCR(ctx context.Context, path string, o OCROptions) (r *Result, done boo
 	if r.OCR != nil {
 		return r, false, nil
 	}
+	if len(r.Signatures) > 0 {
+		return nil, false, fmt.Errorf("it is signed (%s): a text layer added now would break the signature; recognize text before signing", r.Signatures[0].Field)
+	}
 	if o.Lang == "" {
 		o.Lang = "vie"
 	}
@@ -76,6 +79,13 @@ func AddOCR(ctx context.Context, path string, o OCROptions) (r *Result, done boo
 	}
 	doc, err := pdf.OpenFile(path)
 	if err != nil {
+		return nil, false, err
+	}
+	if sigs, err := doc.Signatures(); err != nil || len(sigs) > 0 {
+		doc.Close()
+		if err == nil {
+			err = fmt.Errorf("it is signed (%s): a text layer added now would break the signature; recognize text before signing", sigs[0].Field)
+		}
 		return nil, false, err
 	}
 	inc := doc.NewIncrement()

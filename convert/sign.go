@@ -3,6 +3,7 @@ package convert
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"os"
 	"time"
@@ -58,4 +59,41 @@ func RecordSignatures(path string) (*Result, bool, error) {
 	}
 	r.Bytes, r.SHA256 = n, sum
 	return r, true, writeSidecar(path, r)
+}
+
+// CheckFixity checks that the converted document at path still begins with the bytes its
+// sidecar records (their size and SHA-256): later stages only append (a signature, a text
+// layer), so anything else means the file was replaced or changed since.
+func CheckFixity(path string) error {
+	r, err := ReadSidecar(path)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if n, err := io.Copy(h, io.LimitReader(f, r.Bytes)); err != nil {
+		return err
+	} else if n != r.Bytes || hex.EncodeToString(h.Sum(nil)) != r.SHA256 {
+		return fmt.Errorf("it is not the document its sidecar records (changed or replaced since conversion)")
+	}
+	return nil
+}
+
+// LaterStage says why a converted document must not be made again: it was signed or given a
+// text layer after conversion (a new conversion would drop them); "" when it may.
+func LaterStage(path string) string {
+	r, err := ReadSidecar(path)
+	switch {
+	case err != nil:
+		return ""
+	case len(r.Signatures) > 0:
+		return "signed after conversion: not converted again (remove it to redo it)"
+	case r.OCR != nil:
+		return "given a text layer after conversion: not converted again (remove it to redo it)"
+	}
+	return ""
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,5 +84,19 @@ func TestSignConverted(t *testing.T) {
 	}
 	if _, changed, err := convert.RecordSignatures(out); err != nil || changed {
 		t.Fatalf("recording again: changed %v, %v", changed, err)
+	}
+	if err := convert.CheckFixity(out); err != nil {
+		t.Fatalf("the signed document fails its own fixity: %v", err)
+	}
+	// a text layer now would break the signature: refused
+	if _, _, err := convert.AddOCR(context.Background(), out, convert.OCROptions{Font: font}); err == nil || !strings.Contains(err.Error(), "is signed") {
+		t.Fatalf("OCR of a signed document: %v", err)
+	}
+	// and a file put in its place is not what the sidecar records
+	if err := os.WriteFile(out, before, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := convert.CheckFixity(out); err == nil {
+		t.Fatal("a replaced document passes its fixity check")
 	}
 }

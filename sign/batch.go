@@ -23,6 +23,9 @@ type Batch struct {
 	Prepare func(doc *pdf.Doc, r *Request) error
 	// OnResult hears of every document attempted.
 	OnResult func(batch.Result)
+	// After, when set, is called with each output signed, or found signed by this key already,
+	// before the batch counts it done (vbdt convert sign records it in the document's sidecar).
+	After func(out string) error
 }
 
 // Run signs the items; see batch.Engine.Run.
@@ -51,18 +54,25 @@ func (b *Batch) one(ctx context.Context, it batch.Item, r Request) (batch.Outcom
 	}
 	if r.Field != "" {
 		if f, err := doc.Field(r.Field); err == nil && (f.Signed || !r.ExistingField) {
-			return batch.Outcome{Skipped: fmt.Sprintf("already has the signature field %s", r.Field)}, nil
+			return batch.Outcome{Skipped: fmt.Sprintf("already has the signature field %s", r.Field)}, b.after(it.Out)
 		}
 	}
 	if it.InPlace() && len(r.Chain) > 0 && lastSignedBy(doc, r.Chain[0]) {
-		return batch.Outcome{Skipped: "already signed by this key (its last signature covers the whole file)"}, nil
+		return batch.Outcome{Skipped: "already signed by this key (its last signature covers the whole file)"}, b.after(it.Out)
 	}
 	// a replaced input is synced at once; new files are synced by group by the engine
 	res, err := signDoc(ctx, doc, it.Out, r, it.InPlace())
 	if err != nil {
 		return batch.Outcome{}, err
 	}
-	return batch.Outcome{Bytes: res.Size}, nil
+	return batch.Outcome{Bytes: res.Size}, b.after(it.Out)
+}
+
+func (b *Batch) after(out string) error {
+	if b.After == nil {
+		return nil
+	}
+	return b.After(out)
 }
 
 // lastSignedBy reports whether the document's last revision is a signature by cert covering

@@ -229,6 +229,9 @@ func (a *app) runConvert(ctx context.Context, argv []string, o *convertOptions) 
 	progress := a.ui.NewProgress("convert", len(items), 2*time.Second)
 	e := &batch.Engine{Workers: o.jobs, Journal: journal,
 		Do: func(ctx context.Context, it batch.Item) (batch.Outcome, error) {
+			if why := convert.LaterStage(it.Out); why != "" {
+				return batch.Outcome{Skipped: why}, nil
+			}
 			r, err := convert.Convert(byOut[it.Out], opts)
 			if err != nil {
 				return batch.Outcome{}, err
@@ -385,19 +388,43 @@ func (a *app) runConvertSign(cmd *cobra.Command, o *signOptions, dir string) err
 	if err != nil {
 		return usageError{err: err}
 	}
-	o.inPlace, o.journal = true, filepath.Join(dir, ".vbdt-convert-sign-journal")
-	signErr := a.runSign(cmd, o, outs)
+	// only documents that are what their sidecars record are signed: the organization vouches
+	// for the copy of those scans, not for a file put in its place
+	var ok []string
+	refused := 0
+	for _, out := range outs {
+		if err := convert.CheckFixity(out); err != nil {
+			refused++
+			if a.ui.JSON {
+				a.ui.EmitItem(ui.Item{Status: "failed", Input: out, Error: err.Error()})
+			} else {
+				a.ui.Warnf("%s: %v: not signed", ui.Safe(out), err)
+			}
+			continue
+		}
+		ok = append(ok, out)
+	}
+	// no journal: resuming rests on each document's own state (vbdt sign skips one this key
+	// signed last), which a journal of paths would not see change if the folder were converted
+	// again; each sidecar is brought up to date as soon as its document is signed
+	o.inPlace, o.noJournal = true, true
+	o.after = func(out string) error {
+		_, _, err := convert.RecordSignatures(out)
+		return err
+	}
+	var signErr error
+	if len(ok) > 0 {
+		signErr = a.runSign(cmd, o, ok)
+	}
 	var usage usageError
 	if errors.As(signErr, &usage) {
 		return signErr
 	}
-	for _, out := range outs {
-		if _, _, err := convert.RecordSignatures(out); err != nil && signErr == nil {
-			signErr = fmt.Errorf("%s: %w", out, err)
-		}
-	}
 	if _, err := writeManifest(dir, outs); err != nil && signErr == nil {
 		signErr = err
+	}
+	if refused > 0 && signErr == nil {
+		signErr = partialError{fmt.Errorf("%d of %d documents are not what their sidecars record: not signed", refused, len(outs))}
 	}
 	return signErr
 }
@@ -505,9 +532,11 @@ func writeManifest(dir string, outs []string) (int, error) {
 				if err != nil {
 					return err
 				}
-				if fi, err := os.Stat(out); err != nil || fi.Size() != r.Bytes {
+				if _, err := os.Stat(out); err != nil {
 					continue // a sidecar without its document
 				}
+				// a document that is not what its sidecar records keeps its row, with what was
+				// recorded: vbdt convert report then names it changed, rather than it vanishing
 				r.Out = filepath.Base(out) // named from the manifest's folder: the manifest moves with it
 				if rows > 0 {
 					jw.WriteString(",")

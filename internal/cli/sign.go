@@ -32,6 +32,10 @@ type signOptions struct {
 	anchor, field                        string
 	level                                string
 	evidence                             evidenceOptions
+	// for vbdt convert sign: no journal, and after is told of each document signed (or found
+	// signed by this key already)
+	noJournal bool
+	after     func(out string) error
 }
 
 func (a *app) newSignCmd() *cobra.Command {
@@ -238,8 +242,12 @@ func (a *app) runSign(cmd *cobra.Command, o *signOptions, argv []string) (err er
 			return err
 		}
 	}
+	journal := o.journalPath("sign", len(items))
+	if o.noJournal {
+		journal = ""
+	}
 	b := &sign.Batch{
-		Workers: o.workers(), Journal: o.journalPath("sign", len(items)),
+		Workers: o.workers(), Journal: journal, After: o.after,
 		Request: req,
 		Prepare: func(doc *pdf.Doc, r *sign.Request) error {
 			r.Time = time.Now().In(zone)
