@@ -661,3 +661,24 @@ func TestExtendUntrustedTimestampProvesNothing(t *testing.T) {
 		t.Fatalf("err = %v, want the revocation", err)
 	}
 }
+
+// A responder's "unknown" in the DSS next to a "good" answer for the same certificate is no
+// evidence against it: the signature still passes (found by a second review).
+func TestVerifyUnknownAnswerBesideGood(t *testing.T) {
+	lf := ltvSetup(t, nil)
+	lt := filepath.Join(lf.dir, "lt.pdf")
+	if _, err := SignFile(context.Background(), lf.doc, lt, lf.request(lf.org, LevelLT, evidence.NewFetcher(nil))); err != nil {
+		t.Fatal(err)
+	}
+	org, ca, resp := lf.set.Get(testpki.Organization), lf.set.Get(testpki.Intermediate), lf.set.Get(testpki.OCSP)
+	now := time.Now()
+	der, err := ocsp.CreateResponse(ca.Cert, resp.Cert, ocsp.Response{Status: ocsp.Unknown, SerialNumber: org.Cert.SerialNumber,
+		ThisUpdate: now, NextUpdate: now.Add(time.Hour), Certificate: resp.Cert}, resp.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := withDSSAnswers(t, lt, filepath.Join(lf.dir, "lt-unknown.pdf"), der)
+	if rep := lf.verdict(t, out); rep.Indication != verify.TotalPassed {
+		t.Fatalf("%s %s: revocation %+v", rep.Indication, rep.Reason, rep.Signatures[0].Revocation)
+	}
+}

@@ -48,9 +48,10 @@ func (v *validator) revocation(chain []*x509.Certificate, at time.Time) Revocati
 
 // status finds the revocation status of cert, issued by issuer, at the time at. Of the answers
 // the document carries, every one that is authentic and speaks for at counts, and the worst
-// wins: an old "good" answer next to a "revoked" one does not hide it.
+// wins: an old "good" answer next to a "revoked" one does not hide it (a responder's
+// "unknown" says nothing against another source's "good").
 func (v *validator) status(cert, issuer *x509.Certificate, at time.Time) status {
-	order := map[string]int{"good": 1, "unknown": 2, "revoked": 3}
+	order := map[string]int{"unknown": 1, "good": 2, "revoked": 3} // an "unknown" answer is no evidence against a "good" one
 	var worst status
 	for _, r := range v.ocsps {
 		if st, ok := ocspStatus(r.der, cert, issuer, r.source, at); ok && order[st.state] > order[worst.state] {
