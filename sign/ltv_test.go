@@ -557,12 +557,18 @@ func TestVerifyBackdatedBBWithOldGoodAnswer(t *testing.T) {
 // withDSSAnswers writes to out the document in with a DSS update carrying the OCSP answers.
 func withDSSAnswers(t *testing.T, in, out string, ders ...[]byte) string {
 	t.Helper()
+	return withDSS(t, in, out, pdf.DSS{OCSPs: ders})
+}
+
+// withDSS writes to out the document in with a DSS update adding dss and vris.
+func withDSS(t *testing.T, in, out string, dss pdf.DSS, vris ...pdf.VRI) string {
+	t.Helper()
 	doc, err := pdf.OpenFile(in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	inc := doc.NewIncrement()
-	if _, err := inc.AddDSS(pdf.DSS{OCSPs: ders}, nil); err != nil {
+	if _, err := inc.AddDSS(dss, vris); err != nil {
 		t.Fatal(err)
 	}
 	w, err := inc.Bytes()
@@ -590,22 +596,7 @@ func TestExtendKeptVRIDoesNotHideRevocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := pdf.OpenFile(bt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inc := doc.NewIncrement()
-	if _, err := inc.AddDSS(pdf.DSS{}, []pdf.VRI{{Key: checks[0].Evidence().VRIKey}}); err != nil {
-		t.Fatal(err)
-	}
-	w, err := inc.Bytes()
-	doc.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	orig, _ := os.ReadFile(bt)
-	planted := filepath.Join(lf.dir, "planted.pdf")
-	os.WriteFile(planted, append(orig, w.Bytes...), 0o644)
+	planted := withDSS(t, bt, filepath.Join(lf.dir, "planted.pdf"), pdf.DSS{}, pdf.VRI{Key: checks[0].Evidence().VRIKey})
 	lf.root.Close()
 	for _, stamp := range []bool{false, true} {
 		_, err := ExtendFile(context.Background(), planted, filepath.Join(lf.dir, "out.pdf"), LTV{Evidence: evidence.NewFetcher(nil), Roots: lf.anchors, TSA: lf.tsa, Timestamp: stamp})
