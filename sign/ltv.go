@@ -99,7 +99,7 @@ func ExtendFile(ctx context.Context, in, out string, o LTV) (*ExtendResult, erro
 		if err != nil {
 			return err
 		}
-		res, err = extendAppend(ctx, f, n, o, nil)
+		res, err = extendAppend(ctx, f, n, o, nil, nil)
 		return err
 	})
 	return res, err
@@ -129,8 +129,9 @@ func allIn(vris []pdf.VRI, keys map[string]bool) bool {
 
 // extendAppend appends to f, which holds a document of size bytes, a DSS update with the
 // validation data of the signatures evs (nil: every intact signature and document timestamp
-// of the document), then with o.Timestamp a document timestamp.
-func extendAppend(ctx context.Context, f *os.File, size int64, o LTV, evs []*verify.Evidence) (*ExtendResult, error) {
+// of the document), then with o.Timestamp a document timestamp. inMemory, when not nil, holds
+// the same bytes as f, to read them from.
+func extendAppend(ctx context.Context, f *os.File, size int64, o LTV, evs []*verify.Evidence, inMemory io.ReaderAt) (*ExtendResult, error) {
 	if o.Evidence == nil {
 		return nil, errors.New("no source of validation data")
 	}
@@ -140,7 +141,11 @@ func extendAppend(ctx context.Context, f *os.File, size int64, o LTV, evs []*ver
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	doc, err := pdf.Open(io.NewSectionReader(f, 0, size), size)
+	var src io.ReaderAt = f
+	if inMemory != nil {
+		src = inMemory
+	}
+	doc, err := pdf.Open(io.NewSectionReader(src, 0, size), size)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +232,7 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence,
 		if !e.Signature {
 			tsa = e.Signer // a document timestamp's time is its own TSA's word
 		}
-		if !e.Proven || !trustedAt(tsa, pool, o.Roots, e.Time) {
+		if !e.Proven || !o.Evidence.ChainsTo(tsa, pool, o.Roots, e.Time, x509.ExtKeyUsageTimeStamping) {
 			at = o.Now
 		}
 		vri := pdf.VRI{Key: e.VRIKey, Time: o.Now}
@@ -271,23 +276,6 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence,
 	return dss, vris, nil
 }
 
-// trustedAt reports whether cert (a TSA's) chains to one of roots at the time t, through the
-// certificates of pool: only then does its timestamp prove a time.
-func trustedAt(cert *x509.Certificate, pool, roots []*x509.Certificate, t time.Time) bool {
-	if cert == nil || len(roots) == 0 {
-		return false
-	}
-	rp, ip := x509.NewCertPool(), x509.NewCertPool()
-	for _, r := range roots {
-		rp.AddCert(r)
-	}
-	for _, c := range pool {
-		ip.AddCert(c)
-	}
-	_, err := cert.Verify(x509.VerifyOptions{Roots: rp, Intermediates: ip, CurrentTime: t, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}})
-	return err == nil
-}
-
 func parseDERs(ders [][]byte) []*x509.Certificate {
 	var out []*x509.Certificate
 	for _, d := range ders {
@@ -328,7 +316,7 @@ func docTimestamp(ctx context.Context, doc *pdf.Doc, out tail, o LTV, recheckEar
 	if h == 0 {
 		h = crypto.SHA256
 	}
-	_, total, _, err := appendSigned(doc, out, inc, sig, size, h, recheckEarlier && len(sigs) > 0, verify.Strictness{}, func(digest []byte) ([]byte, error) {
+	_, total, _, _, err := appendSigned(doc, out, inc, sig, size, h, recheckEarlier && len(sigs) > 0, verify.Strictness{}, func(digest []byte) ([]byte, error) {
 		return o.TSA.StampDigest(ctx, digest, h)
 	})
 	return field, total, err

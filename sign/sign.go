@@ -86,6 +86,8 @@ type Result struct {
 	Timestamp string // the document timestamp's field, at B-LTA
 	// evidence is what B-LT gathers validation data for: every intact signature
 	evidence []*verify.Evidence
+	// inMemory holds the signed document when it was made in memory: B-LT reads it there
+	inMemory io.ReaderAt
 }
 
 // SignFile signs in and writes the signed document to out, atomically: out is complete or
@@ -119,7 +121,7 @@ func signDoc(ctx context.Context, doc *pdf.Doc, out string, r Request, durable b
 		if l.TSA == nil {
 			l.TSA = r.TSA
 		}
-		x, err := extendAppend(ctx, f, res.Size, l, res.evidence)
+		x, err := extendAppend(ctx, f, res.Size, l, res.evidence, res.inMemory)
 		if err == nil {
 			res.Size, res.Timestamp = x.Size, x.Timestamp
 		}
@@ -208,14 +210,14 @@ func Sign(ctx context.Context, doc *pdf.Doc, out Output, r Request) (*Result, er
 	strict := verify.Strictness{NewVisibleSignatureFields: r.NewVisibleField}
 	var der []byte
 	var ts *timestamp.Timestamp
-	br, total, checks, err := appendSigned(doc, out, inc, sig, r.ContentsSize, r.Hash, len(sigs) > 0, strict, func(digest []byte) ([]byte, error) {
+	br, total, checks, inMemory, err := appendSigned(doc, out, inc, sig, r.ContentsSize, r.Hash, len(sigs) > 0, strict, func(digest []byte) ([]byte, error) {
 		der, ts, err = r.cms(ctx, digest)
 		return der, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Field: r.Field, ByteRange: br, Size: total}
+	res := &Result{Field: r.Field, ByteRange: br, Size: total, inMemory: inMemory}
 	// what long-term validation gathers evidence for: every signature rechecked, or this one
 	if checks != nil {
 		for _, c := range checks {
@@ -245,10 +247,10 @@ func Sign(ctx context.Context, doc *pdf.Doc, out Output, r Request) (*Result, er
 // makes of the digest of the signed ranges. With recheck, every earlier signature is checked
 // again in the result, by strict, and an error leaves what was written to be thrown away.
 func appendSigned(doc *pdf.Doc, out Output, inc *pdf.Increment, sig pdf.Ref, contentsSize int, h crypto.Hash,
-	recheckEarlier bool, strict verify.Strictness, sign func(digest []byte) ([]byte, error)) (br [4]int64, total int64, checks []verify.Check, err error) {
+	recheckEarlier bool, strict verify.Strictness, sign func(digest []byte) ([]byte, error)) (br [4]int64, total int64, checks []verify.Check, inMemory io.ReaderAt, err error) {
 	w, err := inc.Bytes()
 	if err != nil {
-		return br, 0, nil, err
+		return br, 0, nil, nil, err
 	}
 	// Locate the placeholders inside the signature object and fill in the byte range: it
 	// depends only on sizes, so it is written with the increment.
@@ -258,7 +260,7 @@ func appendSigned(doc *pdf.Doc, out Output, inc *pdf.Increment, sig pdf.Ref, con
 	brAt := bytes.Index(body, []byte(byteRangePlaceholder))
 	ctAt := bytes.Index(body, []byte("/Contents <"))
 	if brAt < 0 || ctAt < 0 {
-		return br, 0, nil, errors.New("signature placeholders not found")
+		return br, 0, nil, nil, errors.New("signature placeholders not found")
 	}
 	total = inc0 + int64(len(w.Bytes))
 	contentsStart := inc0 + objAt + int64(ctAt) + int64(len("/Contents "))
@@ -281,55 +283,55 @@ func appendSigned(doc *pdf.Doc, out Output, inc *pdf.Increment, sig pdf.Ref, con
 		d.Write(w.Bytes[:contentsStart-inc0])
 		d.Write(w.Bytes[contentsEnd-inc0:])
 		if err := signDigest(d.Sum(nil)); err != nil {
-			return br, 0, nil, err
+			return br, 0, nil, nil, err
 		}
 		if recheckEarlier {
 			if checks, err = recheck(appended{bytes.NewReader(mem), int64(len(mem)), w.Bytes}, total, strict); err != nil {
-				return br, 0, nil, err
+				return br, 0, nil, nil, err
 			}
 		}
 		if _, have := out.(tail); !have {
 			if _, err := out.Write(mem); err != nil {
-				return br, 0, nil, err
+				return br, 0, nil, nil, err
 			}
 		}
 		if _, err := out.Write(w.Bytes); err != nil {
-			return br, 0, nil, err
+			return br, 0, nil, nil, err
 		}
-		return br, total, checks, nil
+		return br, total, checks, appended{bytes.NewReader(mem), int64(len(mem)), w.Bytes}, nil
 	}
 	// A large document streams: copy it (unless out holds it already), append the increment, hash the written ranges back
 	// from the output and patch the signature into its place.
 	if _, have := out.(tail); !have {
 		src, err := doc.Original()
 		if err != nil {
-			return br, 0, nil, err
+			return br, 0, nil, nil, err
 		}
 		if n, err := io.Copy(out, src); err != nil {
-			return br, 0, nil, err
+			return br, 0, nil, nil, err
 		} else if n != inc0 {
-			return br, 0, nil, fmt.Errorf("copied %d bytes of %d", n, inc0)
+			return br, 0, nil, nil, fmt.Errorf("copied %d bytes of %d", n, inc0)
 		}
 	}
 	if _, err := out.Write(w.Bytes); err != nil {
-		return br, 0, nil, err
+		return br, 0, nil, nil, err
 	}
 	digest, err := pdf.HashRanges(out, h, br)
 	if err != nil {
-		return br, 0, nil, err
+		return br, 0, nil, nil, err
 	}
 	if err := signDigest(digest); err != nil {
-		return br, 0, nil, err
+		return br, 0, nil, nil, err
 	}
 	if _, err := out.WriteAt(hexAt, contentsStart+1); err != nil {
-		return br, 0, nil, err
+		return br, 0, nil, nil, err
 	}
 	if recheckEarlier {
 		if checks, err = recheck(out, total, strict); err != nil {
-			return br, 0, nil, err
+			return br, 0, nil, nil, err
 		}
 	}
-	return br, total, checks, nil
+	return br, total, checks, nil, nil
 }
 
 // cms makes the CMS SignedData over digest, with a signature timestamp when r has a TSA.

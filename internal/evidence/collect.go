@@ -211,6 +211,45 @@ func (f *Fetcher) issued(cert, parent *x509.Certificate) bool {
 	return err == nil
 }
 
+// ChainsTo reports whether cert chains to one of roots at the time t through the
+// certificates of pool, for the extended key usage eku: whether a TSA's timestamp proves its
+// time, say. A chain found is remembered with the span all its certificates are valid in, so
+// a batch verifies each TSA's chain once; the roots must be the same for a Fetcher's life.
+func (f *Fetcher) ChainsTo(cert *x509.Certificate, pool, roots []*x509.Certificate, t time.Time, eku x509.ExtKeyUsage) bool {
+	if cert == nil || len(roots) == 0 {
+		return false
+	}
+	key := fmt.Sprintf("chain\x00%d\x00%s", eku, cert.Signature)
+	if v, ok := f.links.Load(key); ok {
+		span := v.([2]time.Time)
+		if !t.Before(span[0]) && !t.After(span[1]) {
+			return true
+		}
+	}
+	rp, ip := x509.NewCertPool(), x509.NewCertPool()
+	for _, r := range roots {
+		rp.AddCert(r)
+	}
+	for _, c := range pool {
+		ip.AddCert(c)
+	}
+	chains, err := cert.Verify(x509.VerifyOptions{Roots: rp, Intermediates: ip, CurrentTime: t, KeyUsages: []x509.ExtKeyUsage{eku}})
+	if err != nil || len(chains) == 0 {
+		return false
+	}
+	span := [2]time.Time{cert.NotBefore, cert.NotAfter}
+	for _, c := range chains[0] {
+		if c.NotBefore.After(span[0]) {
+			span[0] = c.NotBefore
+		}
+		if c.NotAfter.Before(span[1]) {
+			span[1] = c.NotAfter
+		}
+	}
+	f.links.Store(key, span)
+	return true
+}
+
 // selfSigned tells whether c is its own issuer (a root): there is nobody to ask about it.
 func (f *Fetcher) selfSigned(c *x509.Certificate) bool { return f.issued(c, c) }
 

@@ -76,7 +76,7 @@ type Fetcher struct {
 	mu       sync.Mutex
 	flights  map[string]*flight
 	requests atomic.Int64
-	links    sync.Map // issued's answers
+	links    sync.Map // issued's answers, and ChainsTo's chains
 }
 
 // NewFetcher returns a Fetcher that makes its requests with client (nil: one with a
