@@ -22,9 +22,9 @@ import (
 // evidenceOptions are the flags of commands that gather long-term validation material: the
 // TSA of document timestamps, and where OCSP responses, CRLs and certificates come from.
 type evidenceOptions struct {
-	tsa, cacheDir  string
-	files          []string
-	offline, fresh bool
+	tsa, cacheDir                string
+	files                        []string
+	offline, fresh, allowPrivate bool
 }
 
 func (o *evidenceOptions) addFlags(cmd *cobra.Command, withTSA bool) {
@@ -36,6 +36,7 @@ func (o *evidenceOptions) addFlags(cmd *cobra.Command, withTSA bool) {
 	f.BoolVar(&o.fresh, "no-evidence-cache", false, "ask the responders again instead of using the cache on disk")
 	f.BoolVar(&o.offline, "offline", false, "no network: take validation data only from --evidence files (and the documents)")
 	f.StringSliceVar(&o.files, "evidence", nil, "OCSP responses, CRLs and certificates as files (DER or PEM), used before asking the network")
+	f.BoolVar(&o.allowPrivate, "allow-private-urls", false, "let the documents' certificates send vbdt to loopback and private addresses (refused by default: the URLs come from the documents)")
 }
 
 // fetcher makes the evidence fetcher of a run: one per run, so that each responder is asked
@@ -52,7 +53,7 @@ func (a *app) fetcher(o evidenceOptions) (*evidence.Fetcher, error) {
 		}
 		f.Cache = dir
 	}
-	f.Offline = o.offline
+	f.Offline, f.PublicOnly = o.offline, !o.allowPrivate
 	if len(o.files) > 0 {
 		if err := f.LoadFiles(o.files); err != nil {
 			return nil, usageErrorf("--evidence: %v", err)

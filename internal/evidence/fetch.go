@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/vbdt/vbdt/internal/redact"
@@ -68,6 +69,9 @@ type Fetcher struct {
 	OCSPURL string
 	// Offline forbids every network request: evidence then comes from Files only.
 	Offline bool
+	// PublicOnly refuses responders at loopback, private and link-local addresses (for a
+	// Fetcher without a Client): the URLs come from the documents, which may be anyone's.
+	PublicOnly bool
 	// Files is evidence given as files (see LoadFiles); it is used before the network.
 	Files *Files
 	// Now is the clock answers are judged by (default time.Now).
@@ -146,7 +150,28 @@ func (f *Fetcher) client() *http.Client {
 	if f.Client != nil {
 		return f.Client
 	}
-	return &http.Client{Timeout: DefaultTimeout}
+	c := &http.Client{Timeout: DefaultTimeout}
+	if f.PublicOnly {
+		d := &net.Dialer{Timeout: DefaultTimeout, Control: publicOnly}
+		c.Transport = &http.Transport{DialContext: d.DialContext, Proxy: http.ProxyFromEnvironment, TLSHandshakeTimeout: DefaultTimeout}
+	}
+	return c
+}
+
+// publicOnly refuses a connection to an address that is not a public one (loopback, private,
+// link-local, unspecified), checked on the address dialled, after name resolution, so that a
+// name resolving to an inside address is refused too.
+func publicOnly(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() {
+		return fmt.Errorf("the address %s is not a public one (documents name the responders; --allow-private-urls allows inside addresses)", host)
+	}
+	return nil
 }
 
 // fetch returns the accepted answer to r: from memory, from the disk cache, or from the
