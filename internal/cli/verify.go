@@ -24,6 +24,7 @@ type verifyOptions struct {
 	trust                               []string
 	profile, html, output               string
 	systemRoots, offline, acrobat, sha1 bool
+	allowPrivate                        bool
 	minRSA, jobs, extract               int
 }
 
@@ -69,6 +70,7 @@ INPUT is a PDF, a folder (searched for *.pdf), a glob, or - to read paths from s
 	f.StringArrayVar(&o.trust, "trust", nil, "trusted root or intermediate certificates (PEM or DER file; repeatable)")
 	f.BoolVar(&o.systemRoots, "system-roots", false, "also trust the operating system's root certificates")
 	f.BoolVar(&o.offline, "offline", false, "use only what the documents carry: no OCSP, CRL or certificate fetching")
+	f.BoolVar(&o.allowPrivate, "allow-private-urls", false, "let the documents' certificates send vbdt to loopback and private addresses when online (refused by default: the URLs come from the documents)")
 	f.StringVar(&o.profile, "profile", "", "also check the rules of a profile: nd30 (an issued Decree 30 document)")
 	f.StringVar(&o.html, "html", "", "also write a self-contained HTML report of every document to this file")
 	f.BoolVar(&o.acrobat, "accept-new-signature-fields", false, "accept new visible signature fields after a certification (Acrobat's reading; strict validators reject them)")
@@ -206,8 +208,10 @@ func (a *app) verifyOptions(o *verifyOptions) (verify.Options, error) {
 	if err != nil {
 		return verify.Options{}, err
 	}
+	fetcher := verify.NewFetcher(nil)
+	fetcher.PublicOnly = !o.allowPrivate
 	return verify.Options{Anchors: append(anchors, stored...), SystemRoots: o.systemRoots, Offline: o.offline,
-		Profile: o.profile, MinRSABits: o.minRSA, AllowSHA1: o.sha1, Fetcher: verify.NewFetcher(nil),
+		Profile: o.profile, MinRSABits: o.minRSA, AllowSHA1: o.sha1, Fetcher: fetcher,
 		Strictness: verify.Strictness{NewVisibleSignatureFields: o.acrobat}}, nil
 }
 
