@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/vbdt/vbdt/internal/cms"
 )
 
 // Issuer fetches the certificate that issued cert from its Authority Information Access
@@ -116,8 +118,6 @@ func pemBlocks(data []byte) ([]*pem.Block, bool) {
 	return out, len(out) > 0
 }
 
-var oidSignedData = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
-
 // parsePKCS7Certs reads the certificates of a DER PKCS#7 / CMS SignedData (a .p7c file is one
 // without signers). Entries of the certificates field that are not X.509 certificates
 // (attribute certificates, other formats) are skipped.
@@ -128,7 +128,7 @@ func parsePKCS7Certs(der []byte) ([]*x509.Certificate, error) {
 	var oid asn1.ObjectIdentifier
 	var version int64
 	var has bool
-	if !s.ReadASN1(&ci, cbasn1.SEQUENCE) || !s.Empty() || !ci.ReadASN1ObjectIdentifier(&oid) || !oid.Equal(oidSignedData) ||
+	if !s.ReadASN1(&ci, cbasn1.SEQUENCE) || !s.Empty() || !ci.ReadASN1ObjectIdentifier(&oid) || !oid.Equal(cms.OIDSignedData) ||
 		!ci.ReadASN1(&content, cbasn1.Tag(0).Constructed().ContextSpecific()) || !content.ReadASN1(&sd, cbasn1.SEQUENCE) ||
 		!sd.ReadASN1Integer(&version) || !sd.SkipASN1(cbasn1.SET) || !sd.SkipASN1(cbasn1.SEQUENCE) ||
 		!sd.ReadOptionalASN1(&certs, &has, cbasn1.Tag(0).Constructed().ContextSpecific()) {

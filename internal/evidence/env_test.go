@@ -27,6 +27,8 @@ import (
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/vbdt/vbdt/internal/cms"
 )
 
 // The test PKI and its services, in process on a loopback port: a root, an intermediate CA, a
@@ -354,7 +356,7 @@ func (e *env) serveTSA(w http.ResponseWriter, r *http.Request) {
 func pkcs7Certs(certs ...*x509.Certificate) []byte {
 	var b cryptobyte.Builder
 	b.AddASN1(cbasn1.SEQUENCE, func(ci *cryptobyte.Builder) {
-		ci.AddASN1ObjectIdentifier(oidSignedData)
+		ci.AddASN1ObjectIdentifier(cms.OIDSignedData)
 		ci.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(c *cryptobyte.Builder) {
 			c.AddASN1(cbasn1.SEQUENCE, func(sd *cryptobyte.Builder) {
 				sd.AddASN1Int64(1)
