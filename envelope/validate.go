@@ -173,10 +173,15 @@ func (v *validator) lengths() {
 	}
 }
 
+// sender checks the From of a document or a status message.
+func (v *validator) sender() {
+	v.organID("From/OrganId", v.e.Header.From.OrganID)
+	v.required("From/OrganName", v.e.Header.From.OrganName)
+}
+
 func (v *validator) document() {
 	h := &v.e.Header
-	v.organID("From/OrganId", h.From.OrganID)
-	v.required("From/OrganName", h.From.OrganName)
+	v.sender()
 	if len(h.To) == 0 {
 		v.add(Error, "required", "To", "a document has no recipient (To)")
 	}
@@ -302,8 +307,7 @@ func (v *validator) referencedID(path, id string) {
 
 func (v *validator) status() {
 	h := &v.e.Header
-	v.organID("From/OrganId", h.From.OrganID)
-	v.required("From/OrganName", h.From.OrganName)
+	v.sender()
 	if len(h.ResponseFor) == 0 {
 		v.add(Error, "required", "ResponseFor", "a status message names no document (ResponseFor)")
 	}

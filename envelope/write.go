@@ -180,23 +180,11 @@ func writeHeader(x *xw, h *MessageHeader, status bool) {
 	for _, f := range o.Extra {
 		x.elem(5, "edXML:"+f.Name, f.Value)
 	}
-	if len(o.Appendixes) > 0 {
-		x.open(5, "edXML:Appendixes")
-		for _, a := range o.Appendixes {
-			x.elem(6, "edXML:Appendix", a)
-		}
-		x.close(5, "edXML:Appendixes")
-	}
+	x.list(5, "edXML:Appendixes", "edXML:Appendix", o.Appendixes)
 	x.close(4, "edXML:OtherInfo")
 	writeResponseFor(x, h.ResponseFor)
 	x.optional(4, "edXML:SteeringType", h.SteeringType)
-	if len(h.ToPlaces) > 0 {
-		x.open(4, "edXML:ToPlaces")
-		for _, p := range h.ToPlaces {
-			x.elem(5, "edXML:Place", p)
-		}
-		x.close(4, "edXML:ToPlaces")
-	}
+	x.list(4, "edXML:ToPlaces", "edXML:Place", h.ToPlaces)
 	x.close(3, "edXML:MessageHeader")
 }
 
@@ -272,6 +260,18 @@ func (x *xw) text(s string) {
 func (x *xw) open(depth int, tag string) { x.raw(strings.Repeat("  ", depth) + "<" + tag + ">\n") }
 
 func (x *xw) close(depth int, tag string) { x.raw(strings.Repeat("  ", depth) + "</" + tag + ">\n") }
+
+// list writes items as elements item inside an element outer, when there are any.
+func (x *xw) list(depth int, outer, item string, items []string) {
+	if len(items) == 0 {
+		return
+	}
+	x.open(depth, outer)
+	for _, v := range items {
+		x.elem(depth+1, item, v)
+	}
+	x.close(depth, outer)
+}
 
 func (x *xw) elem(depth int, tag, value string) {
 	x.raw(strings.Repeat("  ", depth) + "<" + tag + ">")

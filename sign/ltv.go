@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,6 +76,32 @@ type LTV struct {
 	Now time.Time
 	// Roots complete chains whose documents leave their root out (most do): the trust anchors.
 	Roots []*x509.Certificate
+	// RenewBefore, when set, makes ExtendFile a renewal: only a document whose last document
+	// timestamp's TSA certificate expires before it is extended (NotDue otherwise).
+	RenewBefore time.Time
+}
+
+// NotDue says why a document needs no renewal.
+type NotDue struct{ Reason string }
+
+func (e *NotDue) Error() string { return e.Reason }
+
+// renewal says why a document whose signatures are checks needs no renewal before horizon;
+// nil when it does.
+func renewal(checks []verify.Check, horizon time.Time) *NotDue {
+	var last *verify.Check
+	for i, c := range checks {
+		if c.DocTimestamp() && c.Intact && (last == nil || c.SignedSize > last.SignedSize) {
+			last = &checks[i]
+		}
+	}
+	switch {
+	case last == nil:
+		return &NotDue{"no document timestamp to renew (vbdt ltv extend --timestamp adds the first)"}
+	case last.Certificate() != nil && last.Certificate().NotAfter.After(horizon):
+		return &NotDue{fmt.Sprintf("the last document timestamp's TSA certificate is valid until %s", last.Certificate().NotAfter.Format(time.DateOnly))}
+	}
+	return nil // due; a timestamp whose TSA cannot be known is no evidence for long
 }
 
 // ExtendResult says what an extension made.
@@ -86,20 +113,42 @@ type ExtendResult struct {
 // ExtendFile adds long-term validation material to every signature of in (made by vbdt or any
 // other tool) and writes the result to out atomically; in and out may be the same path.
 // Earlier revisions are copied byte for byte. Errors do not name in (the batch engine does).
-// ErrNothingToAdd: the document holds this validation data already and no timestamp was asked.
+// ErrNothingToAdd: the document holds this validation data already and no timestamp was asked;
+// *NotDue: a renewal (o.RenewBefore) is not due. Its signatures are checked once, on in, before
+// anything is copied.
 func ExtendFile(ctx context.Context, in, out string, o LTV) (*ExtendResult, error) {
+	src, err := os.Open(in)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	fi, err := src.Stat()
+	if err != nil {
+		return nil, err
+	}
+	checks, err := verify.CheckReader(src, fi.Size())
+	if err != nil {
+		return nil, err
+	}
+	if !o.RenewBefore.IsZero() {
+		if nd := renewal(checks, o.RenewBefore); nd != nil {
+			return nil, nd
+		}
+	}
+	evs := []*verify.Evidence{}
+	for _, c := range checks {
+		if e := c.Evidence(); c.Intact && e != nil {
+			evs = append(evs, e)
+		}
+	}
 	var res *ExtendResult
-	err := fsutil.Replace(out, 0o644, func(f *os.File) error {
-		src, err := os.Open(in)
+	err = fsutil.Replace(out, 0o644, func(f *os.File) error {
+		n, err := io.Copy(f, io.NewSectionReader(src, 0, fi.Size()))
 		if err != nil {
 			return err
 		}
-		defer src.Close()
-		n, err := io.Copy(f, src)
-		if err != nil {
-			return err
-		}
-		res, err = extendAppend(ctx, f, n, o, nil, nil)
+		// a document from elsewhere has its signatures checked again after the timestamp
+		res, err = extendAppend(ctx, f, n, o, evs, true, nil)
 		return err
 	})
 	return res, err
@@ -107,15 +156,6 @@ func ExtendFile(ctx context.Context, in, out string, o LTV) (*ExtendResult, erro
 
 // ErrNothingToAdd says that a document holds the validation data an extension would add.
 var ErrNothingToAdd = errors.New("the document holds this validation data already")
-
-// vriKeys is the set of VRI keys of doc's DSS.
-func vriKeys(doc *pdf.Doc) map[string]bool {
-	d, err := doc.DSS()
-	if err != nil {
-		return nil
-	}
-	return d.VRI
-}
 
 // allIn reports whether every VRI entry's key is in keys.
 func allIn(vris []pdf.VRI, keys map[string]bool) bool {
@@ -128,10 +168,10 @@ func allIn(vris []pdf.VRI, keys map[string]bool) bool {
 }
 
 // extendAppend appends to f, which holds a document of size bytes, a DSS update with the
-// validation data of the signatures evs (nil: every intact signature and document timestamp
-// of the document), then with o.Timestamp a document timestamp. inMemory, when not nil, holds
-// the same bytes as f, to read them from.
-func extendAppend(ctx context.Context, f *os.File, size int64, o LTV, evs []*verify.Evidence, inMemory io.ReaderAt) (*ExtendResult, error) {
+// validation data of the signatures evs, then with o.Timestamp a document timestamp, after
+// which, with recheckEarlier, every earlier signature is checked again. inMemory, when not
+// nil, holds the same bytes as f, to read them from.
+func extendAppend(ctx context.Context, f *os.File, size int64, o LTV, evs []*verify.Evidence, recheckEarlier bool, inMemory io.ReaderAt) (*ExtendResult, error) {
 	if o.Evidence == nil {
 		return nil, errors.New("no source of validation data")
 	}
@@ -149,21 +189,7 @@ func extendAppend(ctx context.Context, f *os.File, size int64, o LTV, evs []*ver
 	if err != nil {
 		return nil, err
 	}
-	// a document from elsewhere has its signatures checked again after the timestamp; one
-	// vbdt has just signed (and checked) is not checked twice
-	recheckEarlier := evs == nil
-	if evs == nil {
-		checks, err := verify.CheckReader(doc.ReaderAt(), doc.Size())
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range checks {
-			if e := c.Evidence(); c.Intact && e != nil {
-				evs = append(evs, e)
-			}
-		}
-	}
-	dss, vris, err := gatherValidation(ctx, doc, evs, o)
+	dss, vris, have, err := gatherValidation(ctx, doc, evs, o)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +199,7 @@ func extendAppend(ctx context.Context, f *os.File, size int64, o LTV, evs []*ver
 	if err != nil {
 		return nil, err
 	}
-	if added == 0 && !o.Timestamp && allIn(vris, vriKeys(doc)) {
+	if added == 0 && !o.Timestamp && allIn(vris, have.VRI) {
 		return nil, ErrNothingToAdd
 	}
 	w, err := inc.Bytes()
@@ -203,15 +229,15 @@ func extendAppend(ctx context.Context, f *os.File, size int64, o LTV, evs []*ver
 }
 
 // gatherValidation collects the validation data of the signatures and document timestamps
-// evs of doc: their chains completed, OCSP responses or CRLs for each certificate, and a VRI
+// evs of doc (and returns the DSS doc has): their chains completed, OCSP responses or CRLs for each certificate, and a VRI
 // entry for each. One the document's DSS already has a VRI entry for keeps it when fresh data
 // cannot be had. A certificate revoked before the time a timestamp proves (or, without one,
 // before now) is an error: such a signature cannot be made long-term.
-func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence, o LTV) (pdf.DSS, []pdf.VRI, error) {
+func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence, o LTV) (pdf.DSS, []pdf.VRI, *pdf.DSS, error) {
 	var dss pdf.DSS
 	have, err := doc.DSS()
 	if err != nil {
-		return dss, nil, err
+		return dss, nil, nil, err
 	}
 	seen := map[string]bool{}
 	add := func(dst *[][]byte, items ...[]byte) {
@@ -223,8 +249,9 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence,
 		}
 	}
 	var vris []pdf.VRI
+	stored := append(parseDERs(have.Certs), o.Roots...) // the certificates every chain may use
 	for _, e := range evs {
-		pool := append(append(append([]*x509.Certificate{}, e.Certs...), parseDERs(have.Certs)...), o.Roots...)
+		pool := append(slices.Clone(e.Certs), stored...)
 		// revocation counts against a signature up to the time a timestamp by a trusted TSA
 		// proves; a time the signer only claims (or any TSA asserts) proves nothing, so any
 		// revocation until now counts
@@ -245,7 +272,7 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence,
 			if m != nil {
 				// a revocation found is decisive, even among other failures
 				if err := revokedBefore(m, at); err != nil {
-					return dss, nil, fmt.Errorf("signature %s: %w", e.Field, err)
+					return dss, nil, nil, fmt.Errorf("signature %s: %w", e.Field, err)
 				}
 			}
 			if err != nil && have.VRI[e.VRIKey] {
@@ -255,7 +282,7 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence,
 				break
 			}
 			if err != nil {
-				return dss, nil, fmt.Errorf("signature %s: %w", e.Field, err)
+				return dss, nil, nil, fmt.Errorf("signature %s: %w", e.Field, err)
 			}
 			for _, cert := range m.Certs {
 				add(&dss.Certs, cert.Raw)
@@ -271,9 +298,9 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence,
 		}
 	}
 	if len(evs) == 0 {
-		return dss, nil, errors.New("no intact signature to give validation data")
+		return dss, nil, nil, errors.New("no intact signature to give validation data")
 	}
-	return dss, vris, nil
+	return dss, vris, have, nil
 }
 
 func parseDERs(ders [][]byte) []*x509.Certificate {

@@ -121,7 +121,8 @@ func signDoc(ctx context.Context, doc *pdf.Doc, out string, r Request, durable b
 		if l.TSA == nil {
 			l.TSA = r.TSA
 		}
-		x, err := extendAppend(ctx, f, res.Size, l, res.evidence, res.inMemory)
+		// the signatures were checked as the document was signed: not again
+		x, err := extendAppend(ctx, f, res.Size, l, res.evidence, false, res.inMemory)
 		if err == nil {
 			res.Size, res.Timestamp = x.Size, x.Timestamp
 		}

@@ -223,16 +223,14 @@ func (a *app) runLTV(ctx context.Context, command string, o *ltvExtendOptions, a
 		return err
 	}
 	l := sign.LTV{Evidence: fetcher, TSA: tsa, Timestamp: o.timestamp, Roots: roots}
+	if horizon != nil {
+		l.RenewBefore = horizon(time.Now())
+	}
 	e := &batch.Engine{Workers: o.workers(), Journal: o.journalPath("ltv-"+command, len(items)),
 		Do: func(ctx context.Context, it batch.Item) (batch.Outcome, error) {
-			if horizon != nil {
-				due, why, err := renewDue(ctx, it.In, horizon(time.Now()))
-				if err != nil || !due {
-					return batch.Outcome{Skipped: why}, err
-				}
-			}
 			res, err := sign.ExtendFile(ctx, it.In, it.Out, l)
-			if errors.Is(err, sign.ErrNothingToAdd) {
+			var notDue *sign.NotDue
+			if errors.Is(err, sign.ErrNothingToAdd) || errors.As(err, &notDue) {
 				return batch.Outcome{Skipped: err.Error()}, nil
 			}
 			if err != nil {
@@ -245,30 +243,6 @@ func (a *app) runLTV(ctx context.Context, command string, o *ltvExtendOptions, a
 		e.OnResult = on
 		return e.Run(ctx, items)
 	})
-}
-
-// renewDue says whether the last document timestamp of the document at path has a TSA
-// certificate expiring before horizon; why says why not.
-func renewDue(ctx context.Context, path string, horizon time.Time) (bool, string, error) {
-	checks, err := verify.CheckFile(path)
-	if err != nil {
-		return false, "", err
-	}
-	var last *verify.Check
-	for i, c := range checks {
-		if c.DocTimestamp() && c.Intact && (last == nil || c.SignedSize > last.SignedSize) {
-			last = &checks[i]
-		}
-	}
-	switch {
-	case last == nil:
-		return false, "no document timestamp to renew (vbdt ltv extend --timestamp adds the first)", nil
-	case last.Certificate() == nil:
-		return true, "", nil // a timestamp whose TSA cannot be known is no evidence for long
-	case last.Certificate().NotAfter.After(horizon):
-		return false, fmt.Sprintf("the last document timestamp's TSA certificate is valid until %s", last.Certificate().NotAfter.Format(time.DateOnly)), nil
-	}
-	return true, "", nil
 }
 
 type ltvStatusOptions struct {

@@ -229,27 +229,31 @@ func checkTimestamp(resp, digest []byte, h crypto.Hash, nonce *big.Int, policy a
 	if policy != nil && !ts.Policy.Equal(policy) {
 		return nil, fmt.Errorf("the token's policy %v is not the requested %v", ts.Policy, policy)
 	}
-	// the signer's usage first: cms.ParseTimestamp refuses a signer without it, less plainly
-	if sd, err := cms.Parse(ts.RawToken); err == nil && len(sd.Signers) > 0 {
-		if c := sd.SignerCertificate(sd.Signers[0], nil); c != nil && !criticalTimeStamping(c) {
-			return nil, fmt.Errorf("the token's signer certificate %q lacks the critical timeStamping extended key usage", subject(c))
-		}
-	}
 	parsed, err := cms.ParseTimestamp(ts.RawToken, nil)
 	if err != nil {
 		if errors.Is(err, cms.ErrNoCertificate) {
 			return nil, errors.New("the token does not carry its signer's certificate, though the request asked for it")
 		}
+		// cms refuses a signer without the usage, less plainly: say so first
+		if sd, perr := cms.Parse(ts.RawToken); perr == nil && len(sd.Signers) > 0 {
+			if c := sd.SignerCertificate(sd.Signers[0], nil); c != nil && !criticalTimeStamping(c) {
+				return nil, noTimeStamping(c)
+			}
+		}
 		return nil, fmt.Errorf("the token does not verify: %v", err)
 	}
 	signer := parsed.Signer
-	if !criticalTimeStamping(signer) {
-		return nil, fmt.Errorf("the token's signer certificate %q lacks the critical timeStamping extended key usage", subject(signer))
+	if !criticalTimeStamping(signer) { // cms only notes a usage that is not critical
+		return nil, noTimeStamping(signer)
 	}
 	if ts.Time.Before(signer.NotBefore) || ts.Time.After(signer.NotAfter) {
 		return nil, fmt.Errorf("the token's signer certificate %q was not valid at the token's time %s", subject(signer), ts.Time.UTC().Format(time.RFC3339))
 	}
 	return ts, nil
+}
+
+func noTimeStamping(c *x509.Certificate) error {
+	return fmt.Errorf("the token's signer certificate %q lacks the critical timeStamping extended key usage", subject(c))
 }
 
 var oidExtKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37}
