@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/vbdt/vbdt/internal/testpki/testenv"
 )
 
 func TestAIAMissingIntermediate(t *testing.T) {
@@ -45,9 +47,7 @@ func TestAIAMissingIntermediate(t *testing.T) {
 }
 
 func TestAIAOpenSSLBundle(t *testing.T) {
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl not found")
-	}
+	testenv.NeedTools(t, "openssl")
 	e := newEnv(t, envConfig{})
 	dir := t.TempDir()
 	in := writePEM(t, dir, "inter.pem", "CERTIFICATE", e.inter.cert.Raw)
