@@ -14,7 +14,7 @@
 # on /var/tmp for the 20 000-page JPEG document, deleted at once)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=bench/convert-$(date +%F).txt
+out=${OUT:-bench/convert-$(date +%F).txt} # OUT names another file (a second run the same day)
 scratch=$(mktemp -d /var/tmp/vbdt-convert-bench.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 go build -o "$scratch/vbdt" ./cmd/vbdt
