@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -194,6 +195,40 @@ func TestConvertManySources(t *testing.T) {
 			if sum := sha256.Sum256(src); res.Sources[i].Path != p || res.Sources[i].SHA256 != hex.EncodeToString(sum[:]) {
 				t.Errorf("round %d: source %d's fixity is %+v, want %s of %s", round, i, res.Sources[i], hex.EncodeToString(sum[:]), p)
 			}
+		}
+	}
+}
+
+// A page that cannot be written is named by its own file and page, whichever file is being
+// read when its failure shows: pages are written behind the reading (a 16-bit page cannot be
+// PDF/A-1b; the JPEG pages after it are fine).
+func TestPageErrorNamesItsFile(t *testing.T) {
+	dir := t.TempDir()
+	sixteen := filepath.Join(dir, "a-16bit.png")
+	g := image.NewGray16(image.Rect(0, 0, 40, 30))
+	for i := range g.Pix {
+		g.Pix[i] = byte(i * 7)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sixteen, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sources := []convert.Source{{Path: sixteen}}
+	for i := range 3 {
+		p := filepath.Join(dir, fmt.Sprintf("b%d.jpg", i))
+		if err := testpki.WriteJPEG(p, testpki.ScanPage(40, uint64(i)), 200); err != nil {
+			t.Fatal(err)
+		}
+		sources = append(sources, convert.Source{Path: p})
+	}
+	for n := 1; n <= len(sources); n++ { // the bad page with 0 to 3 pages after it
+		d := convert.Document{FileCode: "H99.2026.03", Ordinal: n, Out: filepath.Join(dir, "out.pdf"), Sources: sources[:n]}
+		_, err := convert.Convert(d, convert.Options{Part: convert.PDFA1B, DPI: 200, Profile: convert.ProfileND30})
+		if err == nil || !strings.HasPrefix(err.Error(), sixteen+": page 1: ") || !strings.Contains(err.Error(), "16-bit") {
+			t.Errorf("%d sources: error %v, want one starting %q and naming the 16 bits", n, err, sixteen+": page 1: ")
 		}
 	}
 }

@@ -400,7 +400,7 @@ func Convert(d Document, o Options) (*Result, error) {
 				stats.add(im)
 				sf.data.hold(1) // released once the page is written
 				if err := fn(im); err != nil {
-					return fmt.Errorf("%s: %w", src.Path, err)
+					return err // it names its page's file: pages are written behind the reading
 				}
 			}
 			sf.data.release()

@@ -175,9 +175,9 @@ func checkCase(t *testing.T, c mcase, part convert.Part, out string) bool {
 				t.Errorf("page %d: the %s stream is not the source's bytes (%d vs %d bytes)", i+1, got[i], len(im.raw), len(want))
 			}
 		}
-		// an embedded ICC profile stays with the image
+		// an embedded ICC profile stays with the image (a palette's with its base)
 		if p.ICC != nil {
-			checkICC(t, i+1, im, p.ICC)
+			checkICC(t, i+1, indexedBase(t, im), p.ICC)
 		}
 		// the page's size follows the image's resolution
 		dpi := p.XDPI
@@ -927,7 +927,7 @@ func (f *fixtures) jpegs(magick string) error {
 		// DeviceCMYK needs a CMYK output intent or an ICC profile: PDF/A with the sRGB intent
 		// cannot hold it as it is, and vbdt does not turn it into RGB (lossy): a clear error
 		mcase{name: "jpeg-cmyk-adobe", file: cmyk, dpi: mDPI, errFor: map[convert.Part]string{
-			convert.PDFA2B: "CMYK JPEG without an ICC profile", convert.PDFA1B: "CMYK JPEG without an ICC profile"}},
+			convert.PDFA2B: "CMYK JPEG without a CMYK ICC profile", convert.PDFA1B: "CMYK JPEG without a CMYK ICC profile"}},
 		mcase{name: "jpeg-progressive", file: prog, paths: dct, render: true},
 		mcase{name: "jpeg-exif-rotated", file: rot, paths: dct, render: true, rotate: 90},
 		mcase{name: "jpeg-no-density-dpi", file: nodpiPath, dpi: mDPI, paths: dct, render: true},
@@ -970,6 +970,10 @@ func (f *fixtures) pngs() error {
 	if err != nil {
 		return err
 	}
+	// the same profile claiming ICC version 4, which PDF 1.4 (PDF/A-1) cannot hold
+	icc4 := slices.Clone(icc)
+	icc4[8] = 4
+	iccErr := map[convert.Part]string{convert.PDFA1B: "ICC profile is version 4."}
 	pal := make([]byte, 3*200)
 	r := rand.New(rand.NewPCG(3, 3))
 	for i := range pal {
@@ -1002,6 +1006,10 @@ func (f *fixtures) pngs() error {
 		{"png-palette-trns", pngSpec{ctype: 3, depth: 8, plte: pal, trns: []byte{0, 128, 255}}, reenc, mcase{errFor: alphaErr}},
 		{"png-rgb8-icc", pngSpec{ctype: 2, depth: 8, icc: icc}, flate, mcase{}},
 		{"png-rgb8-icc-interlaced", pngSpec{ctype: 2, depth: 8, icc: icc, interlace: true}, reenc, mcase{}},
+		{"png-palette8-icc", pngSpec{ctype: 3, depth: 8, plte: pal, icc: icc}, flate, mcase{}},
+		{"png-rgb8-icc4", pngSpec{ctype: 2, depth: 8, icc: icc4}, flate, mcase{errFor: iccErr}},
+		{"png-rgb8-icc4-interlaced", pngSpec{ctype: 2, depth: 8, icc: icc4, interlace: true}, reenc, mcase{errFor: iccErr}},
+		{"png-palette8-icc4", pngSpec{ctype: 3, depth: 8, plte: pal, icc: icc4}, flate, mcase{errFor: iccErr}},
 	} {
 		path := filepath.Join(dir, v.name+".png")
 		if err := os.WriteFile(path, encodePNG(v.spec, mW, mH, uint64(len(f.cases))), 0o644); err != nil {

@@ -93,13 +93,13 @@ func Write(w io.Writer, pages Pages, meta *Meta, part Part) ([]PageResult, error
 			var src io.ReaderAt = bytes.NewReader(pd.im.data.bytes())
 			if pd.im.data == nil {
 				if src, err = files.open(pd.im.Path); err != nil {
-					return fmt.Errorf("page %d: %w", i+1, err)
+					return pageError(pd.im, err)
 				}
 			}
 			res, page, err := writePage(pw, pagesRef, src, pd, part)
 			pd.im.data.release()
 			if err != nil {
-				return fmt.Errorf("page %d: %w", i+1, err)
+				return pageError(pd.im, err)
 			}
 			fmt.Fprintf(id, "%d:%s:%d\n", i, res.Path, res.Bytes)
 			kids = append(kids, page)
@@ -155,6 +155,12 @@ func Write(w io.Writer, pages Pages, meta *Meta, part Part) ([]PageResult, error
 }
 
 func ref(r pdf.Ref) types.IndirectRef { return *types.NewIndirectRef(r.Num, r.Gen) }
+
+// pageError names the file and page of a page that could not be written: pages are written
+// behind the reading, so the file being read may be another.
+func pageError(im Image, err error) error {
+	return fmt.Errorf("%s: page %d: %w", im.Path, im.Page.Index+1, err)
+}
 
 // lookahead is how many pages are prepared ahead of the one being written.
 const lookahead = 2
@@ -256,7 +262,7 @@ func writeImage(pw *pdf.Writer, r pdf.Ref, source io.ReaderAt, pd pending, part 
 	if passthrough {
 		d["BitsPerComponent"] = types.Integer(p.BitsPerComponent)
 		d["Filter"] = types.Name(p.Filter)
-		if cs, err := colorSpace(pw, p); err != nil {
+		if cs, err := colorSpace(pw, p, part); err != nil {
 			return PageResult{}, err
 		} else {
 			d["ColorSpace"] = cs
@@ -304,14 +310,11 @@ func writeImage(pw *pdf.Writer, r pdf.Ref, source io.ReaderAt, pd pending, part 
 	case bpc == 16 && part == PDFA1B:
 		return PageResult{}, fmt.Errorf("a 16-bit image: PDF/A-1b (PDF 1.4) has no 16-bit images; convert it with --pdfa 2b to keep every bit")
 	}
-	d["BitsPerComponent"], d["ColorSpace"], d["Filter"] = types.Integer(bpc), types.Name(cs), types.Name("FlateDecode")
-	if iccFits(p.ICC, cs) { // the source's colours, kept
-		icc, err := pw.AddStream(types.Dict{"N": types.Integer(map[string]int{"DeviceGray": 1, "DeviceRGB": 3}[cs]), "Alternate": types.Name(cs)}, p.ICC)
-		if err != nil {
-			return PageResult{}, err
-		}
-		d["ColorSpace"] = types.Array{types.Name("ICCBased"), ref(icc)}
+	space, err := iccSpace(pw, p.ICC, cs, part) // the source's colours, kept
+	if err != nil {
+		return PageResult{}, err
 	}
+	d["BitsPerComponent"], d["ColorSpace"], d["Filter"] = types.Integer(bpc), space, types.Name("FlateDecode")
 	if alpha != nil {
 		mask, err := pw.AddStream(types.Dict{"Type": types.Name("XObject"), "Subtype": types.Name("Image"),
 			"Width": types.Integer(p.Width), "Height": types.Integer(p.Height), "BitsPerComponent": types.Integer(bpc),
@@ -325,26 +328,47 @@ func writeImage(pw *pdf.Writer, r pdf.Ref, source io.ReaderAt, pd pending, part 
 	return PageResult{Path: "re-encoded Flate", Bytes: int64(len(z))}, pw.PutStream(r, d, int64(len(z)), bytes.NewReader(z))
 }
 
-// colorSpace is the page's colour space: its embedded ICC profile when it has one, else the
-// device space.
-func colorSpace(pw *pdf.Writer, p scan.Page) (types.Object, error) {
-	base := types.Object(types.Name(p.ColorSpace))
-	if len(p.ICC) > 0 && p.ColorSpace != "Indexed" {
-		n := map[string]int{"DeviceGray": 1, "DeviceRGB": 3, "DeviceCMYK": 4}[p.ColorSpace]
-		icc, err := pw.AddStream(types.Dict{"N": types.Integer(n), "Alternate": types.Name(p.ColorSpace)}, p.ICC)
+// colorSpace is the colour space of a page passed through: its device space, or the source's
+// ICC profile over it (for a palette, over the palette's RGB).
+func colorSpace(pw *pdf.Writer, p scan.Page, part Part) (types.Object, error) {
+	if p.ColorSpace == "Indexed" {
+		base, err := iccSpace(pw, p.ICC, "DeviceRGB", part)
 		if err != nil {
 			return nil, err
 		}
-		return types.Array{types.Name("ICCBased"), ref(icc)}, nil
-	}
-	if p.ColorSpace == "DeviceCMYK" {
-		return nil, fmt.Errorf("a CMYK JPEG without an ICC profile cannot be PDF/A with the sRGB output intent, and turning it into RGB would change its colours: scan in RGB, or embed the scanner's CMYK profile")
-	}
-	if p.ColorSpace == "Indexed" {
-		return types.Array{types.Name("Indexed"), types.Name("DeviceRGB"), types.Integer(len(p.Palette)/3 - 1),
+		return types.Array{types.Name("Indexed"), base, types.Integer(len(p.Palette)/3 - 1),
 			types.HexLiteral(fmt.Sprintf("%X", p.Palette))}, nil
 	}
-	return base, nil
+	cs, err := iccSpace(pw, p.ICC, p.ColorSpace, part)
+	if err == nil && cs == types.Name("DeviceCMYK") {
+		err = fmt.Errorf("a CMYK JPEG without a CMYK ICC profile cannot be PDF/A with the sRGB output intent, and turning it into RGB would change its colours: scan in RGB, or embed the scanner's CMYK profile")
+	}
+	return cs, err
+}
+
+// iccSpace is the colour space of samples in the device space cs with the source's ICC
+// profile: [/ICCBased profile] when the profile describes cs, else cs itself (no profile, or
+// one the file contradicts). A profile too recent for the part's PDF version is refused:
+// dropping it would change the colours.
+func iccSpace(pw *pdf.Writer, icc []byte, cs string, part Part) (types.Object, error) {
+	if !iccFits(icc, cs) {
+		return types.Name(cs), nil
+	}
+	// PDF 1.4 takes ICC.1:1998-09 (version 2) profiles, PDF 1.7 ICC.1:2004-10 (version 4)
+	version, newest := icc[8], byte(4)
+	if part == PDFA1B {
+		newest = 2
+	}
+	if version > newest {
+		return nil, fmt.Errorf("the image's ICC profile is version %d.%d, which PDF/A-%s (PDF %s) cannot hold, and dropping it would change its colours: convert with --pdfa 2b, or embed a version %d profile",
+			version, icc[9]>>4, part, map[Part]string{PDFA1B: "1.4", PDFA2B: "1.7"}[part], newest)
+	}
+	n := map[string]int{"DeviceGray": 1, "DeviceRGB": 3, "DeviceCMYK": 4}[cs]
+	stream, err := pw.AddStream(types.Dict{"N": types.Integer(n), "Alternate": types.Name(cs)}, icc)
+	if err != nil {
+		return nil, err
+	}
+	return types.Array{types.Name("ICCBased"), ref(stream)}, nil
 }
 
 // parms converts decode parameters to a PDF dictionary.
@@ -429,7 +453,7 @@ func iccFits(icc []byte, cs string) bool {
 		return false
 	}
 	space := string(icc[16:20])
-	return (cs == "DeviceRGB" && space == "RGB ") || (cs == "DeviceGray" && space == "GRAY")
+	return (cs == "DeviceRGB" && space == "RGB ") || (cs == "DeviceGray" && space == "GRAY") || (cs == "DeviceCMYK" && space == "CMYK")
 }
 
 // openFiles keeps the last source file open while its pages are written: the pages of a
