@@ -90,6 +90,9 @@ func TestJPEG(t *testing.T) {
 	rgb := colourFixture(64, 48)
 	g, c := encodeJPEG(t, gray), encodeJPEG(t, rgb)
 	profile := bytes.Repeat([]byte("icc-profile-bytes-"), 20)
+	copy(profile[16:], "RGB ") // an RGB profile's header
+	grayProfile := bytes.Clone(profile)
+	copy(grayProfile[16:], "GRAY")
 
 	for _, tc := range []struct {
 		name          string
@@ -116,6 +119,7 @@ func TestJPEG(t *testing.T) {
 		{name: "exif mirrored", f: withSegments(c, exif(binary.BigEndian, 5, 0, 0)), cs: "DeviceRGB", problem: "mirrored", width: 64, height: 48},
 		{name: "jfif wins over exif", f: withSegments(c, jfif(1, 300, 300), exif(binary.LittleEndian, 1, 72, 2)), cs: "DeviceRGB", x: 300, y: 300, width: 64, height: 48},
 		{name: "icc", f: withSegments(c, iccChunk(2, 2, profile[200:]), iccChunk(1, 2, profile[:200])), cs: "DeviceRGB", icc: profile, problem: "no DPI", width: 64, height: 48},
+		{name: "icc of a gray image", f: withSegments(c, iccChunk(1, 2, grayProfile[:200]), iccChunk(2, 2, grayProfile[200:])), cs: "DeviceRGB", problem: `the ICC profile describes "GRAY" colours, the image is DeviceRGB: profile ignored`, width: 64, height: 48},
 		{name: "icc incomplete", f: withSegments(c, iccChunk(1, 2, profile[:200])), cs: "DeviceRGB", problem: "ICC profile has 1 of its 2 chunks", width: 64, height: 48},
 		{name: "cmyk adobe", f: synthJPEG(0xC0, 8, "CMYK", 1, adobe(0)), cs: "DeviceCMYK", decodeArray: true, width: 60, height: 40},
 		{name: "ycck adobe progressive", f: synthJPEG(0xC2, 8, "\x01\x02\x03\x04", 3, adobe(2)), cs: "DeviceCMYK", decodeArray: true, width: 60, height: 40},

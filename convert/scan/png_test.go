@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -91,7 +92,11 @@ func TestPNG(t *testing.T) {
 		alpha.Pix[i] = uint8(i)
 	}
 	palTRNS := image.NewPaletted(gray.Rect, color.Palette{color.RGBA{0, 0, 0, 0}, color.RGBA{255, 255, 255, 255}})
+	// an RGB profile's header (data colour space at 16–19), a GRAY one's
 	profile := bytes.Repeat([]byte("profile!"), 40)
+	copy(profile[16:], "RGB ")
+	grayProfile := slices.Clone(profile)
+	copy(grayProfile[16:], "GRAY")
 
 	for _, tc := range []struct {
 		name    string
@@ -113,6 +118,9 @@ func TestPNG(t *testing.T) {
 		{name: "gray absurd", img: gray, chunks: [][]byte{phys(100, 100, 1)}, kind: PNGFlate, cs: "DeviceGray", colors: 1, bpc: 8, problem: "not plausible"},
 		{name: "gray16", img: gray16, kind: PNGFlate, cs: "DeviceGray", colors: 1, bpc: 16, problem: "16-bit: PDF/A-1 needs a re-encode"},
 		{name: "palette iCCP", img: pal, chunks: [][]byte{iccp(profile)}, kind: PNGFlate, cs: "Indexed", colors: 1, bpc: 2, color: true, icc: profile},
+		{name: "gray iCCP", img: gray, chunks: [][]byte{iccp(grayProfile)}, kind: PNGFlate, cs: "DeviceGray", colors: 1, bpc: 8, problem: "no DPI", icc: grayProfile},
+		{name: "gray, RGB iCCP", img: gray, chunks: [][]byte{iccp(profile)}, kind: PNGFlate, cs: "DeviceGray", colors: 1, bpc: 8, problem: `the ICC profile describes "RGB" colours, the image is DeviceGray: profile ignored`},
+		{name: "palette, GRAY iCCP", img: pal, chunks: [][]byte{iccp(grayProfile)}, kind: PNGFlate, cs: "Indexed", colors: 1, bpc: 2, color: true, problem: "profile ignored"},
 		{name: "black and white", img: bw, kind: PNGFlate, cs: "Indexed", colors: 1, bpc: 1, bilevel: true},
 		{name: "alpha", img: alpha, kind: Decode, cs: "DeviceRGB", bpc: 8, problem: "alpha channel", color: true},
 		{name: "palette tRNS", img: palTRNS, kind: Decode, cs: "Indexed", bpc: 1, problem: "tRNS", bilevel: true},

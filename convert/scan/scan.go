@@ -115,6 +115,20 @@ func (p *Page) problem(format string, args ...any) {
 	p.Problems = append(p.Problems, fmt.Sprintf(format, args...))
 }
 
+// matchICC drops an embedded ICC profile that describes other colours than the image's (its
+// header's data colour space, bytes 16–19), with a note: the samples are what the image says
+// they are, and a PDF colour space cannot take a profile of another number of components.
+func (p *Page) matchICC() {
+	want := map[string]string{"DeviceGray": "GRAY", "DeviceRGB": "RGB ", "Indexed": "RGB ", "DeviceCMYK": "CMYK"}[p.ColorSpace]
+	if len(p.ICC) < 20 || want == "" {
+		return
+	}
+	if got := string(p.ICC[16:20]); got != want {
+		p.problem("the ICC profile describes %q colours, the image is %s: profile ignored", strings.TrimSpace(got), p.ColorSpace)
+		p.ICC = nil
+	}
+}
+
 // catchPanics turns a panic (a bug) into an error; the fuzz test turns it off.
 var catchPanics = true
 
@@ -159,6 +173,7 @@ func Inspect(r io.ReaderAt, size int64) (pages []Page, err error) {
 			return nil, err
 		}
 		p.fileSize = size
+		p.matchICC()
 		return []Page{p}, nil
 	case len(m) >= 8 && string(m) == pngMagic:
 		p, err := inspectPNG(r, size)
@@ -166,9 +181,14 @@ func Inspect(r io.ReaderAt, size int64) (pages []Page, err error) {
 			return nil, err
 		}
 		p.fileSize = size
+		p.matchICC()
 		return []Page{p}, nil
 	case len(m) >= 4 && (string(m[:4]) == "II*\x00" || string(m[:4]) == "MM\x00*"):
-		return inspectTIFF(r, size)
+		pages, err := inspectTIFF(r, size)
+		for i := range pages {
+			pages[i].matchICC()
+		}
+		return pages, err
 	case len(m) >= 4 && (string(m[:4]) == "II+\x00" || string(m[:4]) == "MM\x00+"):
 		return nil, errors.New("BigTIFF not supported")
 	case len(m) >= 4 && string(m[:4]) == "\x89PNG":
