@@ -152,3 +152,24 @@ func TestEngineStops(t *testing.T) {
 		t.Fatalf("cancelled: %+v %v", sum, err)
 	}
 }
+
+// An item's error names its input once: prefixed with it, unless it already starts with it (a
+// conversion names the source file at fault, which may be the item's first).
+func TestResultErrorNamesInputOnce(t *testing.T) {
+	dir := t.TempDir()
+	items := []Item{{In: "a.tif", Out: filepath.Join(dir, "a.pdf")}, {In: "b.tif", Out: filepath.Join(dir, "b.pdf")}}
+	var got []string
+	e := &Engine{Workers: 1, Do: func(ctx context.Context, it Item) (Outcome, error) {
+		if it.In == "a.tif" {
+			return Outcome{}, fmt.Errorf("%s: page 2: damaged", it.In)
+		}
+		return Outcome{}, errors.New("page 1: damaged")
+	}, OnResult: func(r Result) { got = append(got, r.Err.Error()) }}
+	if _, err := e.Run(context.Background(), items); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"a.tif: page 2: damaged", "b.tif: page 1: damaged"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("errors %q, want %q", got, want)
+	}
+}

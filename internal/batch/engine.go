@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -159,7 +160,7 @@ func (e *Engine) one(ctx context.Context, it Item, j *journal, made *sync.Map) R
 	} else {
 		r.Outcome, r.Err = e.Do(ctx, it)
 	}
-	if r.Err != nil {
+	if r.Err != nil && !strings.HasPrefix(r.Err.Error(), it.In+": ") { // named once
 		r.Err = fmt.Errorf("%s: %w", it.In, r.Err)
 	}
 	r.Elapsed = time.Since(start)
