@@ -13,6 +13,7 @@ import (
 	"image"
 	"image/color"
 	"io"
+	"maps"
 	"math"
 	"math/bits"
 	"os"
@@ -210,21 +211,51 @@ func writePage(pw *pdf.Writer, parent pdf.Ref, src io.ReaderAt, pd pending, part
 	if xdpi <= 0 {
 		return PageResult{}, pdf.Ref{}, fmt.Errorf("the image gives no resolution (DPI) and none was configured (--dpi)")
 	}
-	imgRef := pw.Reserve()
-	res, err := writeImage(pw, imgRef, src, pd, part)
-	if err != nil {
-		return res, pdf.Ref{}, err
+	w, h := float64(p.Width)*72/xdpi, float64(p.Height)*72/ydpi
+	xobjects := types.Dict{}
+	var content string
+	var res PageResult
+	if len(p.Blocks) == 0 {
+		imgRef := pw.Reserve()
+		r, err := writeImage(pw, imgRef, src, pd, part)
+		if err != nil {
+			return r, pdf.Ref{}, err
+		}
+		res = r
+		xobjects["Im0"] = ref(imgRef)
+		content = fmt.Sprintf("q %s 0 0 %s 0 0 cm /Im0 Do Q", num(w), num(h))
+	} else {
+		// a page in blocks (JPEG-in-TIFF strips or tiles, each a JPEG stream): an image per
+		// block, each drawn where it lies on the page
+		d, err := passthroughDict(pw, p, part)
+		if err != nil {
+			return res, pdf.Ref{}, err
+		}
+		var c strings.Builder
+		for i, b := range p.Blocks {
+			bd := maps.Clone(d)
+			bd["Width"], bd["Height"] = types.Integer(b.W), types.Integer(b.H)
+			r := pw.Reserve()
+			n, err := putRanges(pw, r, bd, src, b.Ranges, false)
+			if err != nil {
+				return res, pdf.Ref{}, err
+			}
+			res.Bytes += n
+			name := fmt.Sprintf("Im%d", i)
+			xobjects[name] = ref(r)
+			bw, bh := float64(b.W)*72/xdpi, float64(b.H)*72/ydpi
+			fmt.Fprintf(&c, "q %s 0 0 %s %s %s cm /%s Do Q\n", num(bw), num(bh), num(float64(b.X)*72/xdpi), num(h-float64(b.Y)*72/ydpi-bh), name)
+		}
+		res.Path, content = passthroughBlocks, c.String()
 	}
 	res.DPI = math.Round(xdpi*100) / 100
-	w, h := float64(p.Width)*72/xdpi, float64(p.Height)*72/ydpi
-	content := fmt.Sprintf("q %s 0 0 %s 0 0 cm /Im0 Do Q", num(w), num(h))
 	c, err := pw.AddStream(types.Dict{}, []byte(content))
 	if err != nil {
 		return res, pdf.Ref{}, err
 	}
 	page := types.Dict{"Type": types.Name("Page"), "Parent": ref(parent),
 		"MediaBox":  types.Array{types.Integer(0), types.Integer(0), types.Float(round(w)), types.Float(round(h))},
-		"Resources": types.Dict{"XObject": types.Dict{"Im0": ref(imgRef)}}, "Contents": ref(c)}
+		"Resources": types.Dict{"XObject": xobjects}, "Contents": ref(c)}
 	if p.Rotate != 0 {
 		page["Rotate"] = types.Integer(p.Rotate)
 	}
@@ -233,7 +264,12 @@ func writePage(pw *pdf.Writer, parent pdf.Ref, src io.ReaderAt, pd pending, part
 
 func round(f float64) float64 { v, _ := strconv.ParseFloat(num(f), 64); return v }
 
-func num(f float64) string { return strconv.FormatFloat(f, 'f', 4, 64) }
+func num(f float64) string {
+	if s := strconv.FormatFloat(f, 'f', 4, 64); s != "-0.0000" {
+		return s
+	}
+	return "0.0000"
+}
 
 // passthroughPath says how a page went in verbatim, in a string shared by all such pages.
 func passthroughPath(filter string) string {
@@ -248,6 +284,47 @@ func passthroughPath(filter string) string {
 	return "passthrough " + filter
 }
 
+// passthroughBlocks is the path of a page whose blocks pass through as images of their own.
+const passthroughBlocks = "passthrough DCTDecode, an image per block"
+
+// passthroughDict is the image dictionary of a page passed through, but its size.
+func passthroughDict(pw *pdf.Writer, p scan.Page, part Part) (types.Dict, error) {
+	d := types.Dict{"Type": types.Name("XObject"), "Subtype": types.Name("Image"),
+		"BitsPerComponent": types.Integer(p.BitsPerComponent), "Filter": types.Name(p.Filter)}
+	cs, err := colorSpace(pw, p, part)
+	if err != nil {
+		return nil, err
+	}
+	d["ColorSpace"] = cs
+	if len(p.DecodeParms) > 0 {
+		d["DecodeParms"] = parms(p.DecodeParms)
+	}
+	if len(p.DecodeArray) > 0 {
+		a := types.Array{}
+		for _, v := range p.DecodeArray {
+			a = append(a, types.Float(v))
+		}
+		d["Decode"] = a
+	}
+	return d, nil
+}
+
+// putRanges writes an image stream of byte ranges of the source, verbatim (bit-reversed when
+// asked), and returns its length.
+func putRanges(pw *pdf.Writer, r pdf.Ref, d types.Dict, source io.ReaderAt, ranges []scan.Range, reverse bool) (int64, error) {
+	var length int64
+	readers := make([]io.Reader, len(ranges))
+	for i, rg := range ranges {
+		length += rg.Len
+		readers[i] = io.NewSectionReader(source, rg.Off, rg.Len)
+	}
+	var src io.Reader = io.MultiReader(readers...)
+	if reverse {
+		src = reversed{src}
+	}
+	return length, pw.PutStream(r, d, length, src)
+}
+
 // writeImage writes the page's image XObject: the source bytes as they are when the PDF can
 // hold them, else a lossless re-encoding.
 func writeImage(pw *pdf.Writer, r pdf.Ref, source io.ReaderAt, pd pending, part Part) (PageResult, error) {
@@ -260,34 +337,13 @@ func writeImage(pw *pdf.Writer, r pdf.Ref, source io.ReaderAt, pd pending, part 
 		passthrough = false // PDF 1.4 has no 16-bit images
 	}
 	if passthrough {
-		d["BitsPerComponent"] = types.Integer(p.BitsPerComponent)
-		d["Filter"] = types.Name(p.Filter)
-		if cs, err := colorSpace(pw, p, part); err != nil {
+		pdict, err := passthroughDict(pw, p, part)
+		if err != nil {
 			return PageResult{}, err
-		} else {
-			d["ColorSpace"] = cs
 		}
-		if len(p.DecodeParms) > 0 {
-			d["DecodeParms"] = parms(p.DecodeParms)
-		}
-		if len(p.DecodeArray) > 0 {
-			a := types.Array{}
-			for _, v := range p.DecodeArray {
-				a = append(a, types.Float(v))
-			}
-			d["Decode"] = a
-		}
-		var length int64
-		readers := make([]io.Reader, len(p.Ranges))
-		for i, rg := range p.Ranges {
-			length += rg.Len
-			readers[i] = io.NewSectionReader(source, rg.Off, rg.Len)
-		}
-		var src io.Reader = io.MultiReader(readers...)
-		if p.ReverseBits {
-			src = reversed{src}
-		}
-		return PageResult{Path: passthroughPath(p.Filter), Bytes: length}, pw.PutStream(r, d, length, src)
+		maps.Copy(d, pdict)
+		n, err := putRanges(pw, r, d, source, p.Ranges, p.ReverseBits)
+		return PageResult{Path: passthroughPath(p.Filter), Bytes: n}, err
 	}
 	if p.Kind == scan.Bilevel {
 		e := <-pd.g4

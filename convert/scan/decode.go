@@ -357,6 +357,9 @@ func undoPredictor(b []byte, stride, bps, spp int) {
 }
 
 func decodeTIFFImage(r io.ReaderAt, p Page) (image.Image, error) {
+	if p.Compression == cJPEG {
+		return decodeTIFFJPEG(r, p)
+	}
 	tp := p.tiff
 	if tp.planar == 2 && tp.spp > 1 {
 		return nil, fmt.Errorf("TIFF page %d: separate colour planes are not supported", p.Index+1)

@@ -66,6 +66,14 @@ func (k Kind) Passthrough() bool { return k == JPEG || k == G4 || k == PNGFlate 
 // Range is a byte range of the source file.
 type Range struct{ Off, Len int64 }
 
+// Block is a part of a page that passes through as an image of its own (a strip or tile of a
+// JPEG-in-TIFF page, each a JPEG stream): its bytes, and where it lies in pixels (a tile may
+// reach past the page's right and bottom edges).
+type Block struct {
+	Ranges     []Range
+	X, Y, W, H int
+}
+
 // Strip is one strip (or tile) of a TIFF page: where its compressed bytes
 // are and which part of the page it covers. A PDF writer may embed the strips
 // of a multi-strip G4 page as separate image XObjects.
@@ -87,6 +95,7 @@ type Page struct {
 	// For passthrough kinds: the byte ranges of the source file to copy
 	// verbatim, in order, into the PDF stream.
 	Ranges      []Range
+	Blocks      []Block        // instead of Ranges: a page passed through in several images
 	Filter      string         // "DCTDecode", "CCITTFaxDecode", "FlateDecode", "" for kinds that need work
 	DecodeParms map[string]any // e.g. K -1, Columns, Rows, BlackIs1; Predictor 15, Colors, BitsPerComponent, Columns
 

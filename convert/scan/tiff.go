@@ -107,6 +107,7 @@ type tiffPage struct {
 	extraSamples []uint64
 	colorMap     []uint16 // 3 × 2^bps, red then green then blue
 	t4           uint64
+	tables       Range // JPEG-in-TIFF: JPEGTables without its SOI and EOI
 }
 
 // inspectTIFF walks the IFD chain.
@@ -351,6 +352,8 @@ func tiffPageFrom(t *tiffDir, m tagMap, idx int) (Page, error) {
 		if p.Compression != cJPEG && p.Compression != cOldJPEG {
 			return fail("YCbCr colour (PhotometricInterpretation 6) without JPEG compression is not supported")
 		}
+		p.ColorSpace = "DeviceRGB"
+		p.Color = true
 	case 8, 9, 10:
 		return fail("CIE L*a*b* colour (PhotometricInterpretation %d) is not supported", p.Photometric)
 	default:
@@ -361,8 +364,12 @@ func tiffPageFrom(t *tiffDir, m tagMap, idx int) (Page, error) {
 	p.Bilevel = bilevelPix || (tp.bps == 1 && tp.spp == 1 && p.Photometric == 3 && !p.Color)
 	comp := p.Compression
 	switch comp {
-	case cOldJPEG, cJPEG:
+	case cOldJPEG:
 		return fail("compression %d (%s) is not supported", comp, compressionName(comp))
+	case cJPEG:
+		if err := p.tiffJPEG(t, m); err != nil {
+			return fail("%v", err)
+		}
 	case cCCITTRLE:
 		return fail("compression 2 (CCITT modified Huffman without EOL codes) is not supported")
 	case cG3, cG4:

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"io"
 	"math/bits"
 	"strings"
@@ -517,8 +518,8 @@ func TestTIFFErrors(t *testing.T) {
 			return append(b[:8:8], b[8+len(truth):]...)
 		}(), "TIFF"},
 		{"bigtiff", big, "BigTIFF not supported"},
-		{"jpeg", jpegInTIFF, "TIFF page 1: compression 7 (JPEG-in-TIFF) is not supported"},
-		{"page 3", three, "TIFF page 3: compression 7 (JPEG-in-TIFF) is not supported"},
+		{"jpeg", jpegInTIFF, "TIFF page 1: JPEG-in-TIFF block 1 is not a JPEG stream (no SOI marker)"},
+		{"page 3", three, "TIFF page 3: JPEG-in-TIFF block 1 is not a JPEG stream"},
 		{"empty", []byte("II*\x00\x00\x00\x00\x00"), "no pages"},
 	} {
 		err := inspectErr(tc.f)
@@ -528,10 +529,39 @@ func TestTIFFErrors(t *testing.T) {
 	}
 }
 
-func TestTIFFJPEGCompressionRejected(t *testing.T) {
-	f := tiffcp(t, []string{"-c", "jpeg"}, rgbTIFF(colourFixture(32, 32)))
-	err := inspectErr(f)
-	if err == nil || !strings.Contains(err.Error(), "compression 7 (JPEG-in-TIFF) is not supported") {
-		t.Fatalf("err = %v", err)
+// JPEG-in-TIFF: one strip is the page's JPEG stream (SOI, JPEGTables, the rest of the strip,
+// ranges of the file); several strips are a block each; DecodeImage puts the blocks together.
+func TestTIFFJPEG(t *testing.T) {
+	src := colourFixture(32, 32)
+	for _, tc := range []struct {
+		args   []string
+		blocks int
+	}{{[]string{"-c", "jpeg"}, 0}, {[]string{"-c", "jpeg", "-r", "16"}, 2}, {[]string{"-c", "jpeg", "-t", "-w", "16", "-l", "16"}, 4}} {
+		f := tiffcp(t, tc.args, rgbTIFF(src))
+		p := inspectBytes(t, f)[0]
+		if p.Kind != JPEG || p.Filter != "DCTDecode" || p.ColorSpace != "DeviceRGB" || len(p.Blocks) != tc.blocks || p.DecodeParms["ColorTransform"] != 1 {
+			t.Fatalf("%v: %+v", tc.args, p)
+		}
+		blocks := p.Blocks
+		if blocks == nil {
+			blocks = []Block{{Ranges: p.Ranges, W: 32, H: 32}}
+		}
+		whole, err := DecodeImage(bytes.NewReader(f), p)
+		if err != nil || whole.Bounds() != image.Rect(0, 0, 32, 32) {
+			t.Fatalf("%v: DecodeImage: %v %v", tc.args, whole.Bounds(), err)
+		}
+		for i, b := range blocks {
+			im, err := jpeg.Decode(bytes.NewReader(rangeBytes(f, b.Ranges)))
+			if err != nil || im.Bounds().Dx() != b.W || im.Bounds().Dy() != b.H {
+				t.Fatalf("%v: block %d (%+v) decodes to %v: %v", tc.args, i+1, b, im.Bounds(), err)
+			}
+			for y := 0; y < b.H; y++ {
+				for x := 0; x < b.W; x++ {
+					if whole.At(b.X+x, b.Y+y) != color.RGBAModel.Convert(im.At(x, y)) {
+						t.Fatalf("%v: block %d: pixel (%d,%d) is not where DecodeImage put it", tc.args, i+1, x, y)
+					}
+				}
+			}
+		}
 	}
 }
