@@ -59,7 +59,7 @@ type Meta struct {
 
 // PageResult says how a page was embedded.
 type PageResult struct {
-	Path  string  `json:"path"` // "passthrough DCTDecode", "passthrough CCITTFaxDecode", "passthrough FlateDecode", "re-encoded G4", "re-encoded Flate"
+	Path  string  `json:"path"` // "passthrough DCTDecode", "passthrough DCTDecode, an image per block", "passthrough CCITTFaxDecode", "passthrough FlateDecode", "re-encoded G4", "re-encoded Flate"
 	Bytes int64   `json:"bytes"`
 	DPI   float64 `json:"dpi"`
 }
@@ -227,6 +227,9 @@ func writePage(pw *pdf.Writer, parent pdf.Ref, src io.ReaderAt, pd pending, part
 	} else {
 		// a page in blocks (JPEG-in-TIFF strips or tiles, each a JPEG stream): an image per
 		// block, each drawn where it lies on the page
+		if part == PDFA1B && len(p.Blocks) > 4095 {
+			return res, pdf.Ref{}, fmt.Errorf("JPEG-in-TIFF in %d blocks: a PDF/A-1 page holds at most 4 095 images (ISO 19005-1 6.1.12, a dictionary's entries): convert with --pdfa 2b", len(p.Blocks))
+		}
 		d, err := passthroughDict(pw, p, part)
 		if err != nil {
 			return res, pdf.Ref{}, err
@@ -287,7 +290,8 @@ func passthroughPath(filter string) string {
 // passthroughBlocks is the path of a page whose blocks pass through as images of their own.
 const passthroughBlocks = "passthrough DCTDecode, an image per block"
 
-// passthroughDict is the image dictionary of a page passed through, but its size.
+// passthroughDict is the image dictionary of a page passed through, without its Width and
+// Height.
 func passthroughDict(pw *pdf.Writer, p scan.Page, part Part) (types.Dict, error) {
 	d := types.Dict{"Type": types.Name("XObject"), "Subtype": types.Name("Image"),
 		"BitsPerComponent": types.Integer(p.BitsPerComponent), "Filter": types.Name(p.Filter)}

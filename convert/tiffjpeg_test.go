@@ -44,18 +44,21 @@ func TestConvertJPEGInTIFF(t *testing.T) {
 		colour = append(colour, im(t, magick, p, "-density", "100", "-units", "PixelsPerInch", "-compress", "none", "-type", "TrueColor", filepath.Join(dir, fmt.Sprintf("colour%d.tif", i))))
 	}
 	gray = append(gray, im(t, magick, colour[0], "-colorspace", "Gray", "-type", "Grayscale", "-compress", "none", filepath.Join(dir, "gray.tif")))
+	// transform is the /ColorTransform the PDF must give (what the TIFF's photometric
+	// interpretation says the JPEG data is; -1: none, gray)
 	cases := []struct {
-		name  string
-		pages []string
-		args  []string
-		path  string
+		name      string
+		pages     []string
+		args      []string
+		path      string
+		transform int
 	}{
-		{"ycbcr-1strip", colour, []string{"-c", "jpeg", "-r", "300"}, "passthrough DCTDecode"},
-		{"ycbcr-16rows", colour, []string{"-c", "jpeg", "-r", "16"}, "passthrough DCTDecode, an image per block"},
-		{"ycbcr-tiles", colour[:1], []string{"-c", "jpeg", "-t", "-w", "64", "-l", "48"}, "passthrough DCTDecode, an image per block"},
-		{"rgb-32rows", colour[:1], []string{"-c", "jpeg:r", "-r", "32"}, "passthrough DCTDecode, an image per block"},
-		{"gray-1strip", gray, []string{"-c", "jpeg", "-r", "300"}, "passthrough DCTDecode"},
-		{"gray-8rows-MM", gray, []string{"-c", "jpeg", "-r", "8", "-B"}, "passthrough DCTDecode, an image per block"},
+		{"ycbcr-1strip", colour, []string{"-c", "jpeg", "-r", "300"}, "passthrough DCTDecode", 1},
+		{"ycbcr-16rows", colour, []string{"-c", "jpeg", "-r", "16"}, "passthrough DCTDecode, an image per block", 1},
+		{"ycbcr-tiles", colour[:1], []string{"-c", "jpeg", "-t", "-w", "64", "-l", "48"}, "passthrough DCTDecode, an image per block", 1},
+		{"rgb-32rows", colour[:1], []string{"-c", "jpeg:r", "-r", "32"}, "passthrough DCTDecode, an image per block", 0},
+		{"gray-1strip", gray, []string{"-c", "jpeg", "-r", "300"}, "passthrough DCTDecode", -1},
+		{"gray-8rows-MM", gray, []string{"-c", "jpeg", "-r", "8", "-B"}, "passthrough DCTDecode, an image per block", -1},
 	}
 	var pdfa1 []string
 	for _, c := range cases {
@@ -98,6 +101,9 @@ func TestConvertJPEGInTIFF(t *testing.T) {
 						t.Fatalf("page %d: %d images, want %d blocks", i+1, len(got.streams), len(blocks))
 					}
 					for j, b := range blocks {
+						if tr := got.transforms[j]; tr != c.transform {
+							t.Errorf("page %d, block %d: /ColorTransform %d, want %d", i+1, j+1, tr, c.transform)
+						}
 						var want []byte
 						for _, r := range b.Ranges {
 							want = append(want, src[r.Off:r.Off+r.Len]...)
@@ -121,6 +127,18 @@ func TestConvertJPEGInTIFF(t *testing.T) {
 		}
 	}
 	t.Run("preflight", func(t *testing.T) { preflightAll(t, pdfa1) })
+	// more blocks than a PDF/A-1 page's resources can name (4 095): refused under 1b, not 2b
+	many := filepath.Join(dir, "gray-tiles16.tif")
+	big := im(t, magick, gray[0], "-resize", "1100x1000!", "-compress", "none", filepath.Join(dir, "gray-big.tif"))
+	if b, err := exec.Command("tiffcp", "-c", "jpeg", "-t", "-w", "16", "-l", "16", big, many).CombinedOutput(); err != nil {
+		t.Fatalf("tiffcp: %v\n%s", err, b)
+	}
+	if _, err := convert.Convert(doc(many, filepath.Join(dir, "many-1b.pdf")), convert.Options{Part: convert.PDFA1B, Profile: convert.ProfileND30}); err == nil || !strings.Contains(err.Error(), "4 095 images") {
+		t.Errorf("4 347 tiles under PDF/A-1b: %v, want a refusal naming the limit", err)
+	}
+	if _, err := convert.Convert(doc(many, filepath.Join(dir, "many-2b.pdf")), convert.Options{Part: convert.PDFA2B, Profile: convert.ProfileND30}); err != nil {
+		t.Errorf("4 347 tiles under PDF/A-2b: %v", err)
+	}
 	// a strip cut short is refused, naming the page
 	file := filepath.Join(dir, "ycbcr-16rows.tif")
 	b, err := os.ReadFile(file)
@@ -145,8 +163,9 @@ func blockOf(p scan.Page) scan.Block { return scan.Block{Ranges: p.Ranges, W: p.
 
 // drawn is a page's images as its content draws them.
 type drawn struct {
-	streams [][]byte // each image's stream, in drawing order
-	img     image.Image
+	streams    [][]byte // each image's stream, in drawing order
+	transforms []int    // each image's /ColorTransform, -1 without one
+	img        image.Image
 }
 
 // drawnPage decodes each image of a page with ImageMagick and puts it where the page's content
@@ -196,6 +215,13 @@ func drawnPage(t *testing.T, magick, pdf string, page, w, h int, dpi float64) dr
 			t.Fatalf("page %d: image %s is %v, not DCTDecode", page, m[5], sd.Dict["Filter"])
 		}
 		d.streams = append(d.streams, sd.Raw)
+		tr := -1
+		if dp, ok := sd.Dict["DecodeParms"].(types.Dict); ok {
+			if v, ok := dp["ColorTransform"].(types.Integer); ok {
+				tr = int(v)
+			}
+		}
+		d.transforms = append(d.transforms, tr)
 		jpg := filepath.Join(t.TempDir(), "block.jpg")
 		if err := os.WriteFile(jpg, sd.Raw, 0o644); err != nil {
 			t.Fatal(err)

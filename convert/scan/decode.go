@@ -358,7 +358,7 @@ func undoPredictor(b []byte, stride, bps, spp int) {
 
 func decodeTIFFImage(r io.ReaderAt, p Page) (image.Image, error) {
 	if p.Compression == cJPEG {
-		return decodeTIFFJPEG(r, p)
+		return nil, fmt.Errorf("TIFF page %d: JPEG-in-TIFF passes through; it is not decoded here", p.Index+1)
 	}
 	tp := p.tiff
 	if tp.planar == 2 && tp.spp > 1 {

@@ -38,6 +38,8 @@ func fuzzSeeds(t testing.TB) [][]byte {
 			seeds = append(seeds, tiffcp(t, args, src))
 		}
 		seeds = append(seeds, tiffcp(t, []string{"-c", "lzw:2"}, rgbTIFF(rgb)))
+		big := rgbTIFF(colourFixture(40, 32))
+		seeds = append(seeds, tiffcp(t, []string{"-c", "jpeg"}, big), tiffcp(t, []string{"-c", "jpeg", "-r", "16"}, big))
 	}
 	return seeds
 }
@@ -79,13 +81,21 @@ func FuzzInspect(f *testing.F) {
 			if p.Kind < JPEG || p.Kind > Decode || p.Width <= 0 || p.Height <= 0 {
 				t.Fatalf("bad page %+v", p)
 			}
-			for _, r := range p.Ranges {
+			ranges := p.Ranges
+			for _, b := range p.Blocks {
+				if len(b.Ranges) == 0 || b.W <= 0 || b.H <= 0 {
+					t.Fatalf("bad block %+v", b)
+				}
+				ranges = append(ranges, b.Ranges...)
+			}
+			for _, r := range ranges {
 				if r.Off < 0 || r.Len < 0 || r.Off+r.Len > int64(len(data)) {
 					t.Fatalf("range %v outside the %d-byte file", r, len(data))
 				}
 			}
-			if p.Kind.Passthrough() != (p.Filter != "") || p.Kind.Passthrough() != (len(p.Ranges) > 0) {
-				t.Fatalf("kind %v with filter %q and %d ranges", p.Kind, p.Filter, len(p.Ranges))
+			// a page passed through is its ranges, or its blocks', never both
+			if p.Kind.Passthrough() != (p.Filter != "") || p.Kind.Passthrough() != (len(p.Ranges) > 0 != (len(p.Blocks) > 0)) {
+				t.Fatalf("kind %v with filter %q, %d ranges and %d blocks", p.Kind, p.Filter, len(p.Ranges), len(p.Blocks))
 			}
 			if p.Width*p.Height > 1<<16 {
 				continue

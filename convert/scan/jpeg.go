@@ -84,13 +84,86 @@ type jpegInfo struct {
 	iccBad     string
 	sawSOS     bool
 	extraneous bool
+	compTq     []byte // each component's quantization table
+	// tables are the quantization and Huffman tables defined so far
+	tables jpegTables
+}
+
+// jpegTables records which tables a JPEG stream has defined: a decoder cannot decode a scan
+// whose tables are missing (an abbreviated stream whose tables were lost).
+type jpegTables struct {
+	dqt [4]bool
+	dht [2][4]bool // class 0 DC, 1 AC
+}
+
+// define records the tables of a DQT or DHT segment.
+func (jt *jpegTables) define(m byte, s []byte) error {
+	for len(s) > 0 {
+		id := s[0] & 0x0F
+		if id > 3 {
+			return fmt.Errorf("JPEG: %s segment defines table %d (0 to 3 only)", jpegMarkerName(m), id)
+		}
+		var n int
+		if m == 0xDB { // DQT: 64 values of 8 or 16 bits
+			n = 1 + 64*(1+int(s[0]>>4))
+			jt.dqt[id] = true
+		} else { // DHT: 16 counts, then the values
+			if len(s) < 17 || s[0]>>4 > 1 {
+				return errors.New("JPEG: DHT segment is damaged")
+			}
+			n = 17
+			for _, c := range s[1:17] {
+				n += int(c)
+			}
+			jt.dht[s[0]>>4][id] = true
+		}
+		if n > len(s) {
+			return fmt.Errorf("JPEG: %s segment is too short for its tables", jpegMarkerName(m))
+		}
+		s = s[n:]
+	}
+	return nil
+}
+
+// checkScan checks that a scan's tables are defined (T.81 B.2.4): each component's
+// quantization table, its DC Huffman table for a DC first scan, its AC table for AC data.
+func (ji *jpegInfo) checkScan(s []byte) error {
+	if len(s) < 1 || len(s) < 1+2*int(s[0])+3 {
+		return errors.New("JPEG: SOS segment is too short")
+	}
+	ns := int(s[0])
+	ss, se, ah := s[1+2*ns], s[2+2*ns], s[3+2*ns]>>4
+	for i := range ns {
+		c, td, ta := s[1+2*i], s[2+2*i]>>4, s[2+2*i]&0x0F
+		k := bytes.IndexByte(ji.compIDs, c)
+		if k < 0 || td > 3 || ta > 3 {
+			return fmt.Errorf("JPEG: the scan names component %d, which the frame does not have", c)
+		}
+		if tq := ji.compTq[k]; tq > 3 || !ji.tables.dqt[tq] {
+			return fmt.Errorf("JPEG: quantization table %d is not defined (its tables are missing: an abbreviated stream, or JPEGTables lost)", tq)
+		}
+		if ss == 0 && ah == 0 && !ji.tables.dht[0][td] {
+			return fmt.Errorf("JPEG: DC Huffman table %d is not defined (its tables are missing)", td)
+		}
+		if se > 0 && (ji.sof != 0xC2 || ss > 0) && !ji.tables.dht[1][ta] {
+			return fmt.Errorf("JPEG: AC Huffman table %d is not defined (its tables are missing)", ta)
+		}
+	}
+	return nil
 }
 
 // inspectJPEG walks the markers of a JPEG file. Entropy-coded data is only
 // scanned for the next marker, never decoded.
 func inspectJPEG(r io.ReaderAt, size int64) (Page, error) {
+	p, _, err := inspectJPEGWith(r, size, jpegTables{})
+	return p, err
+}
+
+// inspectJPEGWith walks a JPEG stream whose decoder already holds the tables known (an
+// abbreviated stream of a JPEG-in-TIFF block); it also returns what it read.
+func inspectJPEGWith(r io.ReaderAt, size int64, known jpegTables) (Page, *jpegInfo, error) {
 	p := Page{Format: "JPEG"}
-	var ji jpegInfo
+	ji := jpegInfo{tables: known}
 	off := int64(2)
 	var b2 [2]byte
 	end := int64(-1)
@@ -98,16 +171,16 @@ func inspectJPEG(r io.ReaderAt, size int64) (Page, error) {
 	for end < 0 {
 		if err := readAt(r, size, b2[:], off); err != nil {
 			if ji.sawSOS {
-				return Page{}, errors.New("truncated JPEG: no EOI marker (the file ends inside the image data)")
+				return Page{}, nil, errors.New("truncated JPEG: no EOI marker (the file ends inside the image data)")
 			}
-			return Page{}, errors.New("truncated JPEG: no SOS marker (the file ends before the image data)")
+			return Page{}, nil, errors.New("truncated JPEG: no SOS marker (the file ends before the image data)")
 		}
 		if b2[0] != 0xFF {
 			// Garbage between segments: tolerated (like libjpeg), with a note.
 			ji.extraneous = true
 			next, err := jpegNextMarker(r, size, off)
 			if err != nil {
-				return Page{}, err
+				return Page{}, nil, err
 			}
 			off = next
 			continue
@@ -121,29 +194,29 @@ func inspectJPEG(r io.ReaderAt, size int64) (Page, error) {
 		switch {
 		case m == 0xD9: // EOI
 			if !ji.sawSOS {
-				return Page{}, errors.New("truncated JPEG: no SOS marker (EOI comes before any image data)")
+				return Page{}, nil, errors.New("truncated JPEG: no SOS marker (EOI comes before any image data)")
 			}
 			end = off
 			continue
 		case m == 0xD8:
-			return Page{}, errors.New("JPEG: a second SOI marker inside the file (several images concatenated?)")
+			return Page{}, nil, errors.New("JPEG: a second SOI marker inside the file (several images concatenated?)")
 		case m == 0x01 || (m >= 0xD0 && m <= 0xD7) || m == 0x00:
 			continue // standalone markers
 		}
 		if err := readAt(r, size, b2[:], off); err != nil {
-			return Page{}, fmt.Errorf("truncated JPEG: %s segment has no length", jpegMarkerName(m))
+			return Page{}, nil, fmt.Errorf("truncated JPEG: %s segment has no length", jpegMarkerName(m))
 		}
 		n := int64(binary.BigEndian.Uint16(b2[:]))
 		if n < 2 {
-			return Page{}, fmt.Errorf("JPEG: %s segment has an invalid length %d", jpegMarkerName(m), n)
+			return Page{}, nil, fmt.Errorf("JPEG: %s segment has an invalid length %d", jpegMarkerName(m), n)
 		}
 		if n > size-off {
-			return Page{}, fmt.Errorf("truncated JPEG: %s segment ends past the end of the file", jpegMarkerName(m))
+			return Page{}, nil, fmt.Errorf("truncated JPEG: %s segment ends past the end of the file", jpegMarkerName(m))
 		}
 		body := off + 2
 		blen := n - 2
 		off += n
-		parse := (m >= 0xE0 && m <= 0xEF) || (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) || m == 0xDA
+		parse := (m >= 0xE0 && m <= 0xEF) || (m >= 0xC0 && m <= 0xCF && m != 0xC8 && m != 0xCC) || m == 0xDA || m == 0xDB
 		if !parse {
 			continue
 		}
@@ -153,25 +226,32 @@ func inspectJPEG(r io.ReaderAt, size int64) (Page, error) {
 		}
 		seg = seg[:blen]
 		if err := readAt(r, size, seg, body); err != nil {
-			return Page{}, fmt.Errorf("JPEG: reading %s: %v", jpegMarkerName(m), err)
+			return Page{}, nil, fmt.Errorf("JPEG: reading %s: %v", jpegMarkerName(m), err)
 		}
 		switch {
+		case m == 0xDB || m == 0xC4: // DQT, DHT
+			if err := ji.tables.define(m, seg); err != nil {
+				return Page{}, nil, err
+			}
 		case m == 0xDA: // SOS
 			if ji.sof == 0 {
-				return Page{}, errors.New("JPEG: no SOF marker before the image data")
+				return Page{}, nil, errors.New("JPEG: no SOF marker before the image data")
+			}
+			if err := ji.checkScan(seg); err != nil {
+				return Page{}, nil, err
 			}
 			ji.sawSOS = true
 			next, err := jpegNextMarker(r, size, off)
 			if err != nil {
-				return Page{}, err
+				return Page{}, nil, err
 			}
 			off = next
 		case m >= 0xC0 && m <= 0xCF:
 			if ji.sof != 0 {
-				return Page{}, errors.New("JPEG: several SOF markers (hierarchical or damaged file) are not supported")
+				return Page{}, nil, errors.New("JPEG: several SOF markers (hierarchical or damaged file) are not supported")
 			}
 			if err := ji.parseSOF(m, seg); err != nil {
-				return Page{}, err
+				return Page{}, nil, err
 			}
 		default:
 			ji.parseAPP(m, seg)
@@ -211,7 +291,7 @@ func inspectJPEG(r io.ReaderAt, size int64) (Page, error) {
 	ji.dpi(&p)
 	ji.orientation(&p)
 	p.ICC = ji.iccProfile(&p)
-	return p, nil
+	return p, &ji, nil
 }
 
 // jpegNextMarker scans entropy-coded data (or garbage) from off for the next
@@ -224,7 +304,7 @@ func jpegNextMarker(r io.ReaderAt, size, off int64) (int64, error) {
 		}
 		return 0, errJPEGNoEOI
 	}
-	buf := make([]byte, 64<<10)
+	buf := make([]byte, min(64<<10, max(size-off, 2)))
 	for off < size {
 		n := int64(len(buf))
 		if n > size-off {
@@ -303,9 +383,9 @@ func (ji *jpegInfo) parseSOF(m byte, s []byte) error {
 	default:
 		return fmt.Errorf("JPEG: %d colour components are not supported (1, 3 or 4)", nc)
 	}
-	ji.compIDs = make([]byte, nc)
+	ji.compIDs, ji.compTq = make([]byte, nc), make([]byte, nc)
 	for i := range ji.compIDs {
-		ji.compIDs[i] = s[6+3*i]
+		ji.compIDs[i], ji.compTq[i] = s[6+3*i], s[8+3*i]
 	}
 	return nil
 }

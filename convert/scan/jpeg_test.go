@@ -70,6 +70,10 @@ func synthJPEG(sof byte, precision byte, ids string, scans int, pre ...[]byte) [
 	for _, s := range pre {
 		b = append(b, s...)
 	}
+	// quantization table 0, DC and AC Huffman tables 0 (one code each)
+	b = append(b, segment(0xDB, make([]byte, 65))...)
+	huff := func(class byte) []byte { return append([]byte{class << 4, 1}, append(make([]byte, 15), 0)...) }
+	b = append(b, segment(0xC4, append(huff(0), huff(1)...))...)
 	body := []byte{precision, 0, 40, 0, 60, byte(len(ids))}
 	for i := range ids {
 		body = append(body, ids[i], 0x11, 0)

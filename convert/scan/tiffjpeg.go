@@ -1,14 +1,11 @@
 package scan
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"image"
-	"image/color"
-	"image/draw"
-	"image/jpeg"
 	"io"
+	"slices"
+	"strings"
 )
 
 // tJPEGTables holds the quantization and Huffman tables that the strips of a JPEG-in-TIFF page
@@ -29,45 +26,58 @@ func (p *Page) tiffJPEG(t *tiffDir, m tagMap) error {
 	if tp.planar == 2 && tp.spp > 1 {
 		return errors.New("JPEG-in-TIFF with separate colour planes is not supported")
 	}
-	if want := map[int]int{0: 1, 1: 1, 2: 3, 6: 3}[p.Photometric]; want == 0 || tp.spp != want {
+	var want string // the colour space, and the Adobe transform the data must have
+	transform := -1
+	switch {
+	case (p.Photometric == 0 || p.Photometric == 1) && tp.spp == 1:
+		want = "DeviceGray"
+	case p.Photometric == 2 && tp.spp == 3:
+		want, transform = "DeviceRGB", 0
+	case p.Photometric == 6 && tp.spp == 3:
+		want, transform = "DeviceRGB", 1
+	default:
 		return fmt.Errorf("JPEG-in-TIFF with PhotometricInterpretation %d and %d samples per pixel is not supported", p.Photometric, tp.spp)
 	}
-	if e, ok := m[tJPEGTables]; ok {
-		if n := int64(e.count) * tiffTypeSize(e.typ); n > 4 {
-			off := int64(t.bo.Uint32(e.raw[:]))
-			var soi, eoi [2]byte
-			if n > t.size-off || readAt(t.r, t.size, soi[:], off) != nil || readAt(t.r, t.size, eoi[:], off+n-2) != nil {
-				return errors.New("JPEGTables lie past the end of the file")
-			}
-			if soi != [2]byte{0xFF, 0xD8} || eoi != [2]byte{0xFF, 0xD9} {
-				return errors.New("JPEGTables is not a JPEG tables stream (SOI … EOI)")
-			}
-			tp.tables = Range{off + 2, n - 4}
-		}
+	// a block larger than the page would draw (and make readers decode) what is not there
+	if tp.blockW > maxJPEGSide || tp.blockH > maxJPEGSide || int64(tp.blockW)*int64(tp.blockH) > 2*int64(p.Width)*int64(p.Height)+1<<20 {
+		return fmt.Errorf("JPEG-in-TIFF blocks of %d×%d pixels are too large for a page of %d×%d", tp.blockW, tp.blockH, p.Width, p.Height)
 	}
-	for i, s := range p.Strips {
-		var soi [2]byte
-		if s.Len < 4 || readAt(t.r, t.size, soi[:], s.Off) != nil || soi != [2]byte{0xFF, 0xD8} {
-			return fmt.Errorf("JPEG-in-TIFF block %d is not a JPEG stream (no SOI marker)", i+1)
+	var known jpegTables
+	if e, ok := m[tJPEGTables]; ok {
+		n := int64(e.count) * tiffTypeSize(e.typ)
+		if n <= 4 || n > maxJPEGTables {
+			return fmt.Errorf("JPEGTables of %d bytes (at most %d)", n, maxJPEGTables)
+		}
+		tables, err := t.data(e, maxJPEGTables, maxJPEGTables)
+		if err != nil {
+			return fmt.Errorf("JPEGTables: %v", err)
+		}
+		if known, err = parseJPEGTables(tables); err != nil {
+			return err
+		}
+		tp.tables = Range{int64(t.bo.Uint32(e.raw[:])) + 2, n - 4}
+		// every block repeats them in the PDF
+		if int64(len(p.Strips))*tp.tables.Len > maxRepeatedTables {
+			return fmt.Errorf("JPEGTables of %d bytes repeated for %d blocks: over %d MiB of tables for one page", tp.tables.Len, len(p.Strips), maxRepeatedTables>>20)
 		}
 	}
 	switch p.Photometric {
 	case 0:
 		p.DecodeArray = []float64{1, 0} // WhiteIsZero
-	case 2:
-		p.DecodeParms = map[string]any{"ColorTransform": 0} // RGB samples, not YCbCr
-	case 6:
-		p.DecodeParms = map[string]any{"ColorTransform": 1}
+	case 2, 6:
+		p.DecodeParms = map[string]any{"ColorTransform": transform}
 	}
-	want := map[int]string{0: "DeviceGray", 1: "DeviceGray", 2: "DeviceRGB", 6: "DeviceRGB"}[p.Photometric]
 	blocks := make([]Block, 0, len(p.Strips))
 	for i, s := range p.Strips {
-		ranges := []Range{{s.Off, 2}}
-		if tp.tables.Len > 0 {
-			ranges = append(ranges, tp.tables)
+		var r io.ReaderAt = io.NewSectionReader(t.r, s.Off, s.Len)
+		if b, ok := t.r.(Bytes); ok {
+			r = b[s.Off : s.Off+s.Len] // scanned where it lies
 		}
-		stream := newRangesReader(t.r, append(ranges, Range{s.Off + 2, s.Len - 2}))
-		jp, err := inspectJPEG(stream, stream.size)
+		var soi [2]byte
+		if readAt(r, s.Len, soi[:], 0) != nil || soi != [2]byte{0xFF, 0xD8} {
+			return fmt.Errorf("block %d is not a JPEG stream (no SOI marker)", i+1)
+		}
+		jp, ji, err := inspectJPEGWith(r, s.Len, known)
 		if err != nil {
 			return fmt.Errorf("block %d: %v", i+1, err)
 		}
@@ -75,7 +85,19 @@ func (p *Page) tiffJPEG(t *tiffDir, m tagMap) error {
 		if jp.Width != tp.blockW || (jp.Height != tp.blockH && jp.Height != s.H) || jp.ColorSpace != want {
 			return fmt.Errorf("block %d is a %d×%d %s JPEG stream, not %d×%d %s", i+1, jp.Width, jp.Height, jp.ColorSpace, tp.blockW, tp.blockH, want)
 		}
-		blocks = append(blocks, Block{Ranges: stream.cut(jp.Ranges[0].Len), X: s.X, Y: s.Y, W: jp.Width, H: jp.Height})
+		if ji.adobe && transform >= 0 && ji.transform != transform {
+			return fmt.Errorf("block %d: its Adobe marker says colour transform %d, PhotometricInterpretation %d says %d", i+1, ji.transform, p.Photometric, transform)
+		}
+		for _, pr := range jp.Problems {
+			if strings.Contains(pr, "end marker") || strings.Contains(pr, "extraneous") {
+				p.problem("block %d: %s", i+1, pr)
+			}
+		}
+		ranges := []Range{{s.Off, 2}}
+		if tp.tables.Len > 0 {
+			ranges = append(ranges, tp.tables)
+		}
+		blocks = append(blocks, Block{Ranges: append(ranges, Range{s.Off + 2, jp.Ranges[0].Len - 2}), X: s.X, Y: s.Y, W: jp.Width, H: jp.Height})
 	}
 	p.Kind, p.Filter, p.ReverseBits = JPEG, "DCTDecode", false // FillOrder does not apply to JPEG data
 	if b := blocks[0]; len(blocks) == 1 && b.W == p.Width && b.H == p.Height {
@@ -83,8 +105,50 @@ func (p *Page) tiffJPEG(t *tiffDir, m tagMap) error {
 		return nil
 	}
 	p.Blocks = blocks
-	p.problem("JPEG-in-TIFF in %d %ss: each passes through as an image of its own", len(blocks), map[bool]string{false: "strip", true: "tile"}[tp.tiled])
+	p.Problems = slices.DeleteFunc(p.Problems, func(s string) bool { return strings.HasPrefix(s, "tiled image") }) // not re-encoded
+	p.problem("JPEG-in-TIFF in %d blocks (strips or tiles): each passes through as an image of its own", len(blocks))
 	return nil
+}
+
+const (
+	maxJPEGSide       = 65500    // pixels: what JPEG decoders take
+	maxJPEGTables     = 64 << 10 // real ones are under 2 KB
+	maxRepeatedTables = 64 << 20
+)
+
+// parseJPEGTables reads a JPEGTables stream (SOI, DQT and DHT segments, EOI) for the tables
+// it defines.
+func parseJPEGTables(b []byte) (jpegTables, error) {
+	var jt jpegTables
+	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
+		return jt, errors.New("JPEGTables is not a JPEG tables stream (no SOI)")
+	}
+	for i := 2; ; {
+		switch {
+		case i+2 > len(b):
+			return jt, errors.New("JPEGTables has no EOI")
+		case b[i] != 0xFF:
+			return jt, errors.New("JPEGTables is damaged (bytes between its segments)")
+		case b[i+1] == 0xFF:
+			i++ // fill byte
+			continue
+		case b[i+1] == 0xD9:
+			return jt, nil
+		}
+		if i+4 > len(b) {
+			return jt, errors.New("JPEGTables is truncated")
+		}
+		m, n := b[i+1], int(b[i+2])<<8|int(b[i+3])
+		if n < 2 || i+2+n > len(b) {
+			return jt, errors.New("JPEGTables is truncated")
+		}
+		if m == 0xDB || m == 0xC4 {
+			if err := jt.define(m, b[i+4:i+2+n]); err != nil {
+				return jt, fmt.Errorf("JPEGTables: %v", err)
+			}
+		}
+		i += 2 + n
+	}
 }
 
 // rangesReader reads byte ranges of a file as one stream.
@@ -135,81 +199,6 @@ func (rr *rangesReader) cut(n int64) []Range {
 		rg.Len = min(rg.Len, n)
 		out = append(out, rg)
 		n -= rg.Len
-	}
-	return out
-}
-
-// decodeTIFFJPEG decodes a JPEG-in-TIFF page block by block into one image.
-func decodeTIFFJPEG(r io.ReaderAt, p Page) (image.Image, error) {
-	tp := p.tiff
-	fail := func(format string, args ...any) (image.Image, error) {
-		return nil, fmt.Errorf("TIFF page %d: %s", p.Index+1, fmt.Sprintf(format, args...))
-	}
-	rect := image.Rect(0, 0, p.Width, p.Height)
-	var out draw.Image
-	if tp.spp == 1 {
-		if err := checkDecodeSize(p.Width, p.Height, 1); err != nil {
-			return nil, err
-		}
-		out = image.NewGray(rect)
-	} else {
-		if err := checkDecodeSize(p.Width, p.Height, 4); err != nil {
-			return nil, err
-		}
-		out = image.NewRGBA(rect)
-	}
-	var tables []byte
-	if tp.tables.Len > 0 {
-		tables = make([]byte, tp.tables.Len)
-		if _, err := r.ReadAt(tables, tp.tables.Off); err != nil {
-			return fail("JPEGTables: %v", err)
-		}
-	}
-	for i, s := range p.Strips {
-		if s.Len > maxDecodeBytes {
-			return fail("block %d is too large", i+1)
-		}
-		stream := make([]byte, 0, int64(len(tables))+s.Len)
-		stream = append(stream, 0xFF, 0xD8)
-		stream = append(stream, tables...)
-		stream = stream[:len(stream)+int(s.Len)-2]
-		if _, err := r.ReadAt(stream[len(stream)-int(s.Len)+2:], s.Off+2); err != nil {
-			return fail("block %d: %v", i+1, err)
-		}
-		im, err := jpeg.Decode(bytes.NewReader(stream))
-		if err != nil {
-			return fail("block %d: %v", i+1, err)
-		}
-		// a block is the block size (the last strip may stop at the page's end)
-		if b := im.Bounds(); b.Dx() != tp.blockW || (b.Dy() != tp.blockH && b.Dy() != s.H) {
-			return fail("block %d decodes to %d×%d, not %d×%d", i+1, b.Dx(), b.Dy(), tp.blockW, tp.blockH)
-		}
-		if ycc, ok := im.(*image.YCbCr); ok && p.Photometric == 2 { // RGB samples, taken for YCbCr
-			if ycc.SubsampleRatio != image.YCbCrSubsampleRatio444 {
-				return fail("block %d: RGB JPEG data with subsampled components is not supported", i+1)
-			}
-			im = rgbPlanes(ycc)
-		}
-		draw.Draw(out, image.Rect(s.X, s.Y, s.X+s.W, s.Y+s.H), im, im.Bounds().Min, draw.Src)
-	}
-	if p.Photometric == 0 { // WhiteIsZero
-		g := out.(*image.Gray)
-		for i := range g.Pix {
-			g.Pix[i] = ^g.Pix[i]
-		}
-	}
-	return out, nil
-}
-
-// rgbPlanes reads a 4:4:4 YCbCr image's planes as R, G and B.
-func rgbPlanes(ycc *image.YCbCr) image.Image {
-	b := ycc.Bounds()
-	out := image.NewRGBA(b)
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			yi, ci := ycc.YOffset(x, y), ycc.COffset(x, y)
-			out.SetRGBA(x, y, color.RGBA{ycc.Y[yi], ycc.Cb[ci], ycc.Cr[ci], 0xFF})
-		}
 	}
 	return out
 }
