@@ -447,24 +447,5 @@ func compareRenders(t *testing.T, pdf, file string, p scan.Page) {
 	size := []string{"-w", fmt.Sprint(p.Width), "-h", fmt.Sprint(p.Height)}
 	mutool(t, append(append([]string{"draw", "-q"}, size...), "-c", "rgb", "-o", a, pdf, "1")...)
 	mutool(t, append(append([]string{"draw", "-q"}, size...), "-c", "rgb", "-o", b, file, "1")...)
-	got, want := readPNG(t, a), readPNG(t, b)
-	if got.Bounds().Size() != want.Bounds().Size() {
-		t.Fatalf("PDF page renders %v, the file %v", got.Bounds().Size(), want.Bounds().Size())
-	}
-	var sum, n float64
-	worst := 0
-	for y := 0; y < got.Bounds().Dy(); y++ {
-		for x := 0; x < got.Bounds().Dx(); x++ {
-			g := color.NRGBAModel.Convert(got.At(x, y)).(color.NRGBA)
-			w := color.NRGBAModel.Convert(want.At(x, y)).(color.NRGBA)
-			for _, d := range []int{abs(int(g.R) - int(w.R)), abs(int(g.G) - int(w.G)), abs(int(g.B) - int(w.B))} {
-				sum += float64(d)
-				n++
-				worst = max(worst, d)
-			}
-		}
-	}
-	if mean := sum / n; mean > 2 || worst > 32 {
-		t.Errorf("the PDF page renders unlike the file: mean difference %.2f, worst %d (of 255)", mean, worst)
-	}
+	compareRendered(t, readPNG(t, a), readPNG(t, b), "the file")
 }
