@@ -232,3 +232,55 @@ func TestPageErrorNamesItsFile(t *testing.T) {
 		}
 	}
 }
+
+// A CMYK TIFF (decoded, re-encoded to Flate) keeps its four inks: refused without a CMYK
+// profile (the output intent is sRGB, and turning inks into RGB changes colours), written as
+// [/ICCBased profile] with its samples as they are with one. It was turned into RGB before.
+func TestConvertCMYKTIFF(t *testing.T) {
+	magick := imageMagick(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "colour.png")
+	writePNGFile(t, src, testpki.ScanPage(100, 7).SubImage(image.Rect(40, 40, 40+120, 40+90)))
+	file := im(t, magick, src, "-colorspace", "CMYK", "-alpha", "off", "-compress", "LZW", "-density", "200", "-units", "PixelsPerInch", filepath.Join(dir, "cmyk.tif"))
+	if p := inspect(t, file)[0]; p.ColorSpace != "DeviceCMYK" || p.ICC != nil {
+		t.Fatalf("not a CMYK TIFF without a profile: %+v", p)
+	}
+	opts := convert.Options{Part: convert.PDFA2B, Profile: convert.ProfileND30}
+	if _, err := convert.Convert(doc(file, filepath.Join(dir, "no-profile.pdf")), opts); err == nil || !strings.Contains(err.Error(), "without a CMYK ICC profile") {
+		t.Errorf("without a profile: %v, want a refusal", err)
+	}
+	// a CMYK profile (the sRGB one's bytes, its header saying CMYK: only the header is read)
+	icc, err := os.ReadFile("icc/sRGB.icc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(icc[16:], "CMYK")
+	profile := filepath.Join(dir, "cmyk.icc")
+	if err := os.WriteFile(profile, icc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// (ImageMagick embeds a profile given to an image that has none, changing nothing else)
+	file = im(t, magick, file, "-profile", profile, "-compress", "LZW", filepath.Join(dir, "cmyk-profile.tif"))
+	out := filepath.Join(dir, "profile.pdf")
+	if _, err := convert.Convert(doc(file, out), opts); err != nil {
+		t.Fatal(err)
+	}
+	pim := pdfImages(t, out)[0]
+	checkICC(t, 1, pim, icc)
+	// the inks as libtiff reads them (ImageMagick's raw CMYK output)
+	raw := im(t, magick, file, "-depth", "8", "cmyk:"+filepath.Join(dir, "inks.bin"))
+	inks, err := os.ReadFile(strings.TrimPrefix(raw, "cmyk:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, h := intOf(pim.dict["Width"]), intOf(pim.dict["Height"])
+	got := flateSamples(t, pim.dict, pim.raw, w, h, 4, 8)
+	if len(got) != len(inks) || w != 120 || h != 90 {
+		t.Fatalf("%d samples of %d×%d, the TIFF %d", len(got), w, h, len(inks))
+	}
+	for i, v := range got {
+		if byte(v) != inks[i] {
+			t.Fatalf("sample %d is %d, the TIFF's %d: not its four inks as they are", i, v, inks[i])
+		}
+	}
+}

@@ -42,7 +42,7 @@ var foreignRefused = map[string]string{
 	// An Adobe CMYK JPEG without an embedded ICC profile: DeviceCMYK in PDF/A needs a CMYK
 	// output intent (ISO 19005-1 6.2.3.3, 19005-2 6.2.4.3) and the document's is sRGB;
 	// turning it into RGB would change the scanner's bytes and colours.
-	"go/video-001.cmyk.jpeg": "CMYK JPEG without a CMYK ICC profile",
+	"go/video-001.cmyk.jpeg": "CMYK image without a CMYK ICC profile",
 	// A palette image whose ColorMap has fewer than the 3×2^BitsPerSample values TIFF 6.0
 	// (section 5, ColorMap) requires: which colour a sample means is not known.
 	"x/invalid-palette-ref.tiff": "ColorMap has",

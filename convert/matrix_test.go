@@ -934,7 +934,7 @@ func (f *fixtures) jpegs(magick string) error {
 		// DeviceCMYK needs a CMYK output intent or an ICC profile: PDF/A with the sRGB intent
 		// cannot hold it as it is, and vbdt does not turn it into RGB (lossy): a clear error
 		mcase{name: "jpeg-cmyk-adobe", file: cmyk, dpi: mDPI, errFor: map[convert.Part]string{
-			convert.PDFA2B: "CMYK JPEG without a CMYK ICC profile", convert.PDFA1B: "CMYK JPEG without a CMYK ICC profile"}},
+			convert.PDFA2B: "CMYK image without a CMYK ICC profile", convert.PDFA1B: "CMYK image without a CMYK ICC profile"}},
 		mcase{name: "jpeg-progressive", file: prog, paths: dct, render: true},
 		mcase{name: "jpeg-exif-rotated", file: rot, paths: dct, render: true, rotate: 90},
 		mcase{name: "jpeg-no-density-dpi", file: nodpiPath, dpi: mDPI, paths: dct, render: true},

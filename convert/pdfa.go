@@ -8,6 +8,7 @@ import (
 	"compress/zlib"
 	"crypto/sha256"
 	_ "embed"
+	"errors"
 	"fmt"
 	"html"
 	"image"
@@ -371,6 +372,9 @@ func writeImage(pw *pdf.Writer, r pdf.Ref, source io.ReaderAt, pd pending, part 
 		return PageResult{}, fmt.Errorf("a 16-bit image: PDF/A-1b (PDF 1.4) has no 16-bit images; convert it with --pdfa 2b to keep every bit")
 	}
 	space, err := iccSpace(pw, p.ICC, cs, part) // the source's colours, kept
+	if err == nil && space == types.Name("DeviceCMYK") {
+		err = errNoCMYKProfile
+	}
 	if err != nil {
 		return PageResult{}, err
 	}
@@ -401,10 +405,13 @@ func colorSpace(pw *pdf.Writer, p scan.Page, part Part) (types.Object, error) {
 	}
 	cs, err := iccSpace(pw, p.ICC, p.ColorSpace, part)
 	if err == nil && cs == types.Name("DeviceCMYK") {
-		err = fmt.Errorf("a CMYK JPEG without a CMYK ICC profile cannot be PDF/A with the sRGB output intent, and turning it into RGB would change its colours: scan in RGB, or embed the scanner's CMYK profile")
+		err = errNoCMYKProfile
 	}
 	return cs, err
 }
+
+// errNoCMYKProfile refuses CMYK samples that no profile describes.
+var errNoCMYKProfile = errors.New("a CMYK image without a CMYK ICC profile cannot be PDF/A with the sRGB output intent, and turning it into RGB would change its colours: scan in RGB, or embed the scanner's CMYK profile")
 
 // iccSpace is the colour space of samples in the device space cs with the source's ICC
 // profile: [/ICCBased profile] when the profile describes cs, else cs itself (no profile, or
@@ -454,6 +461,13 @@ func parms(m map[string]any) types.Dict {
 // rounded.
 func samples(img image.Image) (data []byte, cs string, bpc int, alpha []byte) {
 	b := img.Bounds()
+	if c, ok := img.(*image.CMYK); ok { // four inks, as they are (no turning them into RGB)
+		data = make([]byte, 0, b.Dx()*b.Dy()*4)
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			data = append(data, c.Pix[c.PixOffset(b.Min.X, y):c.PixOffset(b.Max.X, y)]...)
+		}
+		return data, "DeviceCMYK", 8, nil
+	}
 	gray, deep := false, false
 	switch img.ColorModel() {
 	case color.GrayModel:
