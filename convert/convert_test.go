@@ -284,3 +284,27 @@ func TestConvertCMYKTIFF(t *testing.T) {
 		}
 	}
 }
+
+// An error found while decoding a TIFF page names the file once and the page once.
+func TestTIFFDecodeErrorNamesPageOnce(t *testing.T) {
+	magick := imageMagick(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "colour.png")
+	writePNGFile(t, src, testpki.ScanPage(100, 9).SubImage(image.Rect(0, 0, 200, 150)))
+	file := im(t, magick, src, "-compress", "LZW", "-density", "200", "-units", "PixelsPerInch", filepath.Join(dir, "lzw.tif"))
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := inspect(t, file)[0].Strips[0]
+	for i := s.Off + 2; i < s.Off+s.Len; i++ {
+		b[i] = 0xFF // not LZW any more
+	}
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = convert.Convert(doc(file, filepath.Join(dir, "out.pdf")), convert.Options{Part: convert.PDFA2B, Profile: convert.ProfileND30})
+	if err == nil || strings.Count(err.Error(), file) != 1 || strings.Count(err.Error(), "page 1") != 1 || !strings.HasPrefix(err.Error(), file+": TIFF page 1: ") {
+		t.Errorf("error %v, want one naming %s and its page once", err, file)
+	}
+}

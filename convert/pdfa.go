@@ -161,6 +161,9 @@ func ref(r pdf.Ref) types.IndirectRef { return *types.NewIndirectRef(r.Num, r.Ge
 // pageError names the file and page of a page that could not be written: pages are written
 // behind the reading, so the file being read may be another.
 func pageError(im Image, err error) error {
+	if strings.HasPrefix(err.Error(), fmt.Sprintf("TIFF page %d: ", im.Page.Index+1)) { // it says which
+		return fmt.Errorf("%s: %w", im.Path, err)
+	}
 	return fmt.Errorf("%s: page %d: %w", im.Path, im.Page.Index+1, err)
 }
 
@@ -418,7 +421,7 @@ var errNoCMYKProfile = errors.New("a CMYK image without a CMYK ICC profile canno
 // one the file contradicts). A profile too recent for the part's PDF version is refused:
 // dropping it would change the colours.
 func iccSpace(pw *pdf.Writer, icc []byte, cs string, part Part) (types.Object, error) {
-	if !iccFits(icc, cs) {
+	if scan.ICCSpace(icc) != cs {
 		return types.Name(cs), nil
 	}
 	// PDF 1.4 takes ICC.1:1998-09 (version 2) profiles, PDF 1.7 ICC.1:2004-10 (version 4)
@@ -518,16 +521,6 @@ func samples(img image.Image) (data []byte, cs string, bpc int, alpha []byte) {
 		}
 	}
 	return data, cs, bpc, alpha
-}
-
-// iccFits reports whether an ICC profile describes the colour space cs (its header's data
-// colour space, bytes 16–19).
-func iccFits(icc []byte, cs string) bool {
-	if len(icc) < 20 {
-		return false
-	}
-	space := string(icc[16:20])
-	return (cs == "DeviceRGB" && space == "RGB ") || (cs == "DeviceGray" && space == "GRAY") || (cs == "DeviceCMYK" && space == "CMYK")
 }
 
 // openFiles keeps the last source file open while its pages are written: the pages of a

@@ -124,16 +124,28 @@ func (p *Page) problem(format string, args ...any) {
 	p.Problems = append(p.Problems, fmt.Sprintf(format, args...))
 }
 
-// matchICC drops an embedded ICC profile that describes other colours than the image's (its
-// header's data colour space, bytes 16–19), with a note: the samples are what the image says
-// they are, and a PDF colour space cannot take a profile of another number of components.
+// ICCSpace is the device colour space an ICC profile describes (its header's data colour
+// space, bytes 16–19): "DeviceGray", "DeviceRGB", "DeviceCMYK", or "" for another or none.
+func ICCSpace(icc []byte) string {
+	if len(icc) < 20 {
+		return ""
+	}
+	return map[string]string{"GRAY": "DeviceGray", "RGB ": "DeviceRGB", "CMYK": "DeviceCMYK"}[string(icc[16:20])]
+}
+
+// matchICC drops an embedded ICC profile that describes other colours than the image's, with a
+// note: the samples are what the image says they are, and a PDF colour space cannot take a
+// profile of another number of components.
 func (p *Page) matchICC() {
-	want := map[string]string{"DeviceGray": "GRAY", "DeviceRGB": "RGB ", "Indexed": "RGB ", "DeviceCMYK": "CMYK"}[p.ColorSpace]
-	if len(p.ICC) < 20 || want == "" {
+	cs := p.ColorSpace
+	if cs == "Indexed" {
+		cs = "DeviceRGB" // a palette's entries
+	}
+	if len(p.ICC) < 20 || cs == "" {
 		return
 	}
-	if got := string(p.ICC[16:20]); got != want {
-		p.problem("the ICC profile describes %q colours, the image is %s: profile ignored", strings.TrimSpace(got), p.ColorSpace)
+	if got := ICCSpace(p.ICC); got != cs {
+		p.problem("the ICC profile describes %q colours, the image is %s: profile ignored", strings.TrimSpace(string(p.ICC[16:20])), p.ColorSpace)
 		p.ICC = nil
 	}
 }
