@@ -308,3 +308,56 @@ func TestTIFFDecodeErrorNamesPageOnce(t *testing.T) {
 		t.Errorf("error %v, want one naming %s and its page once", err, file)
 	}
 }
+
+// TIFF colour planes stored apart (PlanarConfiguration 2, ImageMagick's -interlace plane), 8
+// and 16 bits, compressed or not, with a predictor, in strips or tiles, either byte order: the
+// samples, put back together, are libtiff's (ImageMagick's raw output). They were refused
+// before.
+func TestConvertPlanarTIFF(t *testing.T) {
+	testenv.NeedTools(t, "tiffinfo")
+	magick := imageMagick(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "colour.png")
+	writePNGFile(t, src, testpki.ScanPage(100, 11).SubImage(image.Rect(30, 30, 30+101, 30+77)))
+	for _, depth := range []string{"8", "16"} {
+		chunky := im(t, magick, src, "-depth", depth, "-type", "TrueColor", "-alpha", "off", "-compress", "none", "-density", "200", "-units", "PixelsPerInch", filepath.Join(dir, "chunky"+depth+".tif"))
+		raw := filepath.Join(dir, "samples"+depth+".bin")
+		im(t, magick, chunky, "-depth", depth, "-endian", "MSB", "rgb:"+raw)
+		want, err := os.ReadFile(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, args := range [][]string{
+			{"-compress", "LZW"},
+			{"-compress", "Zip", "-define", "tiff:predictor=2", "-define", "tiff:rows-per-strip=16"},
+			{"-compress", "None", "-define", "tiff:rows-per-strip=7", "-endian", "MSB"},
+			{"-compress", "LZW", "-define", "tiff:predictor=2", "-define", "tiff:tile-geometry=32x32", "-endian", "LSB"},
+		} {
+			file := filepath.Join(dir, fmt.Sprintf("planar%s-%d.tif", depth, i))
+			im(t, magick, chunky, append(append([]string{"-interlace", "plane"}, args...), file)...)
+			if b, _ := exec.Command("tiffinfo", file).Output(); !bytes.Contains(b, []byte("separate image planes")) {
+				t.Fatalf("%s %v: not a planar TIFF:\n%s", depth, args, b)
+			}
+			out := filepath.Join(dir, fmt.Sprintf("planar%s-%d.pdf", depth, i))
+			if _, err := convert.Convert(doc(file, out), convert.Options{Part: convert.PDFA2B, Profile: convert.ProfileND30}); err != nil {
+				t.Fatalf("%s %v: %v", depth, args, err)
+			}
+			pim := pdfImages(t, out)[0]
+			bpc := intOf(pim.dict["BitsPerComponent"])
+			got := flateSamples(t, pim.dict, pim.raw, 101, 77, 3, bpc)
+			bb := bpc / 8
+			if fmt.Sprint(bpc) != depth || len(got)*bb != len(want) {
+				t.Fatalf("%s %v: %d samples of %d bits, libtiff gives %d bytes", depth, args, len(got), bpc, len(want))
+			}
+			for j, v := range got {
+				w := int(want[j*bb])
+				if bb == 2 {
+					w = w<<8 | int(want[j*bb+1])
+				}
+				if v != w {
+					t.Fatalf("%s %v: sample %d (pixel %d) is %d, libtiff's %d", depth, args, j, j/3, v, w)
+				}
+			}
+		}
+	}
+}

@@ -109,15 +109,18 @@ func decodeTIFFSamples(r io.ReaderAt, p Page) ([]byte, int, error) {
 	fail := func(format string, args ...any) ([]byte, int, error) {
 		return nil, 0, fmt.Errorf("TIFF page %d: %s", p.Index+1, fmt.Sprintf(format, args...))
 	}
+	// PlanarConfiguration 2: a block holds one sample of each pixel (one colour plane), the
+	// planes' blocks one after the other; samples are whole bytes then (checkDecodable)
+	planes, spp := 1, tp.spp
 	if tp.planar == 2 && tp.spp > 1 {
-		return fail("separate colour planes are not supported")
+		planes, spp = tp.spp, 1
 	}
 	stride := rowBytes(p.Width, tp.bps, tp.spp)
 	total := int64(stride) * int64(p.Height)
 	if total > maxDecodeBytes {
 		return fail("page of %d×%d pixels is too large to decode (over %d MiB)", p.Width, p.Height, maxDecodeBytes>>20)
 	}
-	bstride := rowBytes(tp.blockW, tp.bps, tp.spp)
+	bstride := rowBytes(tp.blockW, tp.bps, spp)
 	if int64(bstride)*int64(tp.blockH) > 2*total+1<<20 {
 		return fail("tiles of %d×%d pixels are too large for the page", tp.blockW, tp.blockH)
 	}
@@ -159,7 +162,17 @@ func decodeTIFFSamples(r io.ReaderAt, p Page) ([]byte, int, error) {
 			}
 		}
 		if tp.predictor == 2 {
-			undoPredictor(block, bstride, tp.bps, tp.spp)
+			undoPredictor(block, bstride, tp.bps, spp)
+		}
+		if planes > 1 { // each sample to its place among the pixel's
+			bb, plane := tp.bps/8, i/(len(p.Strips)/planes)
+			for y := 0; y < s.H; y++ {
+				row, src := buf[(s.Y+y)*stride:], block[y*bstride:]
+				for x := 0; x < s.W; x++ {
+					copy(row[((s.X+x)*tp.spp+plane)*bb:][:bb], src[x*bb:][:bb])
+				}
+			}
+			continue
 		}
 		xb := s.X * tp.bps * tp.spp / 8
 		n := rowBytes(s.W, tp.bps, tp.spp)
@@ -361,9 +374,6 @@ func decodeTIFFImage(r io.ReaderAt, p Page) (image.Image, error) {
 		return nil, fmt.Errorf("TIFF page %d: JPEG-in-TIFF passes through; it is not decoded here", p.Index+1)
 	}
 	tp := p.tiff
-	if tp.planar == 2 && tp.spp > 1 {
-		return nil, fmt.Errorf("TIFF page %d: separate colour planes are not supported", p.Index+1)
-	}
 	bpp := 1
 	if tp.bps == 16 || tp.spp > 1 {
 		bpp = 8

@@ -37,7 +37,7 @@ func fuzzSeeds(t testing.TB) [][]byte {
 		for _, args := range [][]string{{"-c", "g4"}, {"-c", "g4", "-r", "4", "-f", "lsb2msb"}, {"-c", "g3:fill"}, {"-c", "lzw"}, {"-c", "packbits"}, {"-c", "zip", "-t", "-w", "16", "-l", "16"}} {
 			seeds = append(seeds, tiffcp(t, args, src))
 		}
-		seeds = append(seeds, tiffcp(t, []string{"-c", "lzw:2"}, rgbTIFF(rgb)))
+		seeds = append(seeds, tiffcp(t, []string{"-c", "lzw:2"}, rgbTIFF(rgb)), tiffcp(t, []string{"-c", "lzw", "-p", "separate", "-r", "4"}, rgbTIFF(rgb)))
 		big := rgbTIFF(colourFixture(40, 32))
 		seeds = append(seeds, tiffcp(t, []string{"-c", "jpeg"}, big), tiffcp(t, []string{"-c", "jpeg", "-r", "16"}, big))
 	}

@@ -474,9 +474,6 @@ func (p *Page) checkDecodable(sampleFormat uint64) error {
 	if tp.spp == need+1 && p.Photometric == 5 {
 		return fmt.Errorf("CMYK with an extra sample is not supported")
 	}
-	if tp.planar == 2 {
-		return fmt.Errorf("PlanarConfiguration 2 (separate colour planes) is not supported")
-	}
 	if tp.spp > 1 && tp.bps < 8 {
 		return fmt.Errorf("%d samples of %d bits per pixel is not supported", tp.spp, tp.bps)
 	}
