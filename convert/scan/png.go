@@ -27,6 +27,8 @@ func inspectPNG(r io.ReaderAt, size int64) (Page, error) {
 		small                   []byte
 		physX, physY            uint32
 		physUnit                = -1
+		gamma                   uint32 // gAMA: the encoding gamma × 100 000, 0 without one
+		srgb                    bool
 	)
 	crcBuf := make([]byte, 32<<10)
 	for !iend {
@@ -58,7 +60,7 @@ func inspectPNG(r io.ReaderAt, size int64) (Page, error) {
 		// through the CRC.
 		keep := false
 		switch typ {
-		case "IHDR", "PLTE", "tRNS", "pHYs", "iCCP", "IEND":
+		case "IHDR", "PLTE", "tRNS", "pHYs", "iCCP", "gAMA", "IEND":
 			keep = true
 		}
 		crc := crc32.NewIEEE()
@@ -136,6 +138,12 @@ func inspectPNG(r io.ReaderAt, size int64) (Page, error) {
 			plte = append([]byte(nil), small...)
 		case "tRNS":
 			trns = true
+		case "gAMA":
+			if n == 4 {
+				gamma = binary.BigEndian.Uint32(small)
+			}
+		case "sRGB":
+			srgb = true
 		case "pHYs":
 			if n == 9 {
 				physX, physY = binary.BigEndian.Uint32(small), binary.BigEndian.Uint32(small[4:])
@@ -172,6 +180,11 @@ func inspectPNG(r io.ReaderAt, size int64) (Page, error) {
 	}
 	if off < size {
 		p.problem("%d bytes after the PNG end chunk", size-off)
+	}
+	// gAMA without sRGB or a profile says the samples are not sRGB's (1/2.2 = 0.45455); they
+	// are kept, and shown under the document's sRGB intent
+	if gamma != 0 && !srgb && p.ICC == nil && (gamma < 44000 || gamma > 47000) {
+		p.problem("gAMA gives an encoding gamma of %.5g, not sRGB's 0.45455: the samples are kept as they are and shown as sRGB, lighter or darker than a colour-managed viewer shows the PNG", float64(gamma)/100000)
 	}
 	switch physUnit {
 	case 1:

@@ -119,6 +119,7 @@ func TestPNG(t *testing.T) {
 		{name: "gray16", img: gray16, kind: PNGFlate, cs: "DeviceGray", colors: 1, bpc: 16, problem: "16-bit: PDF/A-1 needs a re-encode"},
 		{name: "palette iCCP", img: pal, chunks: [][]byte{iccp(profile)}, kind: PNGFlate, cs: "Indexed", colors: 1, bpc: 2, color: true, icc: profile},
 		{name: "gray iCCP", img: gray, chunks: [][]byte{iccp(grayProfile)}, kind: PNGFlate, cs: "DeviceGray", colors: 1, bpc: 8, problem: "no DPI", icc: grayProfile},
+		{name: "gray gAMA 1.0", img: gray, chunks: [][]byte{chunk("gAMA", []byte{0, 1, 0x86, 0xA0})}, kind: PNGFlate, cs: "DeviceGray", colors: 1, bpc: 8, problem: "encoding gamma of 1, not sRGB's"},
 		{name: "gray, RGB iCCP", img: gray, chunks: [][]byte{iccp(profile)}, kind: PNGFlate, cs: "DeviceGray", colors: 1, bpc: 8, problem: `the ICC profile describes "RGB" colours, the image is DeviceGray: profile ignored`},
 		{name: "palette, GRAY iCCP", img: pal, chunks: [][]byte{iccp(grayProfile)}, kind: PNGFlate, cs: "Indexed", colors: 1, bpc: 2, color: true, problem: "profile ignored"},
 		{name: "black and white", img: bw, kind: PNGFlate, cs: "Indexed", colors: 1, bpc: 1, bilevel: true},
