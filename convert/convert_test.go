@@ -3,6 +3,7 @@ package convert_test
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"image"
@@ -13,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/vbdt/vbdt/convert"
 	"github.com/vbdt/vbdt/internal/testpki"
@@ -359,5 +362,67 @@ func TestConvertPlanarTIFF(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TIFF samples that carry less than they seem, and palettes that carry more: an 8-bit gray
+// page with an opaque or unspecified extra sample is an 8-bit gray page (it became 16-bit RGB,
+// and PDF/A-1b refused it as 16-bit); a ColorMap's 16-bit colours stay 16-bit (they were cut
+// to their high byte).
+func TestConvertTIFFSampleDepths(t *testing.T) {
+	magick := imageMagick(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "colour.png")
+	writePNGFile(t, src, testpki.ScanPage(100, 13).SubImage(image.Rect(20, 20, 20+64, 20+48)))
+	for _, extra := range []string{"associated", "unassociated", "unspecified"} {
+		file := im(t, magick, src, "-colorspace", "Gray", "-alpha", "set", "-define", "tiff:alpha="+extra, "-compress", "LZW", "-density", "200", "-units", "PixelsPerInch", filepath.Join(dir, "gray-"+extra+".tif"))
+		for _, part := range []convert.Part{convert.PDFA2B, convert.PDFA1B} {
+			out := filepath.Join(dir, "gray-"+extra+"-"+string(part)+".pdf")
+			if _, err := convert.Convert(doc(file, out), convert.Options{Part: part, Profile: convert.ProfileND30}); err != nil {
+				t.Fatalf("%s, %s: %v", extra, part, err)
+			}
+			d := pdfImages(t, out)[0].dict
+			if d["ColorSpace"] != types.Name("DeviceGray") || d["BitsPerComponent"] != types.Integer(8) || d["SMask"] != nil {
+				t.Errorf("%s, %s: %v %v bits, soft mask %v; want 8-bit DeviceGray, none", extra, part, d["ColorSpace"], d["BitsPerComponent"], d["SMask"])
+			}
+		}
+	}
+	// a palette of 16-bit colours: ImageMagick's (each v×257), one entry made 10474
+	file := im(t, magick, src, "-colors", "4", "-type", "Palette", "-compress", "LZW", "-density", "200", "-units", "PixelsPerInch", filepath.Join(dir, "palette.tif"))
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo := binary.ByteOrder(binary.LittleEndian)
+	if string(b[:2]) == "MM" {
+		bo = binary.BigEndian
+	}
+	ifd, patched := bo.Uint32(b[4:]), false
+	for i := range uint32(bo.Uint16(b[ifd:])) {
+		if e := ifd + 2 + 12*i; bo.Uint16(b[e:]) == 320 { // ColorMap: reds, then greens, then blues
+			bo.PutUint16(b[bo.Uint32(b[e+8:]):], 10474)
+			patched = true
+		}
+	}
+	if !patched {
+		t.Fatal("no ColorMap")
+	}
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "palette.pdf")
+	if _, err := convert.Convert(doc(file, out), convert.Options{Part: convert.PDFA2B, Profile: convert.ProfileND30}); err != nil {
+		t.Fatal(err)
+	}
+	pim := pdfImages(t, out)[0]
+	if pim.dict["BitsPerComponent"] != types.Integer(16) {
+		t.Fatalf("a 16-bit palette became %v-bit samples", pim.dict["BitsPerComponent"])
+	}
+	got := flateSamples(t, pim.dict, pim.raw, 64, 48, 3, 16)
+	if !slices.Contains(got, 10474) {
+		t.Errorf("the palette's 16-bit red 10474 is not among the samples")
+	}
+	if _, err := convert.Convert(doc(file, filepath.Join(dir, "palette-1b.pdf")), convert.Options{Part: convert.PDFA1B, Profile: convert.ProfileND30}); err == nil || !strings.Contains(err.Error(), "16-bit") {
+		t.Errorf("a 16-bit palette under PDF/A-1b: %v, want a refusal naming the 16 bits", err)
 	}
 }

@@ -291,6 +291,19 @@ func passthroughPath(filter string) string {
 	return "passthrough " + filter
 }
 
+// eightBit reports whether every colour of a palette is 8-bit (each 16-bit value v×257).
+func eightBit(pal color.Palette) bool {
+	for _, c := range pal {
+		r, g, b, a := c.RGBA()
+		for _, v := range []uint32{r, g, b, a} {
+			if v != v>>8*0x101 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // passthroughBlocks is the path of a page whose blocks pass through as images of their own.
 const passthroughBlocks = "passthrough DCTDecode, an image per block"
 
@@ -479,6 +492,9 @@ func samples(img image.Image) (data []byte, cs string, bpc int, alpha []byte) {
 		gray, deep = true, true
 	case color.RGBA64Model, color.NRGBA64Model:
 		deep = true
+	}
+	if pm, ok := img.(*image.Paletted); ok && !eightBit(pm.Palette) {
+		deep = true // a TIFF ColorMap's 16-bit colours, kept
 	}
 	opaque := true
 	if o, ok := img.(interface{ Opaque() bool }); ok {

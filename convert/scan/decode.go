@@ -432,20 +432,64 @@ func decodeTIFFImage(r io.ReaderAt, p Page) (image.Image, error) {
 			}
 			return img, nil
 		}
-		// Gray with an extra (alpha) sample.
+		// Gray with an extra sample: alpha when ExtraSamples says so (1 associated, 2 not),
+		// else data of no meaning for the page (TIFF 6.0: 0, unspecified), left out; an alpha
+		// that is opaque everywhere is left out too
+		alpha := len(tp.extraSamples) > 0 && tp.extraSamples[0] != 0 && !allMax(buf, stride, w, h, spp, 1, bps)
+		gray := func(row []byte, x int) uint16 {
+			g := sample16(row, x*spp, bps)
+			if p.Photometric == 0 {
+				g = ^g
+			}
+			return g
+		}
+		switch {
+		case !alpha && bps == 8:
+			img := image.NewGray(rect)
+			for y := 0; y < h; y++ {
+				row, out := buf[y*stride:], img.Pix[y*img.Stride:]
+				for x := 0; x < w; x++ {
+					out[x] = uint8(gray(row, x) >> 8)
+				}
+			}
+			return img, nil
+		case !alpha:
+			img := image.NewGray16(rect)
+			for y := 0; y < h; y++ {
+				row := buf[y*stride:]
+				for x := 0; x < w; x++ {
+					img.SetGray16(x, y, color.Gray16{gray(row, x)})
+				}
+			}
+			return img, nil
+		case bps == 8 && tp.extraSamples[0] == 1: // premultiplied, as stored
+			img := image.NewRGBA(rect)
+			for y := 0; y < h; y++ {
+				row := buf[y*stride:]
+				for x := 0; x < w; x++ {
+					g := uint8(gray(row, x) >> 8)
+					img.SetRGBA(x, y, color.RGBA{g, g, g, row[x*spp+1]})
+				}
+			}
+			return img, nil
+		case bps == 8:
+			img := image.NewNRGBA(rect)
+			for y := 0; y < h; y++ {
+				row := buf[y*stride:]
+				for x := 0; x < w; x++ {
+					g := uint8(gray(row, x) >> 8)
+					img.SetNRGBA(x, y, color.NRGBA{g, g, g, row[x*spp+1]})
+				}
+			}
+			return img, nil
+		}
 		img := image.NewNRGBA64(rect)
 		for y := 0; y < h; y++ {
 			row := buf[y*stride:]
 			for x := 0; x < w; x++ {
-				g, a := sample16(row, x*spp, bps), sample16(row, x*spp+1, bps)
-				if p.Photometric == 0 {
-					g = ^g
-				}
-				if len(tp.extraSamples) > 0 && tp.extraSamples[0] == 1 && a != 0 { // associated alpha
+				g, a := gray(row, x), sample16(row, x*spp+1, bps)
+				if tp.extraSamples[0] == 1 && a != 0 { // associated alpha
 					g = uint16(min(0xFFFF, uint32(g)*0xFFFF/uint32(a)))
-				}
-				if len(tp.extraSamples) == 0 || tp.extraSamples[0] == 0 {
-					a = 0xFFFF
 				}
 				img.SetNRGBA64(x, y, color.NRGBA64{g, g, g, a})
 			}
@@ -535,6 +579,19 @@ func decodeTIFFImage(r io.ReaderAt, p Page) (image.Image, error) {
 }
 
 // sample16 returns sample i of a row of 8- or 16-bit samples, scaled to 16 bits.
+// allMax reports whether sample s of every pixel is at its maximum (an alpha opaque everywhere).
+func allMax(buf []byte, stride, w, h, spp, s, bps int) bool {
+	for y := 0; y < h; y++ {
+		row := buf[y*stride:]
+		for x := 0; x < w; x++ {
+			if sample16(row, x*spp+s, bps) != 0xFFFF {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func sample16(row []byte, i, bps int) uint16 {
 	if bps == 16 {
 		return uint16(row[2*i])<<8 | uint16(row[2*i+1])
