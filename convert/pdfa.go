@@ -291,13 +291,15 @@ func passthroughPath(filter string) string {
 	return "passthrough " + filter
 }
 
-// eightBit reports whether every colour of a palette is 8-bit (each 16-bit value v×257).
+// eightBit reports whether every colour of a palette is 8-bit: 16-bit entries (a TIFF
+// ColorMap's) each v×257; other entries (PNG's) are 8-bit by their type.
 func eightBit(pal color.Palette) bool {
 	for _, c := range pal {
-		r, g, b, a := c.RGBA()
-		for _, v := range []uint32{r, g, b, a} {
-			if v != v>>8*0x101 {
-				return false
+		if c, ok := c.(color.RGBA64); ok {
+			for _, v := range []uint16{c.R, c.G, c.B, c.A} {
+				if v != v>>8*0x101 {
+					return false
+				}
 			}
 		}
 	}
