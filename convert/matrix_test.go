@@ -74,7 +74,7 @@ type fixtures struct {
 }
 
 func TestConvertMatrix(t *testing.T) {
-	testenv.NeedTools(t, "tiffcp", "mutool", "qpdf", "java")
+	testenv.NeedTools(t, "tiffcp", "mutool", "qpdf", "java", "gs")
 	magick := imageMagick(t)
 	fix, err := makeFixtures(t.TempDir(), magick)
 	if err != nil {
@@ -753,6 +753,8 @@ func makeFixtures(dir, magick string) (*fixtures, error) {
 	}{
 		{"g3-1d", 0, []string{"-c", "g3:1d", "-r", "64"}},
 		{"g3-1d-fill-MM", 1, []string{"-c", "g3:1d:fill", "-B"}},
+		{"g3-2d", 0, []string{"-c", "g3:2d"}},
+		{"g3-2d-fill-MM-fo2-40rows", 1, []string{"-c", "g3:2d:fill", "-B", "-f", "lsb2msb", "-r", "40"}},
 		{"g4-tiled", 0, []string{"-c", "g4", "-t", "-w", "64", "-l", "64"}},
 		{"lzw", 0, []string{"-c", "lzw", "-r", "37"}},
 		{"packbits-pm1", 1, []string{"-c", "packbits"}},
@@ -776,6 +778,10 @@ func makeFixtures(dir, magick string) (*fixtures, error) {
 	}
 	// damaged and unsupported files
 	g4, _ := tiffcp("damaged-g4-src", base[0][:1], "-c", "g4")
+	g4both, err := tiffcp("g4-both", base[0], "-c", "g4")
+	if err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(g4)
 	if err != nil {
 		return nil, err
@@ -794,18 +800,24 @@ func makeFixtures(dir, magick string) (*fixtures, error) {
 			return nil, err
 		}
 	}
-	g32d, err := tiffcp("g3-2d", base[0][:1], "-c", "g3:2d")
-	if err != nil {
-		return nil, err
-	}
 	f.damaged = append(f.damaged,
 		mcase{name: "tiff-truncated", file: trunc, errFor: map[convert.Part]string{convert.PDFA2B: "truncated"}},
 		mcase{name: "tiff-zero-dpi", file: zero, errFor: map[convert.Part]string{convert.PDFA2B: "DPI"}},
 		mcase{name: "tiff-" + strings.ToLower(unsupported), file: jbig, errFor: map[convert.Part]string{convert.PDFA2B: unsupported}},
-		mcase{name: "tiff-g3-2d", file: g32d, errFor: map[convert.Part]string{convert.PDFA2B: "two-dimensional"}},
 	)
 	// a zero-DPI file converts with a configured DPI
 	f.cases = append(f.cases, mcase{name: "tiff-zero-dpi-with-dpi", file: zero, dpi: mDPI, paths: []string{"re-encoded G4"}, bitmaps: both[:1]})
+	// CCITT modified Huffman (Compression 2), which libtiff does not write: Ghostscript's
+	// tiffcrle device, from a PDF of the two pages at their resolution
+	pdf := filepath.Join(dir, "for-gs.pdf")
+	if _, err := convert.Convert(doc(g4both, pdf), convert.Options{Part: convert.PDFA2B, Profile: convert.ProfileND30}); err != nil {
+		return nil, err
+	}
+	crle := filepath.Join(dir, "crle-gs.tif")
+	if b, err := exec.Command("gs", "-q", "-dNOPAUSE", "-dBATCH", "-sDEVICE=tiffcrle", fmt.Sprintf("-r%d", mDPI), "-o", crle, pdf).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("gs: %v\n%s", err, b)
+	}
+	f.cases = append(f.cases, mcase{name: "crle-gs", file: crle, paths: []string{"re-encoded G4", "re-encoded G4"}, bitmaps: both})
 	return f, nil
 }
 

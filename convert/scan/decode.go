@@ -13,7 +13,6 @@ import (
 	"io"
 	"math/bits"
 
-	"golang.org/x/image/ccitt"
 	"golang.org/x/image/tiff/lzw"
 )
 
@@ -207,13 +206,19 @@ func decompress(p Page, src, dst []byte, w, rows int) error {
 		}
 		defer zr.Close()
 		rd = zr
-	case cG3, cG4:
-		if p.Compression == cG3 {
-			return decodeG3(src, dst, w, rows)
-		}
+	case cCCITTRLE, cG3, cG4:
 		// 1 bits for black runs, which is what TIFF samples hold (libtiff's convention;
 		// Photometric then says what 1 means): vbdt's own decoder, 6× x/image/ccitt's speed
-		out, err := g4.Decode(src, w, rows)
+		var out []byte
+		var err error
+		switch p.Compression {
+		case cG4:
+			out, err = g4.Decode(src, w, rows)
+		case cG3:
+			out, err = g4.DecodeT4(src, w, rows, g4.T4{TwoD: p.tiff.t4&1 != 0})
+		default:
+			out, err = g4.DecodeT4(src, w, rows, g4.T4{RLE: true})
+		}
 		switch {
 		case err != nil:
 			return fmt.Errorf("compressed data is damaged: %v", err)
@@ -230,80 +235,6 @@ func decompress(p Page, src, dst []byte, w, rows int) error {
 			return errors.New("compressed data ends early (truncated or damaged)")
 		}
 		return fmt.Errorf("compressed data is damaged: %v", err)
-	}
-	return nil
-}
-
-// decodeG3 decodes CCITT Group 3 one-dimensional data row by row into dst
-// (1 bits for black runs). x/image/ccitt decodes Group 3, but not EOL codes
-// preceded by fill bits (T4Options bit 2, byte-aligned EOLs), and the fill
-// cannot be told from a code's trailing zeros without decoding. So the data
-// is cut at its EOL codes — the only place where 11 zero bits in a row can
-// occur in Group 3 data — and each row is decoded on its own behind a clean
-// EOL; the decoder stops when the row is full, so the zeros after it (the
-// code's own, fill bits, the next EOL's) do not matter.
-func decodeG3(src, dst []byte, w, rows int) error {
-	stride := (w + 7) / 8
-	bit := func(i int) byte { return src[i>>3] >> (7 - i&7) & 1 }
-	nbits := len(src) * 8
-	row := 0
-	start, zeros := 0, 0
-	var seg []byte
-	decodeSegment := func(from, to int) error {
-		// The segment: an EOL, then the bits [from, to).
-		seg = seg[:0]
-		var cur byte
-		nb := 0
-		put := func(b byte) {
-			cur = cur<<1 | b
-			if nb++; nb == 8 {
-				seg = append(seg, cur)
-				cur, nb = 0, 0
-			}
-		}
-		for i := 0; i < 11; i++ {
-			put(0)
-		}
-		put(1)
-		for i := from; i < to; i++ {
-			put(bit(i))
-		}
-		if nb > 0 {
-			seg = append(seg, cur<<(8-nb))
-		}
-		rd := ccitt.NewReader(bytes.NewReader(seg), ccitt.MSB, ccitt.Group3, w, 1, &ccitt.Options{Invert: true})
-		if _, err := io.ReadFull(rd, dst[row*stride:(row+1)*stride]); err != nil {
-			return fmt.Errorf("row %d: %v", row+1, err)
-		}
-		row++
-		return nil
-	}
-	for i := 0; i < nbits && row < rows; i++ {
-		if bit(i) == 0 {
-			zeros++
-			continue
-		}
-		if zeros >= 11 {
-			// An EOL ends at i. The row before it is [start, i-zeros) and
-			// perhaps some of the zeros (a code may end in zeros): decode
-			// [start, i) and let the decoder stop where the row is full.
-			if end := i - zeros; end > start {
-				if err := decodeSegment(start, i); err != nil {
-					return err
-				}
-			}
-			start = i + 1
-		}
-		zeros = 0
-	}
-	if row < rows && nbits-zeros > start {
-		// The last row without a following EOL.
-		if err := decodeSegment(start, nbits); err != nil {
-			return err
-		}
-	}
-	if row < rows {
-		return fmt.Errorf("has %d rows, %d expected (truncated or damaged)", row, rows)
 	}
 	return nil
 }

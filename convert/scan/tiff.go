@@ -370,14 +370,9 @@ func tiffPageFrom(t *tiffDir, m tagMap, idx int) (Page, error) {
 		if err := p.tiffJPEG(t, m); err != nil {
 			return fail("%v", err)
 		}
-	case cCCITTRLE:
-		return fail("compression 2 (CCITT modified Huffman without EOL codes) is not supported")
-	case cG3, cG4:
+	case cCCITTRLE, cG3, cG4:
 		if tp.bps != 1 || tp.spp != 1 {
 			return fail("CCITT compression with %d samples of %d bits is invalid", tp.spp, tp.bps)
-		}
-		if comp == cG3 && tp.t4&1 != 0 {
-			return fail("CCITT Group 3 two-dimensional coding (T4Options bit 0) is not supported")
 		}
 		if comp == cG3 && tp.t4&2 != 0 {
 			return fail("CCITT Group 3 uncompressed mode (T4Options bit 1) is not supported")
@@ -407,6 +402,8 @@ func tiffPageFrom(t *tiffDir, m tagMap, idx int) (Page, error) {
 		switch {
 		case comp == cG3:
 			p.problem("CCITT Group 3: must be re-encoded as Group 4")
+		case comp == cCCITTRLE:
+			p.problem("CCITT modified Huffman (Compression 2): must be re-encoded as Group 4")
 		case tp.tiled:
 			p.problem("CCITT Group 4 in %d tiles: tiles cannot be joined into one CCITT stream; must be re-encoded", len(p.Strips))
 		case t6&2 != 0:

@@ -232,11 +232,25 @@ func TestTIFFBilevelCompressions(t *testing.T) {
 	}
 }
 
-func TestTIFFG3TwoDimensionalRejected(t *testing.T) {
-	truth := bilevelTruth(64, 40, 3)
-	f := tiffcp(t, []string{"-c", "g3:2d"}, writeTIFF(binary.LittleEndian, []tpage{bilevelTIFFPage(64, 40, truth, 0)}))
-	if err := inspectErr(f); err == nil || !strings.Contains(err.Error(), "two-dimensional") {
-		t.Fatalf("err = %v", err)
+// CCITT Group 3 with two-dimensional rows (T4Options bit 0), as libtiff writes it: with and
+// without fill bits, in one strip or several, either bit order and byte order, decoded to
+// the bitmap it was made of (it was refused before).
+func TestTIFFG3TwoDimensional(t *testing.T) {
+	truth := bilevelTruth(203, 90, 5)
+	src := writeTIFF(binary.LittleEndian, []tpage{bilevelTIFFPage(203, 90, truth, 0)})
+	for _, args := range [][]string{{"-c", "g3:2d"}, {"-c", "g3:2d:fill", "-r", "7"}, {"-c", "g3:2d", "-f", "lsb2msb", "-B"}, {"-c", "g3:2d:fill", "-r", "1"}} {
+		f := tiffcp(t, args, src)
+		p := inspectBytes(t, f)[0]
+		if p.Kind != Bilevel || p.Compression != cG3 {
+			t.Fatalf("%v: %+v", args, p)
+		}
+		rows, w, h, err := DecodeBilevel(bytes.NewReader(f), p)
+		if err != nil || w != 203 || h != 90 {
+			t.Fatalf("%v: %d×%d %v", args, w, h, err)
+		}
+		if !bytes.Equal(rows, truth) {
+			t.Errorf("%v: %d pixels differ from the bitmap", args, diffBits(rows, truth, 203, 90))
+		}
 	}
 }
 

@@ -475,3 +475,41 @@ func BenchmarkDecodeXImage(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
 }
+
+// FuzzDecodeT4: any input gives rows of the width, at most height of them, or an error; never
+// a panic or unbounded work.
+func FuzzDecodeT4(f *testing.F) {
+	// one all-white row of 8 pixels: EOL, then the white run of 8 (10011), 1-D and tagged 2-D
+	f.Add([]byte{0x00, 0x19, 0x80}, uint16(8), uint8(1), uint8(0))
+	f.Add([]byte{0x00, 0x1C, 0xC0, 0x05}, uint16(8), uint8(2), uint8(1))
+	f.Add([]byte{0x98, 0x98}, uint16(8), uint8(2), uint8(2)) // modified Huffman rows, byte-aligned
+	f.Add(encode(f, textPage(300, 40, 1)), uint16(300), uint8(40), uint8(1))
+	f.Fuzz(func(t *testing.T, data []byte, w16 uint16, h8 uint8, mode uint8) {
+		w, h := 1+int(w16)%5000, int(h8)
+		out, err := DecodeT4(data, w, h, T4{TwoD: mode&1 != 0, RLE: mode&2 != 0})
+		if err == nil && (len(out)%((w+7)/8) != 0 || len(out) > h*((w+7)/8)) {
+			t.Fatalf("bad output length %d for %d rows of %d", len(out), h, w)
+		}
+	})
+}
+
+// DecodeT4 reads the three codings of white rows alike: modified Huffman rows with EOLs (1-D),
+// the same tagged and followed by a 2-D row, and byte-aligned rows without EOLs (RLE).
+func TestDecodeT4Seeds(t *testing.T) {
+	for _, c := range []struct {
+		data []byte
+		rows int
+		t4   T4
+	}{
+		{[]byte{0x00, 0x19, 0x80}, 1, T4{}},                 // EOL, white 8
+		{[]byte{0x00, 0x1C, 0xC0}, 1, T4{TwoD: true}},       // EOL, tag 1 (1-D), white 8
+		{[]byte{0x00, 0x1C, 0xC0, 0x05}, 2, T4{TwoD: true}}, // … EOL, tag 0 (2-D), V0
+		{[]byte{0x98, 0x98}, 2, T4{RLE: true}},              // white 8, white 8
+		{[]byte{0x00, 0x01, 0x98}, 1, T4{}},                 // fill bits before the EOL
+	} {
+		out, err := DecodeT4(c.data, 8, c.rows, c.t4)
+		if err != nil || !bytes.Equal(out, make([]byte, c.rows)) {
+			t.Errorf("% x %+v: %x %v, want %d white rows", c.data, c.t4, out, err, c.rows)
+		}
+	}
+}
