@@ -426,3 +426,17 @@ func TestConvertTIFFSampleDepths(t *testing.T) {
 		t.Errorf("a 16-bit palette under PDF/A-1b: %v, want a refusal naming the 16 bits", err)
 	}
 }
+
+// A page without a resolution is reported as such, not as scanned at 0 dpi.
+func TestProfileNoResolution(t *testing.T) {
+	for _, c := range []struct {
+		dpi  float64
+		want string
+	}{{0, "gives no resolution"}, {150, "scanned at 150 dpi"}} {
+		probs := convert.ProfileND30.Check(convert.Document{FileCode: "H99.2026.01", Ordinal: 1}, convert.Stats{Pages: 1, LowestDPI: c.dpi}, &convert.Result{Pages: 1})
+		i := slices.IndexFunc(probs, func(p convert.Problem) bool { return p.Code == "low-dpi" })
+		if i < 0 || !strings.Contains(probs[i].Text, c.want) {
+			t.Errorf("%g dpi: %+v, want a low-dpi error saying %q", c.dpi, probs, c.want)
+		}
+	}
+}

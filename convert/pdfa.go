@@ -385,7 +385,7 @@ func writeImage(pw *pdf.Writer, r pdf.Ref, source io.ReaderAt, pd pending, part 
 	data, cs, bpc, alpha := samples(img)
 	switch {
 	case alpha != nil && part == PDFA1B:
-		return PageResult{}, fmt.Errorf("the image has transparency, which PDF/A-1 cannot hold without losing it (use PDF/A-2b)")
+		return PageResult{}, fmt.Errorf("the image has transparency, which vbdt keeps as a soft mask, and PDF/A-1 forbids soft masks (ISO 19005-1 6.4): convert with --pdfa 2b")
 	case bpc == 16 && part == PDFA1B:
 		return PageResult{}, fmt.Errorf("a 16-bit image: PDF/A-1b (PDF 1.4) has no 16-bit images; convert it with --pdfa 2b to keep every bit")
 	}

@@ -51,7 +51,10 @@ func (p Profile) Check(d Document, pages Stats, r *Result) []Problem {
 	for _, pr := range pages.Problems {
 		add("warning", "image", "%s", pr)
 	}
-	if math.Round(pages.LowestDPI) < minDPI { // whole dpi: PNG's pixels per metre make 200 dpi 199.9996
+	switch {
+	case pages.Pages > 0 && pages.LowestDPI == 0:
+		add("error", "low-dpi", "a page gives no resolution (DPI) and none was configured (--dpi): the rules ask for at least %d", minDPI)
+	case math.Round(pages.LowestDPI) < minDPI: // whole dpi: PNG's pixels per metre make 200 dpi 199.9996
 		add("error", "low-dpi", "a page is scanned at %g dpi: the rules ask for at least %d", pages.LowestDPI, minDPI)
 	}
 	if pages.NotColour > 0 {
