@@ -393,23 +393,22 @@ func decodeTIFFImage(r io.ReaderAt, p Page) (image.Image, error) {
 				}
 			}
 			return img, nil
-		case bps == 8 && tp.extraSamples[0] == 1: // premultiplied, as stored
-			img := image.NewRGBA(rect)
-			for y := 0; y < h; y++ {
-				row := buf[y*stride:]
-				for x := 0; x < w; x++ {
-					g := uint8(gray(row, x) >> 8)
-					img.SetRGBA(x, y, color.RGBA{g, g, g, row[x*spp+1]})
-				}
+		case bps == 8: // gray, gray, gray, alpha: premultiplied as stored (associated) or not
+			var img image.Image
+			var pix []uint8
+			var pstride int
+			if tp.extraSamples[0] == 1 {
+				m := image.NewRGBA(rect)
+				img, pix, pstride = m, m.Pix, m.Stride
+			} else {
+				m := image.NewNRGBA(rect)
+				img, pix, pstride = m, m.Pix, m.Stride
 			}
-			return img, nil
-		case bps == 8:
-			img := image.NewNRGBA(rect)
 			for y := 0; y < h; y++ {
 				row := buf[y*stride:]
 				for x := 0; x < w; x++ {
-					g := uint8(gray(row, x) >> 8)
-					img.SetNRGBA(x, y, color.NRGBA{g, g, g, row[x*spp+1]})
+					g, o := uint8(gray(row, x)>>8), y*pstride+4*x
+					pix[o], pix[o+1], pix[o+2], pix[o+3] = g, g, g, row[x*spp+1]
 				}
 			}
 			return img, nil

@@ -206,18 +206,10 @@ func (d *Decoder) eofError() error {
 // the number of rows. Allocation is bounded by both height and the input
 // size (every row takes at least one bit).
 func Decode(data []byte, width, height int) ([]byte, error) {
-	if height < 0 {
-		return nil, ErrHeight
+	d, out, err := sliceDecoder(data, width, height)
+	if err != nil {
+		return nil, err
 	}
-	d := &Decoder{buf: data, eof: true}
-	if !d.init(width, height) {
-		return nil, d.err
-	}
-	rows := min(height, 8*len(data))
-	if rows < 0 || rows > math.MaxInt/d.stride {
-		rows = 0 // cannot be reached on 64-bit platforms; let append grow
-	}
-	out := make([]byte, 0, rows*d.stride)
 	for {
 		k := len(out)
 		if d.rows == height && d.end() {
@@ -238,6 +230,23 @@ func Decode(data []byte, width, height int) ([]byte, error) {
 			return nil, err
 		}
 	}
+}
+
+// sliceDecoder is a Decoder of a byte slice, with room for the rows it can decode: bounded
+// by both height and the input size (every row takes at least one bit).
+func sliceDecoder(data []byte, width, height int) (*Decoder, []byte, error) {
+	if height < 0 {
+		return nil, nil, ErrHeight
+	}
+	d := &Decoder{buf: data, eof: true}
+	if !d.init(width, height) {
+		return nil, nil, d.err
+	}
+	rows := min(height, 8*len(data))
+	if rows < 0 || rows > math.MaxInt/d.stride {
+		rows = 0 // cannot be reached on 64-bit platforms; let append grow
+	}
+	return d, make([]byte, 0, rows*d.stride), nil
 }
 
 // refill loads input bytes into d.bits until it holds more than 56 bits or

@@ -1,9 +1,6 @@
 package ccitt
 
-import (
-	"errors"
-	"math"
-)
+import "errors"
 
 // ErrNoEOL is returned by DecodeT4 for a Group 3 row that does not begin with an EOL.
 var ErrNoEOL = errors.New("ccitt: Group 3 row without its EOL")
@@ -23,18 +20,10 @@ type T4 struct {
 // the first may have none; RLE rows have none. A stream that ends before height rows returns
 // the rows decoded so far.
 func DecodeT4(data []byte, width, height int, t4 T4) ([]byte, error) {
-	if height < 0 {
-		return nil, ErrHeight
+	d, out, err := sliceDecoder(data, width, height)
+	if err != nil {
+		return nil, err
 	}
-	d := &Decoder{buf: data, eof: true}
-	if !d.init(width, height) {
-		return nil, d.err
-	}
-	rows := min(height, 8*len(data))
-	if rows < 0 || rows > math.MaxInt/d.stride {
-		rows = 0
-	}
-	out := make([]byte, 0, rows*d.stride)
 	for row := 0; row < height; row++ {
 		if d.nbits < 32 {
 			d.refill()
@@ -71,7 +60,6 @@ func DecodeT4(data []byte, width, height int, t4 T4) ([]byte, error) {
 			d.consume(1)
 		}
 		var n int
-		var err error
 		if oneD {
 			n, err = d.decode1D()
 		} else {
