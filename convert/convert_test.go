@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"image"
+	"image/color"
+	"image/jpeg"
 	"image/png"
 	"os"
 	"os/exec"
@@ -438,5 +440,69 @@ func TestProfileNoResolution(t *testing.T) {
 		if i < 0 || !strings.Contains(probs[i].Text, c.want) {
 			t.Errorf("%g dpi: %+v, want a low-dpi error saying %q", c.dpi, probs, c.want)
 		}
+	}
+}
+
+// A JPEG shows as its EXIF Orientation says, each of the eight (mirrored ones through the
+// image's matrix, turns through the page's /Rotate): MuPDF's render of the page equals the
+// stored image turned and mirrored here by the definition of the tag.
+func TestConvertOrientations(t *testing.T) {
+	testenv.NeedTools(t, "mutool")
+	dir := t.TempDir()
+	// a gradient that differs in every direction
+	img := image.NewRGBA(image.Rect(0, 0, 90, 60))
+	for y := 0; y < 60; y++ {
+		for x := 0; x < 90; x++ {
+			img.Set(x, y, color.RGBA{uint8(x * 255 / 89), uint8(y * 255 / 59), uint8(255 - (x+y)*255/148), 255})
+		}
+	}
+	plain := filepath.Join(dir, "plain.jpg")
+	if err := testpki.WriteJPEG(plain, img, 100); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := jpeg.Decode(bytes.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := stored.Bounds()
+	W, H := b.Dx(), b.Dy()
+	// where display pixel (x, y) comes from in the stored image (TIFF 6.0 Orientation)
+	from := map[int]func(x, y int) (int, int){
+		1: func(x, y int) (int, int) { return x, y },
+		2: func(x, y int) (int, int) { return W - 1 - x, y },
+		3: func(x, y int) (int, int) { return W - 1 - x, H - 1 - y },
+		4: func(x, y int) (int, int) { return x, H - 1 - y },
+		5: func(x, y int) (int, int) { return y, x },
+		6: func(x, y int) (int, int) { return y, H - 1 - x },
+		7: func(x, y int) (int, int) { return W - 1 - y, H - 1 - x },
+		8: func(x, y int) (int, int) { return W - 1 - y, x },
+	}
+	for o := 1; o <= 8; o++ {
+		file := filepath.Join(dir, fmt.Sprintf("o%d.jpg", o))
+		if err := os.WriteFile(file, withExifOrientation(src, uint16(o)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, fmt.Sprintf("o%d.pdf", o))
+		if _, err := convert.Convert(doc(file, out), convert.Options{Part: convert.PDFA2B, Profile: convert.ProfileND30}); err != nil {
+			t.Fatal(err)
+		}
+		png := filepath.Join(dir, fmt.Sprintf("o%d.png", o))
+		mutool(t, "draw", "-q", "-r", "100", "-c", "rgb", "-o", png, out, "1")
+		dw, dh := W, H
+		if o >= 5 {
+			dw, dh = H, W
+		}
+		want := image.NewRGBA(image.Rect(0, 0, dw, dh))
+		for y := 0; y < dh; y++ {
+			for x := 0; x < dw; x++ {
+				sx, sy := from[o](x, y)
+				want.Set(x, y, stored.At(b.Min.X+sx, b.Min.Y+sy))
+			}
+		}
+		t.Run(fmt.Sprint(o), func(t *testing.T) { compareRendered(t, readPNG(t, png), want, "the stored image oriented") })
 	}
 }

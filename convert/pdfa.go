@@ -228,6 +228,9 @@ func writePage(pw *pdf.Writer, parent pdf.Ref, src io.ReaderAt, pd pending, part
 		res = r
 		xobjects["Im0"] = ref(imgRef)
 		content = fmt.Sprintf("q %s 0 0 %s 0 0 cm /Im0 Do Q", num(w), num(h))
+		if p.Mirror { // drawn right to left
+			content = fmt.Sprintf("q %s 0 0 %s %s 0 cm /Im0 Do Q", num(-w), num(h), num(w))
+		}
 	} else {
 		// a page in blocks (JPEG-in-TIFF strips or tiles, each a JPEG stream): an image per
 		// block, each drawn where it lies on the page
@@ -250,8 +253,11 @@ func writePage(pw *pdf.Writer, parent pdf.Ref, src io.ReaderAt, pd pending, part
 			res.Bytes += n
 			name := fmt.Sprintf("Im%d", i)
 			xobjects[name] = ref(r)
-			bw, bh := float64(b.W)*72/xdpi, float64(b.H)*72/ydpi
-			fmt.Fprintf(&c, "q %s 0 0 %s %s %s cm /%s Do Q\n", num(bw), num(bh), num(float64(b.X)*72/xdpi), num(h-float64(b.Y)*72/ydpi-bh), name)
+			bw, bh, x := float64(b.W)*72/xdpi, float64(b.H)*72/ydpi, float64(b.X)*72/xdpi
+			if p.Mirror { // drawn right to left, from the mirrored place
+				bw, x = -bw, w-x
+			}
+			fmt.Fprintf(&c, "q %s 0 0 %s %s %s cm /%s Do Q\n", num(bw), num(bh), num(x), num(h-float64(b.Y)*72/ydpi-bh), name)
 		}
 		res.Path, content = passthroughBlocks, c.String()
 	}

@@ -104,6 +104,7 @@ func TestJPEG(t *testing.T) {
 		cs            string
 		x, y          float64
 		rotate        int
+		mirror        bool
 		decodeArray   bool
 		problem       string
 		icc           []byte
@@ -120,7 +121,7 @@ func TestJPEG(t *testing.T) {
 		{name: "exif LE", f: withSegments(c, exif(binary.LittleEndian, 6, 200, 2)), cs: "DeviceRGB", x: 200, y: 200, rotate: 90, width: 64, height: 48},
 		{name: "exif BE cm", f: withSegments(c, exif(binary.BigEndian, 8, 118, 3)), cs: "DeviceRGB", x: 299.72, y: 299.72, rotate: 270, width: 64, height: 48},
 		{name: "exif 3", f: withSegments(c, exif(binary.BigEndian, 3, 0, 0)), cs: "DeviceRGB", rotate: 180, problem: "no DPI", width: 64, height: 48},
-		{name: "exif mirrored", f: withSegments(c, exif(binary.BigEndian, 5, 0, 0)), cs: "DeviceRGB", problem: "mirrored", width: 64, height: 48},
+		{name: "exif transposed", f: withSegments(c, exif(binary.BigEndian, 5, 0, 0)), cs: "DeviceRGB", rotate: 270, mirror: true, problem: "no DPI", width: 64, height: 48},
 		{name: "jfif wins over exif", f: withSegments(c, jfif(1, 300, 300), exif(binary.LittleEndian, 1, 72, 2)), cs: "DeviceRGB", x: 300, y: 300, width: 64, height: 48},
 		{name: "icc", f: withSegments(c, iccChunk(2, 2, profile[200:]), iccChunk(1, 2, profile[:200])), cs: "DeviceRGB", icc: profile, problem: "no DPI", width: 64, height: 48},
 		{name: "icc of a gray image", f: withSegments(c, iccChunk(1, 2, grayProfile[:200]), iccChunk(2, 2, grayProfile[200:])), cs: "DeviceRGB", problem: `the ICC profile describes "GRAY" colours, the image is DeviceRGB: profile ignored`, width: 64, height: 48},
@@ -141,8 +142,8 @@ func TestJPEG(t *testing.T) {
 		if len(p.Ranges) != 1 || p.Ranges[0] != (Range{0, int64(len(tc.f))}) {
 			t.Fatalf("%s: ranges %v", tc.name, p.Ranges)
 		}
-		if abs(p.XDPI-tc.x) > 1e-9 || abs(p.YDPI-tc.y) > 1e-9 || p.Rotate != tc.rotate {
-			t.Fatalf("%s: dpi %v×%v rotate %d problems %q", tc.name, p.XDPI, p.YDPI, p.Rotate, p.Problems)
+		if abs(p.XDPI-tc.x) > 1e-9 || abs(p.YDPI-tc.y) > 1e-9 || p.Rotate != tc.rotate || p.Mirror != tc.mirror {
+			t.Fatalf("%s: dpi %v×%v rotate %d mirror %v problems %q", tc.name, p.XDPI, p.YDPI, p.Rotate, p.Mirror, p.Problems)
 		}
 		if (p.DecodeArray != nil) != tc.decodeArray || (tc.decodeArray && len(p.DecodeArray) != 8) {
 			t.Fatalf("%s: decode array %v", tc.name, p.DecodeArray)
@@ -202,5 +203,18 @@ func TestJPEGErrors(t *testing.T) {
 	p := inspectBytes(t, f)[0]
 	if p.Ranges[0].Len != int64(len(c)) || !strings.Contains(strings.Join(p.Problems, ";"), "after the JPEG end marker") {
 		t.Fatalf("%v %q", p.Ranges, p.Problems)
+	}
+}
+
+// Every EXIF/TIFF Orientation is a turn, mirrored or not: 2, 4, 5, 7 mirror left to right
+// before turning (they were ignored with a note).
+func TestOrientations(t *testing.T) {
+	want := map[int][2]int{1: {0, 0}, 2: {0, 1}, 3: {180, 0}, 4: {180, 1}, 5: {270, 1}, 6: {90, 0}, 7: {90, 1}, 8: {270, 0}}
+	for o, w := range want {
+		var p Page
+		p.setOrientation(o, "EXIF")
+		if p.Rotate != w[0] || p.Mirror != (w[1] == 1) || len(p.Problems) != 0 {
+			t.Errorf("Orientation %d: rotate %d mirror %v %q", o, p.Rotate, p.Mirror, p.Problems)
+		}
 	}
 }

@@ -90,6 +90,7 @@ type Page struct {
 	Width, Height int     // pixels
 	XDPI, YDPI    float64 // 0 when the file does not say (or says nonsense)
 	Rotate        int     // 0/90/180/270: page /Rotate from the EXIF/TIFF Orientation
+	Mirror        bool    // shown mirrored left to right, before Rotate (Orientation 2, 4, 5, 7)
 	Kind          Kind
 
 	// For passthrough kinds: the byte ranges of the source file to copy
@@ -272,8 +273,8 @@ func (p *Page) setOrientation(o int, where string) {
 		p.Rotate = 90
 	case 8:
 		p.Rotate = 270
-	case 2, 4, 5, 7:
-		p.problem("%s Orientation %d is mirrored: it cannot be expressed as a page rotation and is ignored", where, o)
+	case 2, 4, 5, 7: // mirrored left to right, then turned
+		p.Mirror, p.Rotate = true, map[int]int{2: 0, 4: 180, 5: 270, 7: 90}[o]
 	default:
 		p.problem("%s Orientation %d is invalid: ignored", where, o)
 	}

@@ -460,7 +460,7 @@ func TestTIFFMetadata(t *testing.T) {
 		{[]ttag{short(tOrientation, 6)}, 300, 300, 90, ""},
 		{[]ttag{short(tOrientation, 3)}, 300, 300, 180, ""},
 		{[]ttag{short(tOrientation, 8)}, 300, 300, 270, ""},
-		{[]ttag{short(tOrientation, 2)}, 300, 300, 0, "mirrored"},
+		{[]ttag{short(tOrientation, 2)}, 300, 300, 0, ""}, // mirrored: see TestOrientations
 		{[]ttag{rational(tXResolution, 0, 1), rational(tYResolution, 0, 1)}, 0, 0, 0, "zero DPI"},
 		{[]ttag{rational(tXResolution, 10, 1), rational(tYResolution, 10, 1)}, 0, 0, 0, "not plausible"},
 		{[]ttag{rational(tXResolution, 400, 1), rational(tYResolution, 200, 1)}, 400, 200, 0, ""},
