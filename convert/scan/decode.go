@@ -367,10 +367,18 @@ func decodeTIFFImage(r io.ReaderAt, p Page) (image.Image, error) {
 		// else data of no meaning for the page (TIFF 6.0: 0, unspecified), left out; an alpha
 		// that is opaque everywhere is left out too
 		alpha := len(tp.extraSamples) > 0 && tp.extraSamples[0] != 0 && !allMax(buf, stride, w, h, spp, 1, bps)
+		assoc := alpha && tp.extraSamples[0] == 1
+		// gray is a pixel's gray, black is zero, premultiplied by its alpha when associated
+		// (then at most the alpha: WhiteIsZero premultiplied reads a − s)
 		gray := func(row []byte, x int) uint16 {
-			g := sample16(row, x*spp, bps)
-			if p.Photometric == 0 {
-				g = ^g
+			g, a := sample16(row, x*spp, bps), sample16(row, x*spp+1, bps)
+			switch {
+			case assoc && p.Photometric == 0:
+				return a - min(g, a)
+			case assoc:
+				return min(g, a)
+			case p.Photometric == 0:
+				return ^g
 			}
 			return g
 		}
@@ -397,7 +405,7 @@ func decodeTIFFImage(r io.ReaderAt, p Page) (image.Image, error) {
 			var img image.Image
 			var pix []uint8
 			var pstride int
-			if tp.extraSamples[0] == 1 {
+			if assoc {
 				m := image.NewRGBA(rect)
 				img, pix, pstride = m, m.Pix, m.Stride
 			} else {
@@ -418,7 +426,7 @@ func decodeTIFFImage(r io.ReaderAt, p Page) (image.Image, error) {
 			row := buf[y*stride:]
 			for x := 0; x < w; x++ {
 				g, a := gray(row, x), sample16(row, x*spp+1, bps)
-				if tp.extraSamples[0] == 1 && a != 0 { // associated alpha
+				if assoc && a != 0 {
 					g = uint16(min(0xFFFF, uint32(g)*0xFFFF/uint32(a)))
 				}
 				img.SetNRGBA64(x, y, color.NRGBA64{g, g, g, a})
@@ -508,7 +516,6 @@ func decodeTIFFImage(r io.ReaderAt, p Page) (image.Image, error) {
 	return nil, fmt.Errorf("TIFF page %d: PhotometricInterpretation %d with %d samples of %d bits cannot be decoded", p.Index+1, p.Photometric, spp, bps)
 }
 
-// sample16 returns sample i of a row of 8- or 16-bit samples, scaled to 16 bits.
 // allMax reports whether sample s of every pixel is at its maximum (an alpha opaque everywhere).
 func allMax(buf []byte, stride, w, h, spp, s, bps int) bool {
 	for y := 0; y < h; y++ {
@@ -522,6 +529,7 @@ func allMax(buf []byte, stride, w, h, spp, s, bps int) bool {
 	return true
 }
 
+// sample16 returns sample i of a row of 8- or 16-bit samples, scaled to 16 bits.
 func sample16(row []byte, i, bps int) uint16 {
 	if bps == 16 {
 		return uint16(row[2*i])<<8 | uint16(row[2*i+1])

@@ -105,7 +105,7 @@ type tiffPage struct {
 	blockW       int // strip or tile width
 	blockH       int // rows per strip or tile length
 	extraSamples []uint64
-	colorMap     []uint16 // 3 × 2^bps, red then green then blue
+	colorMap     []uint16 // 3 × 2^bps, red then green then blue, 8-bit colours as v×257
 	t4           uint64
 	tables       Range // JPEG-in-TIFF: JPEGTables without its SOI and EOI
 }
@@ -336,10 +336,11 @@ func tiffPageFrom(t *tiffDir, m tagMap, idx int) (Page, error) {
 		tp.colorMap = make([]uint16, n)
 		p.Palette = make([]byte, n)
 		k := int(n / 3)
+		colour := colorMapColour(v)
 		for i := 0; i < k; i++ {
 			for c := 0; c < 3; c++ {
-				tp.colorMap[3*i+c] = uint16(v[c*k+i])
-				p.Palette[3*i+c] = byte(v[c*k+i] >> 8)
+				tp.colorMap[3*i+c] = colour(v[c*k+i])
+				p.Palette[3*i+c] = byte(tp.colorMap[3*i+c] >> 8)
 			}
 		}
 		p.Color = !grayPalette(p.Palette)
@@ -428,6 +429,26 @@ func tiffPageFrom(t *tiffDir, m tagMap, idx int) (Page, error) {
 	return p, nil
 }
 
+// colorMapColour reads a ColorMap's values as its writer meant them, as libtiff does: all
+// under 256, 8-bit values (old writers); every low byte 0 (v×256, as Pillow writes) or equal to
+// its high byte (v×257), 8-bit values in the high byte; otherwise 16-bit colours. 8-bit values
+// come out ×257, exact in 16 bits.
+func colorMapColour(v []uint64) func(uint64) uint16 {
+	under, low0, same := true, true, true
+	for _, x := range v {
+		under = under && x < 256
+		low0 = low0 && x&0xFF == 0
+		same = same && x&0xFF == x>>8&0xFF
+	}
+	switch {
+	case under:
+		return func(x uint64) uint16 { return uint16(x) * 0x101 }
+	case low0 || same:
+		return func(x uint64) uint16 { return uint16(x>>8) * 0x101 }
+	}
+	return func(x uint64) uint16 { return uint16(x) }
+}
+
 // checkDecodable rejects sample layouts that DecodeImage cannot handle.
 func (p *Page) checkDecodable(sampleFormat uint64) error {
 	tp := p.tiff
@@ -475,7 +496,11 @@ func (p *Page) checkDecodable(sampleFormat uint64) error {
 		return fmt.Errorf("%d samples of %d bits per pixel is not supported", tp.spp, tp.bps)
 	}
 	if tp.spp == need+1 {
-		p.problem("has an alpha or extra channel: PDF/A-1 forbids transparency")
+		if len(tp.extraSamples) == 0 || tp.extraSamples[0] == 0 {
+			p.problem("an extra sample of unspecified meaning (ExtraSamples 0): left out")
+		} else {
+			p.problem("an alpha channel: left out if opaque everywhere; any transparency needs PDF/A-2b")
+		}
 	}
 	return nil
 }

@@ -588,3 +588,63 @@ func TestTIFFJPEG(t *testing.T) {
 		}
 	}
 }
+
+// A ColorMap is read as its writer meant it (as libtiff does): 8-bit colours ×256 (Pillow) or
+// ×257, or written under 256 (old writers), are 8-bit colours; others are 16-bit.
+func TestColorMapDepth(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		v    func(i, c int) uint32 // the ColorMap value of entry i, component c
+		want func(i, c int) uint16 // the colour read, 16-bit
+	}{
+		{"×257", func(i, c int) uint32 { return uint32(i*16+c) * 257 }, func(i, c int) uint16 { return uint16(i*16+c) * 257 }},
+		{"×256", func(i, c int) uint32 { return uint32(i*16+c) * 256 }, func(i, c int) uint16 { return uint16(i*16+c) * 257 }},
+		{"under 256", func(i, c int) uint32 { return uint32(i*16 + c) }, func(i, c int) uint16 { return uint16(i*16+c) * 257 }},
+		{"16-bit", func(i, c int) uint32 { return uint32(i*4096 + c*1000 + 7) }, func(i, c int) uint16 { return uint16(i*4096 + c*1000 + 7) }},
+	} {
+		var cmap []uint32
+		for c := 0; c < 3; c++ {
+			for i := 0; i < 16; i++ {
+				cmap = append(cmap, tc.v(i, c))
+			}
+		}
+		strip := make([]byte, 4*2) // 8×2 pixels of 4 bits: entries 0 to 15
+		for i := range strip {
+			strip[i] = byte(2*i)<<4 | byte(2*i+1)
+		}
+		f := writeTIFF(binary.LittleEndian, []tpage{{tags: []ttag{long(tImageWidth, 8), long(tImageLength, 2), short(tBitsPerSample, 4),
+			short(tCompression, 1), short(tPhotometric, 3), short(tSamplesPerPixel, 1), long(tRowsPerStrip, 2),
+			rational(tXResolution, 300, 1), rational(tYResolution, 300, 1), ttag{tColorMap, 3, cmap}}, strips: [][]byte{strip}}})
+		img, err := DecodeImage(bytes.NewReader(f), inspectBytes(t, f)[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 16; i++ {
+			r, g, b, _ := img.At(i%8, i/8).RGBA()
+			if got := [3]uint32{r, g, b}; got != [3]uint32{uint32(tc.want(i, 0)), uint32(tc.want(i, 1)), uint32(tc.want(i, 2))} {
+				t.Fatalf("%s: entry %d reads %v", tc.name, i, got)
+			}
+		}
+	}
+}
+
+// WhiteIsZero gray with associated alpha: the premultiplied sample s of alpha a means black-is-
+// zero gray a − s (every pixel here is gray 200 of 255, whatever its alpha).
+func TestWhiteIsZeroAssociatedAlpha(t *testing.T) {
+	var strip []byte
+	for _, a := range []int{64, 128, 200, 255} {
+		strip = append(strip, byte(a-200*a/255), byte(a))
+	}
+	f := writeTIFF(binary.LittleEndian, []tpage{{tags: []ttag{long(tImageWidth, 4), long(tImageLength, 1), short(tBitsPerSample, 8, 8),
+		short(tCompression, 1), short(tPhotometric, 0), short(tSamplesPerPixel, 2), long(tRowsPerStrip, 1), short(tExtraSamples, 1),
+		rational(tXResolution, 300, 1), rational(tYResolution, 300, 1)}, strips: [][]byte{strip}}})
+	img, err := DecodeImage(bytes.NewReader(f), inspectBytes(t, f)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for x := 0; x < 4; x++ {
+		if g := color.NRGBAModel.Convert(img.At(x, 0)).(color.NRGBA).R; g < 198 || g > 202 {
+			t.Errorf("pixel %d: gray %d, want 200", x, g)
+		}
+	}
+}

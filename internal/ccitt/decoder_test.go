@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/iotest"
 
@@ -511,5 +512,13 @@ func TestDecodeT4Seeds(t *testing.T) {
 		if err != nil || !bytes.Equal(out, make([]byte, c.rows)) {
 			t.Errorf("% x %+v: %x %v, want %d white rows", c.data, c.t4, out, err, c.rows)
 		}
+	}
+	// a return to control (EOL EOL) ends the page early: the rows so far
+	if out, err := DecodeT4([]byte{0x00, 0x19, 0x80, 0x08, 0x00, 0x80}, 8, 3, T4{}); err != nil || len(out) != 1 {
+		t.Errorf("RTC after one row of three: %d rows, %v", len(out), err)
+	}
+	// a damaged row is named
+	if _, err := DecodeT4([]byte{0x00, 0x19, 0x80, 0x08, 0x08, 0x00}, 8, 2, T4{}); err == nil || !strings.HasPrefix(err.Error(), "row 2: ") {
+		t.Errorf("a bad second row: %v, want an error naming row 2", err)
 	}
 }

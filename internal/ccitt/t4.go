@@ -1,6 +1,10 @@
 package ccitt
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+)
 
 // ErrNoEOL is returned by DecodeT4 for a Group 3 row that does not begin with an EOL.
 var ErrNoEOL = errors.New("ccitt: Group 3 row without its EOL")
@@ -41,11 +45,17 @@ func DecodeT4(data []byte, width, height int, t4 T4) ([]byte, error) {
 			switch {
 			case d.atEOL():
 				d.consume(12)
+				if d.nbits < 32 {
+					d.refill()
+				}
+				if lz := uint(bits.LeadingZeros64(d.bits)); lz >= 11 && lz < d.nbits {
+					return out, nil // EOL EOL (after fill bits): the return to control ends the page
+				}
 			case row > 0:
 				if d.nbits < 12 { // the stream ends: the rows so far
 					return out, nil
 				}
-				return nil, ErrNoEOL
+				return nil, fmt.Errorf("row %d: %w", row+1, ErrNoEOL)
 			}
 		}
 		if d.nbits < 32 {
@@ -66,7 +76,7 @@ func DecodeT4(data []byte, width, height int, t4 T4) ([]byte, error) {
 			n, err = d.decodeRow()
 		}
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("row %d: %w", row+1, err)
 		}
 		k := len(out)
 		out = append(out, make([]byte, d.stride)...)
