@@ -506,3 +506,40 @@ func TestConvertOrientations(t *testing.T) {
 		t.Run(fmt.Sprint(o), func(t *testing.T) { compareRendered(t, readPNG(t, png), want, "the stored image oriented") })
 	}
 }
+
+// Gray with transparency stays gray (DeviceGray and a soft mask, over its gray profile), PNG
+// and TIFF alike: it was written as RGB, and its gray profile dropped.
+func TestConvertGrayAlpha(t *testing.T) {
+	magick := imageMagick(t)
+	dir := t.TempDir()
+	icc, err := os.ReadFile("icc/sRGB.icc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(icc[16:], "GRAY") // only the header is read
+	png := filepath.Join(dir, "graya.png")
+	if err := os.WriteFile(png, encodePNG(pngSpec{ctype: 4, depth: 8, icc: icc}, 40, 30, 5), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "colour.png")
+	writePNGFile(t, src, testpki.ScanPage(100, 19).SubImage(image.Rect(0, 0, 40, 30)))
+	tif := im(t, magick, src, "-colorspace", "Gray", "-alpha", "set", "-channel", "A", "-evaluate", "set", "50%", "+channel", "-define", "tiff:alpha=unassociated", "-compress", "LZW", "-density", "200", "-units", "PixelsPerInch", filepath.Join(dir, "graya.tif"))
+	for _, c := range []struct {
+		file string
+		icc  bool
+	}{{png, true}, {tif, false}} {
+		out := c.file + ".pdf"
+		if _, err := convert.Convert(doc(c.file, out), convert.Options{Part: convert.PDFA2B, DPI: 200, Profile: convert.ProfileND30}); err != nil {
+			t.Fatal(err)
+		}
+		pim := pdfImages(t, out)[0]
+		if pim.smask == nil {
+			t.Errorf("%s: no soft mask", c.file)
+		}
+		if c.icc {
+			checkICC(t, 1, pim, icc)
+		} else if pim.dict["ColorSpace"] != types.Name("DeviceGray") {
+			t.Errorf("%s: colour space %v, want DeviceGray", c.file, pim.dict["ColorSpace"])
+		}
+	}
+}

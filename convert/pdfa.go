@@ -297,6 +297,19 @@ func passthroughPath(filter string) string {
 	return "passthrough " + filter
 }
 
+// allGray reports whether every pixel of an image has equal red, green and blue.
+func allGray(img image.Image) bool {
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if c := color.NRGBA64Model.Convert(img.At(x, y)).(color.NRGBA64); c.R != c.G || c.G != c.B {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // eightBit reports whether every colour of a palette is 8-bit: 16-bit entries (a TIFF
 // ColorMap's) each v×257; other entries (PNG's) are 8-bit by their type.
 func eightBit(pal color.Palette) bool {
@@ -388,7 +401,7 @@ func writeImage(pw *pdf.Writer, r pdf.Ref, source io.ReaderAt, pd pending, part 
 	if err != nil {
 		return PageResult{}, err
 	}
-	data, cs, bpc, alpha := samples(img)
+	data, cs, bpc, alpha := samples(img, p.ColorSpace == "DeviceGray")
 	switch {
 	case alpha != nil && part == PDFA1B:
 		return PageResult{}, fmt.Errorf("the image has transparency, which vbdt keeps as a soft mask, and PDF/A-1 forbids soft masks (ISO 19005-1 6.4): convert with --pdfa 2b")
@@ -483,7 +496,7 @@ func parms(m map[string]any) types.Dict {
 // samples returns an image's samples, uncompressed, at the depth they have (8 or 16 bits,
 // gray or RGB), with its alpha channel apart when it has one that is not opaque: nothing is
 // rounded.
-func samples(img image.Image) (data []byte, cs string, bpc int, alpha []byte) {
+func samples(img image.Image, grayPage bool) (data []byte, cs string, bpc int, alpha []byte) {
 	b := img.Bounds()
 	if c, ok := img.(*image.CMYK); ok { // four inks, as they are (no turning them into RGB)
 		data = make([]byte, 0, b.Dx()*b.Dy()*4)
@@ -503,6 +516,9 @@ func samples(img image.Image) (data []byte, cs string, bpc int, alpha []byte) {
 	}
 	if pm, ok := img.(*image.Paletted); ok && !eightBit(pm.Palette) {
 		deep = true // a TIFF ColorMap's 16-bit colours, kept
+	}
+	if grayPage && !gray && allGray(img) {
+		gray = true // gray with alpha, which Go's images hold as colour: gray it stays
 	}
 	opaque := true
 	if o, ok := img.(interface{ Opaque() bool }); ok {
