@@ -15,7 +15,6 @@ import (
 	"image"
 	"image/color"
 	"io"
-	"math/bits"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -270,15 +269,7 @@ func checkForeign(t *testing.T, f foreignFile, part convert.Part, out string, lo
 		// (a) passthrough: the source's bytes, verbatim (a JPEG up to its EOI; bit-reversed for
 		// FillOrder 2)
 		if strings.HasPrefix(path, "passthrough") {
-			var raw []byte
-			for _, r := range p.Ranges {
-				raw = append(raw, src[r.Off:r.Off+r.Len]...)
-			}
-			if p.ReverseBits {
-				for j := range raw {
-					raw[j] = bits.Reverse8(raw[j])
-				}
-			}
+			raw := sourceBytes(src, p.Ranges, p.ReverseBits)
 			if len(raw) == 0 || !bytes.Equal(im.raw, raw) {
 				t.Errorf("page %d: the %s stream is not the source's bytes (%d vs %d bytes)", i+1, path, len(im.raw), len(raw))
 			}

@@ -162,16 +162,7 @@ func checkCase(t *testing.T, c mcase, part convert.Part, out string) bool {
 		}
 		// (a) passthrough: the source's bytes, verbatim (bit-reversed for FillOrder 2)
 		if strings.HasPrefix(got[i], "passthrough") {
-			var want []byte
-			for _, r := range p.Ranges {
-				want = append(want, src[r.Off:r.Off+r.Len]...)
-			}
-			if p.ReverseBits {
-				for j := range want {
-					want[j] = bits.Reverse8(want[j])
-				}
-			}
-			if !bytes.Equal(im.raw, want) {
+			if want := sourceBytes(src, p.Ranges, p.ReverseBits); !bytes.Equal(im.raw, want) {
 				t.Errorf("page %d: the %s stream is not the source's bytes (%d vs %d bytes)", i+1, got[i], len(im.raw), len(want))
 			}
 		}
@@ -259,6 +250,39 @@ type pdfImage struct {
 	mediaBox [4]float64
 }
 
+// pageXObjects is a page's dictionary and the XObjects of its resources.
+func pageXObjects(t *testing.T, ctx *model.Context, page int) (types.Dict, types.Dict) {
+	t.Helper()
+	pd, _, _, err := ctx.PageDict(page, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ctx.DereferenceDict(pd["Resources"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	xo, err := ctx.DereferenceDict(res["XObject"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pd, xo
+}
+
+// sourceBytes are the bytes of a file's ranges, bit-reversed when asked (FillOrder 2): what a
+// passthrough stream holds.
+func sourceBytes(src []byte, ranges []scan.Range, reverse bool) []byte {
+	var out []byte
+	for _, r := range ranges {
+		out = append(out, src[r.Off:r.Off+r.Len]...)
+	}
+	if reverse {
+		for j := range out {
+			out[j] = bits.Reverse8(out[j])
+		}
+	}
+	return out
+}
+
 func pdfImages(t *testing.T, path string) []pdfImage {
 	t.Helper()
 	ctx, err := api.ReadContextFile(path)
@@ -267,18 +291,7 @@ func pdfImages(t *testing.T, path string) []pdfImage {
 	}
 	var ims []pdfImage
 	for i := 1; i <= ctx.PageCount; i++ {
-		pd, _, _, err := ctx.PageDict(i, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := ctx.DereferenceDict(pd["Resources"])
-		if err != nil {
-			t.Fatal(err)
-		}
-		xo, err := ctx.DereferenceDict(res["XObject"])
-		if err != nil {
-			t.Fatal(err)
-		}
+		pd, xo := pageXObjects(t, ctx, i)
 		if len(xo) != 1 {
 			t.Fatalf("page %d has %d XObjects", i, len(xo))
 		}

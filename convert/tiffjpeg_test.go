@@ -104,10 +104,7 @@ func TestConvertJPEGInTIFF(t *testing.T) {
 						if tr := got.transforms[j]; tr != c.transform {
 							t.Errorf("page %d, block %d: /ColorTransform %d, want %d", i+1, j+1, tr, c.transform)
 						}
-						var want []byte
-						for _, r := range b.Ranges {
-							want = append(want, src[r.Off:r.Off+r.Len]...)
-						}
+						want := sourceBytes(src, b.Ranges, false)
 						if !bytes.Equal(got.streams[j], want) {
 							t.Errorf("page %d, block %d: the stream is not the file's bytes", i+1, j+1)
 						}
@@ -176,19 +173,8 @@ func drawnPage(t *testing.T, magick, pdf string, page, w, h int, dpi float64) dr
 	if err != nil {
 		t.Fatal(err)
 	}
-	pd, _, _, err := ctx.PageDict(page, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pd, xo := pageXObjects(t, ctx, page)
 	content, err := ctx.PageContent(pd, page)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := ctx.DereferenceDict(pd["Resources"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	xo, err := ctx.DereferenceDict(res["XObject"])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,14 +97,7 @@ func BenchmarkBatchSoftHSM(b *testing.B) {
 	key := mustKey(b, "pkcs11:token=bench;object=organization-rsa?module-path="+hsm.Module)
 	const docs = 1000
 	data, _ := os.ReadFile(fx.doc)
-	in := filepath.Join(fx.dir, "in")
-	os.MkdirAll(in, 0o755)
-	var jobs []batch.Item
-	for i := range docs {
-		p := filepath.Join(in, fmt.Sprintf("%04d.pdf", i))
-		os.WriteFile(p, data, 0o644)
-		jobs = append(jobs, batch.Item{In: p})
-	}
+	jobs := copies(filepath.Join(fx.dir, "in"), data, docs)
 	digest := make([]byte, 32)
 	tokenRate := func() float64 {
 		start := time.Now()
@@ -243,14 +236,7 @@ func BenchmarkBatchLevels(b *testing.B) {
 	}
 	key := mustKey(b, "file:"+testpki.FilesFor(pkiDir, testpki.Organization, testpki.RSA).P12)
 	const docs = 1000
-	in := filepath.Join(dir, "in")
-	os.MkdirAll(in, 0o755)
-	var jobs []batch.Item
-	for i := range docs {
-		p := filepath.Join(in, fmt.Sprintf("%04d.pdf", i))
-		os.WriteFile(p, data, 0o644)
-		jobs = append(jobs, batch.Item{In: p})
-	}
+	jobs := copies(filepath.Join(dir, "in"), data, docs)
 	roots := []*x509.Certificate{sets[testpki.RSA].Get(testpki.Root).Cert}
 	for _, level := range Levels {
 		b.Run(string(level), func(b *testing.B) {
@@ -288,4 +274,16 @@ func BenchmarkBatchLevels(b *testing.B) {
 			b.ReportMetric(float64(stamps), "stamps/run")
 		})
 	}
+}
+
+// copies writes n copies of a document into dir and returns them as batch items.
+func copies(dir string, data []byte, n int) []batch.Item {
+	os.MkdirAll(dir, 0o755)
+	var jobs []batch.Item
+	for i := range n {
+		p := filepath.Join(dir, fmt.Sprintf("%04d.pdf", i))
+		os.WriteFile(p, data, 0o644)
+		jobs = append(jobs, batch.Item{In: p})
+	}
+	return jobs
 }

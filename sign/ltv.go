@@ -249,7 +249,7 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence,
 		}
 	}
 	var vris []pdf.VRI
-	stored := append(parseDERs(have.Certs), o.Roots...) // the certificates every chain may use
+	stored := append(have.Certificates(), o.Roots...) // the certificates every chain may use
 	for _, e := range evs {
 		pool := append(slices.Clone(e.Certs), stored...)
 		// revocation counts against a signature up to the time a timestamp by a trusted TSA
@@ -301,16 +301,6 @@ func gatherValidation(ctx context.Context, doc *pdf.Doc, evs []*verify.Evidence,
 		return dss, nil, nil, errors.New("no intact signature to give validation data")
 	}
 	return dss, vris, have, nil
-}
-
-func parseDERs(ders [][]byte) []*x509.Certificate {
-	var out []*x509.Certificate
-	for _, d := range ders {
-		if c, err := x509.ParseCertificate(d); err == nil {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 // tail is an Output that already holds the document it was opened from: only what follows

@@ -163,18 +163,7 @@ func CheckReader(r io.ReaderAt, size int64) ([]Check, error) {
 	if err != nil {
 		return nil, err
 	}
-	return checkDoc(r, size, doc, ends, parseCerts(dss.Certs))
-}
-
-// parseCerts parses the certificates among ders (the DSS's), leaving out those that do not parse.
-func parseCerts(ders [][]byte) []*x509.Certificate {
-	var out []*x509.Certificate
-	for _, der := range ders {
-		if c, err := x509.ParseCertificate(der); err == nil {
-			out = append(out, c)
-		}
-	}
-	return out
+	return checkDoc(r, size, doc, ends, dss.Certificates())
 }
 
 // checkDoc checks every signature of doc, of size bytes in r, whose revisions end at ends;

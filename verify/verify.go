@@ -97,7 +97,7 @@ func Reader(ctx context.Context, r io.ReaderAt, size int64, o Options) (rep *Rep
 	if err != nil {
 		return nil, err
 	}
-	dssCerts := parseCerts(dss.Certs)
+	dssCerts := dss.Certificates()
 	checks, err := checkDoc(r, size, doc, ends, dssCerts)
 	if err != nil {
 		return nil, err

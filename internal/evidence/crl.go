@@ -68,15 +68,17 @@ func checkCRL(der []byte, issuer *x509.Certificate, now time.Time, maxAge time.D
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("not a CRL: %v", err)
 	}
+	until, err := checkCRLList(list, issuer, now, maxAge)
+	return list, until, err
+}
+
+// checkCRLList is checkCRL for a CRL already parsed.
+func checkCRLList(list *x509.RevocationList, issuer *x509.Certificate, now time.Time, maxAge time.Duration) (time.Time, error) {
 	if !bytes.Equal(list.RawIssuer, issuer.RawSubject) {
-		return nil, time.Time{}, fmt.Errorf("the CRL is not issued by %q", issuer.Subject.CommonName)
+		return time.Time{}, fmt.Errorf("the CRL is not issued by %q", issuer.Subject.CommonName)
 	}
 	if err := list.CheckSignatureFrom(issuer); err != nil {
-		return nil, time.Time{}, fmt.Errorf("the CRL's signature does not verify with the key of %q: %v", issuer.Subject.CommonName, err)
+		return time.Time{}, fmt.Errorf("the CRL's signature does not verify with the key of %q: %v", issuer.Subject.CommonName, err)
 	}
-	until, err := fresh("CRL", list.ThisUpdate, list.NextUpdate, now, maxAge)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	return list, until, nil
+	return fresh("CRL", list.ThisUpdate, list.NextUpdate, now, maxAge)
 }

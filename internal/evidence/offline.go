@@ -231,10 +231,7 @@ func (f *Fetcher) fileCRL(ctx context.Context, issuer *x509.Certificate) (*CRLAn
 		}
 		key := memoKey("file-crl", it.digest(), issuer.Raw)
 		v, err := f.memo(ctx, key, func(context.Context) (any, time.Time, error) {
-			if err := list.CheckSignatureFrom(issuer); err != nil {
-				return nil, time.Time{}, fmt.Errorf("the CRL's signature does not verify with the key of %q: %v", issuer.Subject.CommonName, err)
-			}
-			until, err := fresh("CRL", list.ThisUpdate, list.NextUpdate, f.now(), f.maxAge())
+			until, err := checkCRLList(list, issuer, f.now(), f.maxAge())
 			if err != nil {
 				return nil, time.Time{}, err
 			}

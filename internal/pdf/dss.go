@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"io"
 	"strings"
@@ -19,6 +20,17 @@ type DSS struct {
 	// VRI holds the keys of the signatures the store has a VRI entry for (when read), each
 	// true when the entry lists revocation data (an OCSP response or a CRL).
 	VRI map[string]bool
+}
+
+// Certificates parses the store's certificates, leaving out those that do not parse.
+func (s *DSS) Certificates() []*x509.Certificate {
+	var out []*x509.Certificate
+	for _, der := range s.Certs {
+		if c, err := x509.ParseCertificate(der); err == nil {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // DSS reads the document security store; a document without one has an empty DSS. Streams
